@@ -1,0 +1,98 @@
+package meshesapi
+
+import (
+	"context"
+	"encoding/json"
+	"net/http"
+	"net/url"
+)
+
+// ListConnections returns the connections of every workspace in the organisation.
+func (c *Client) ListConnections(ctx context.Context) (*List[Connection], error) {
+	return getJSON[List[Connection]](ctx, c, nil, "connections")
+}
+
+// CreateConnection creates a connection (POST /connections → 201 {connection}).
+func (c *Client) CreateConnection(ctx context.Context, in CreateConnectionRequest) (*Connection, error) {
+	var out struct {
+		Connection Connection `json:"connection"`
+	}
+	if err := c.do(ctx, request{method: http.MethodPost, path: "/connections", body: in}, &out); err != nil {
+		return nil, err
+	}
+	return &out.Connection, nil
+}
+
+// GetConnection returns one connection; Meshes never returns raw secrets in metadata.
+func (c *Client) GetConnection(ctx context.Context, connectionID string) (*Connection, error) {
+	return getJSON[Connection](ctx, c, nil, "connections", uuidArg("connection_id", connectionID))
+}
+
+// UpdateConnection replaces a connection's name, metadata and hidden flag.
+func (c *Client) UpdateConnection(ctx context.Context, connectionID string, in UpdateConnectionRequest) (*Connection, error) {
+	p, err := buildPath("connections", uuidArg("connection_id", connectionID))
+	if err != nil {
+		return nil, err
+	}
+	var out Connection
+	return &out, c.do(ctx, request{method: http.MethodPut, path: p, body: in}, &out)
+}
+
+// DeleteConnection deletes a connection. Meshes answers 409 while rules still
+// use it unless force is set. No body is sent unless forcing, like the
+// official MCP server; the API accepts both forms (§7.1).
+func (c *Client) DeleteConnection(ctx context.Context, connectionID string, force bool) (*DeletedConnection, error) {
+	p, err := buildPath("connections", uuidArg("connection_id", connectionID))
+	if err != nil {
+		return nil, err
+	}
+	r := request{method: http.MethodDelete, path: p}
+	if force {
+		r.body = map[string]bool{"force_delete": true}
+	}
+	var out DeletedConnection
+	return &out, c.do(ctx, r, &out)
+}
+
+// GetConnectionActions returns the live action data (lists, tags, channels…)
+// that rule metadata ids must be chosen from. The API leaves its shape
+// untyped (§7.2, §17 q16), so it is returned as raw JSON.
+func (c *Client) GetConnectionActions(ctx context.Context, connectionID string) (json.RawMessage, error) {
+	out, err := getJSON[json.RawMessage](ctx, c, nil, "connections", uuidArg("connection_id", connectionID), "actions")
+	if err != nil {
+		return nil, err
+	}
+	return *out, nil
+}
+
+// GetConnectionFields returns the destination field catalog; refresh forces
+// Meshes to re-read it from the provider.
+func (c *Client) GetConnectionFields(ctx context.Context, connectionID string, refresh bool) (*FieldCatalog, error) {
+	var q url.Values
+	if refresh {
+		q = url.Values{"refresh": {"true"}}
+	}
+	return getJSON[FieldCatalog](ctx, c, q, "connections", uuidArg("connection_id", connectionID), "fields")
+}
+
+// GetDefaultMapping returns the stored mapping, or Meshes' generated proposal
+// (status "generated") when none is stored.
+func (c *Client) GetDefaultMapping(ctx context.Context, connectionID string) (*MappingResponse, error) {
+	return getJSON[MappingResponse](ctx, c, nil, "connections", uuidArg("connection_id", connectionID), "mappings", "default")
+}
+
+// PutDefaultMapping stores a new version of the default mapping. With
+// ExpectedVersion set, Meshes answers 409 if another writer got there first.
+func (c *Client) PutDefaultMapping(ctx context.Context, connectionID string, in PutMappingRequest) (*MappingResponse, error) {
+	p, err := buildPath("connections", uuidArg("connection_id", connectionID), "mappings", "default")
+	if err != nil {
+		return nil, err
+	}
+	var out MappingResponse
+	return &out, c.do(ctx, request{method: http.MethodPut, path: p, body: in}, &out)
+}
+
+// ListIntegrations returns the integration catalog: types, credentials, actions.
+func (c *Client) ListIntegrations(ctx context.Context) (*List[Integration], error) {
+	return getJSON[List[Integration]](ctx, c, nil, "integrations")
+}

@@ -1,0 +1,61 @@
+package meshesapi
+
+import (
+	"context"
+	"net/http"
+)
+
+// SendEvent ingests one event (POST /events on the ingestion base → 201).
+// A 201 means accepted and queued; delivery happens asynchronously.
+func (c *Client) SendEvent(ctx context.Context, in EventInput) (*EventReceipt, error) {
+	var out struct {
+		Event EventReceipt `json:"event"`
+	}
+	if err := c.do(ctx, request{method: http.MethodPost, path: "/events", body: in, ingest: true}, &out); err != nil {
+		return nil, err
+	}
+	return &out.Event, nil
+}
+
+// SendEvents ingests 1–100 events in one request. A 207 is not an error: the
+// result's records say which items were rejected and why.
+func (c *Client) SendEvents(ctx context.Context, in []EventInput) (*BulkResult, error) {
+	if len(in) < 1 || len(in) > MaxBulkEvents {
+		return nil, &ValidationError{Field: "events", Rule: "must hold 1 to 100 events per request"}
+	}
+	var out BulkResult
+	r := request{method: http.MethodPost, path: "/events/bulk", body: in, ingest: true, status: &out.Status}
+	if err := c.do(ctx, r, &out); err != nil {
+		return nil, err
+	}
+	return &out, nil
+}
+
+// MaxBulkEvents is the most events POST /events/bulk accepts at once.
+const MaxBulkEvents = 100
+
+// ListEvents returns one page of the organisation's events (no filters exist here).
+func (c *Client) ListEvents(ctx context.Context, p Page) (*List[Event], error) {
+	return getJSON[List[Event]](ctx, c, pageQuery(nil, p), "events")
+}
+
+// GetEvent returns an event with its delivery matrix (rule_events).
+func (c *Client) GetEvent(ctx context.Context, eventID string) (*Event, error) {
+	return getJSON[Event](ctx, c, nil, "events", uuidArg("event_id", eventID))
+}
+
+// GetEventPayload returns the event, its deliveries and its payload.
+func (c *Client) GetEventPayload(ctx context.Context, eventID string) (*Event, error) {
+	return getJSON[Event](ctx, c, nil, "events", uuidArg("event_id", eventID), "payload")
+}
+
+// RetryDelivery asks Meshes to attempt one rule's delivery of an event again.
+// ruleID is the rule's id (the rule_event's "rule" field), not the rule_event id.
+func (c *Client) RetryDelivery(ctx context.Context, eventID, ruleID string) (*RuleEvent, error) {
+	p, err := buildPath("events", uuidArg("event_id", eventID), "rules", uuidArg("rule_id", ruleID), "retry")
+	if err != nil {
+		return nil, err
+	}
+	var out RuleEvent
+	return &out, c.do(ctx, request{method: http.MethodPost, path: p}, &out)
+}

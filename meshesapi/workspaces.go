@@ -1,0 +1,99 @@
+package meshesapi
+
+import (
+	"context"
+	"net/http"
+	"net/url"
+)
+
+// ListWorkspaces returns the organisation's workspaces (GET /workspaces).
+func (c *Client) ListWorkspaces(ctx context.Context) (*List[Workspace], error) {
+	var out List[Workspace]
+	return &out, c.do(ctx, request{method: http.MethodGet, path: "/workspaces"}, &out)
+}
+
+// CreateWorkspace creates a tenant (POST /workspaces → 201 {workspace}).
+func (c *Client) CreateWorkspace(ctx context.Context, in CreateWorkspaceRequest) (*Workspace, error) {
+	var out struct {
+		Workspace Workspace `json:"workspace"`
+	}
+	if err := c.do(ctx, request{method: http.MethodPost, path: "/workspaces", body: in}, &out); err != nil {
+		return nil, err
+	}
+	return &out.Workspace, nil
+}
+
+// GetWorkspace returns one workspace including its publishable key.
+func (c *Client) GetWorkspace(ctx context.Context, workspaceID string) (*Workspace, error) {
+	return getJSON[Workspace](ctx, c, nil, "workspaces", uuidArg("workspace_id", workspaceID))
+}
+
+// UpdateWorkspace replaces name and description (a nil description clears it).
+func (c *Client) UpdateWorkspace(ctx context.Context, workspaceID string, in UpdateWorkspaceRequest) (*Workspace, error) {
+	p, err := buildPath("workspaces", uuidArg("workspace_id", workspaceID))
+	if err != nil {
+		return nil, err
+	}
+	var out Workspace
+	return &out, c.do(ctx, request{method: http.MethodPut, path: p, body: in}, &out)
+}
+
+// ListWorkspaceConnections returns the connections of one workspace.
+func (c *Client) ListWorkspaceConnections(ctx context.Context, workspaceID string) (*List[Connection], error) {
+	return getJSON[List[Connection]](ctx, c, nil, "workspaces", uuidArg("workspace_id", workspaceID), "connections")
+}
+
+// ListWorkspaceRules returns the rules of one workspace, optionally filtered.
+func (c *Client) ListWorkspaceRules(ctx context.Context, workspaceID string, f RuleFilter) (*List[Rule], error) {
+	return getJSON[List[Rule]](ctx, c, f.query(), "workspaces", uuidArg("workspace_id", workspaceID), "rules")
+}
+
+// ListWorkspaceEvents returns one page of a workspace's events; the filters
+// exist only on this workspace-scoped variant (§10.1).
+func (c *Client) ListWorkspaceEvents(ctx context.Context, workspaceID string, q EventQuery) (*List[Event], error) {
+	v := pageQuery(nil, q.Page)
+	setIf(v, "event", q.Event)
+	setIf(v, "status", q.Status)
+	setIf(v, "resource", q.Resource)
+	setIf(v, "resource_id", q.ResourceID)
+	return getJSON[List[Event]](ctx, c, v, "workspaces", uuidArg("workspace_id", workspaceID), "events")
+}
+
+// ListEventTypes returns the workspace's event-type catalog (a bare array).
+func (c *Client) ListEventTypes(ctx context.Context, workspaceID string) ([]CatalogEntry, error) {
+	out, err := getJSON[[]CatalogEntry](ctx, c, nil, "workspaces", uuidArg("workspace_id", workspaceID), "event-types")
+	if err != nil {
+		return nil, err
+	}
+	return *out, nil
+}
+
+// ListResources returns the workspace's resource catalog (a bare array).
+func (c *Client) ListResources(ctx context.Context, workspaceID string) ([]CatalogEntry, error) {
+	out, err := getJSON[[]CatalogEntry](ctx, c, nil, "workspaces", uuidArg("workspace_id", workspaceID), "resources")
+	if err != nil {
+		return nil, err
+	}
+	return *out, nil
+}
+
+func (f RuleFilter) query() url.Values {
+	v := url.Values{}
+	setIf(v, "event", f.Event)
+	setIf(v, "resource", f.Resource)
+	setIf(v, "resource_id", f.ResourceID)
+	return v
+}
+
+// getJSON performs a management GET on a validated path and decodes the body.
+func getJSON[T any](ctx context.Context, c *Client, q url.Values, parts ...any) (*T, error) {
+	p, err := buildPath(parts...)
+	if err != nil {
+		return nil, err
+	}
+	var out T
+	if err := c.do(ctx, request{method: http.MethodGet, path: p, query: q}, &out); err != nil {
+		return nil, err
+	}
+	return &out, nil
+}
