@@ -14,6 +14,7 @@ func (c *Client) ListConnections(ctx context.Context) (*List[Connection], error)
 
 // CreateConnection creates a connection (POST /connections → 201 {connection}).
 func (c *Client) CreateConnection(ctx context.Context, in CreateConnectionRequest) (*Connection, error) {
+	in.Metadata = nonNilMetadata(in.Metadata)
 	var out struct {
 		Connection Connection `json:"connection"`
 	}
@@ -34,8 +35,18 @@ func (c *Client) UpdateConnection(ctx context.Context, connectionID string, in U
 	if err != nil {
 		return nil, err
 	}
+	in.Metadata = nonNilMetadata(in.Metadata)
 	var out Connection
 	return &out, c.do(ctx, request{method: http.MethodPut, path: p, body: in}, &out)
+}
+
+// nonNilMetadata sends {} for absent metadata: the API requires the key to
+// hold an object (contract §7.1), and a nil map would encode as null.
+func nonNilMetadata(m map[string]any) map[string]any {
+	if m == nil {
+		return map[string]any{}
+	}
+	return m
 }
 
 // DeleteConnection deletes a connection. Meshes answers 409 while rules still

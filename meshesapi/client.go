@@ -1,0 +1,144 @@
+// Package meshesapi is the only code that speaks HTTP to Meshes: one shared,
+// JWT-signing Client with a typed method per API operation (contract
+// ../shared/meshes-api.md). It validates and escapes every path argument,
+// retries only where repeating cannot duplicate an effect, and turns every
+// failure into one sentence a model can act on, without secrets.
+package meshesapi
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"log/slog"
+	"net/http"
+	"net/url"
+	"time"
+)
+
+// Client is the one shared, JWT-signing client every tool uses to reach
+// Meshes. It is safe for concurrent use.
+type Client struct {
+	cfg    Config
+	http   *http.Client
+	tokens *tokenSource
+	log    *slog.Logger
+	scrub  *scrubber
+
+	// Seams for tests: the clock (JWT claims, Retry-After dates) and the wait
+	// between attempts.
+	now   func() time.Time
+	sleep func(context.Context, time.Duration) error
+}
+
+// New validates cfg (see Config), applies defaults and returns a Client.
+// Errors are *MissingCredentialsError or *ConfigError and name the variable
+// to fix without echoing its value.
+func New(cfg Config) (*Client, error) {
+	cfg, err := cfg.normalized()
+	if err != nil {
+		return nil, err
+	}
+	var hc http.Client
+	if cfg.HTTPClient != nil {
+		hc = *cfg.HTTPClient
+	} else {
+		t := http.DefaultTransport.(*http.Transport).Clone()
+		// Tools fan out concurrent reads; the default of 2 idle connections
+		// per host would churn TLS handshakes.
+		t.MaxIdleConnsPerHost = 16
+		hc.Transport = t
+	}
+	hc.CheckRedirect = func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }
+	logger := cfg.Logger
+	if logger == nil {
+		logger = slog.New(slog.DiscardHandler)
+	}
+	c := &Client{
+		cfg:   cfg,
+		http:  &hc,
+		log:   logger,
+		scrub: newScrubber(cfg.SecretKey),
+		now:   time.Now,
+		sleep: sleepContext,
+	}
+	c.tokens = newTokenSource(cfg, func() time.Time { return c.now() })
+	return c, nil
+}
+
+// HasPublishableKey reports whether ingestion authenticates with a
+// publishable key, which implies the workspace: events may then omit it.
+func (c *Client) HasPublishableKey() bool { return c.cfg.PublishableKey != "" }
+
+// OrgID is the organization every machine token acts on.
+func (c *Client) OrgID() string { return c.cfg.OrgID }
+
+// APIURL is the normalised management base, e.g. https://api.meshes.io/api/v1.
+func (c *Client) APIURL() string { return c.cfg.APIURL }
+
+// EventsURL is the normalised ingestion base.
+func (c *Client) EventsURL() string { return c.cfg.EventsURL }
+
+// request describes one API call. path is relative to the API base and has
+// already been validated and escaped by buildPath.
+type request struct {
+	method string
+	path   string
+	query  url.Values
+	body   any
+	// ingest sends the request to the ingestion base with the publishable
+	// key when one is configured (else the machine JWT).
+	ingest bool
+	// status, when set, receives the HTTP status of a successful response
+	// (bulk ingestion distinguishes 201 from 207).
+	status *int
+}
+
+// idempotent reports whether repeating r cannot duplicate an effect. Every
+// POST of the API creates or triggers something; GET, PUT and DELETE do not
+// compound.
+func (r request) idempotent() bool { return r.method != http.MethodPost }
+
+// do sends r, retrying per the policy in retry.go, and decodes a successful
+// JSON body into out.
+func (c *Client) do(ctx context.Context, r request, out any) error {
+	var body []byte
+	if r.body != nil {
+		b, err := json.Marshal(r.body)
+		if err != nil {
+			return fmt.Errorf("meshesapi: cannot encode the body of %s %s: %w", r.method, r.path, err)
+		}
+		body = b
+	}
+	target := c.cfg.APIURL + r.path
+	if r.ingest {
+		target = c.cfg.EventsURL + r.path
+	}
+	if len(r.query) > 0 {
+		target += "?" + r.query.Encode()
+	}
+
+	// earlier is set once an attempt reached Meshes without a usable answer
+	// (a 429 is a refusal, so it does not count): a later 404 on DELETE or
+	// 409 on PUT may then be that attempt's doing.
+	earlier := false
+	for attempt := 1; ; attempt++ {
+		x, err := c.exchange(ctx, r, target, body)
+		if err != nil {
+			return err
+		}
+		if x.err == nil && x.status >= 200 && x.status < 300 {
+			return c.decode(r, x, out)
+		}
+		final := c.failure(r, x, attempt, earlier)
+		wait, retry := c.nextWait(ctx, r, x, attempt)
+		if !retry {
+			return final
+		}
+		c.log.Debug("retrying Meshes request", "method", r.method, "path", r.path,
+			"attempt", attempt, "status", x.status, "wait", wait)
+		if err := c.sleep(ctx, wait); err != nil {
+			return fmt.Errorf("%w (stopped waiting to retry: %w)", final, err)
+		}
+		earlier = earlier || (x.sent && x.status != http.StatusTooManyRequests)
+	}
+}

@@ -1,0 +1,245 @@
+package meshesapi
+
+import (
+	"bytes"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"runtime"
+	"strings"
+)
+
+// CredentialsFile is the JSON document LoadConfig reads so that an MCP client
+// config need not hold the secret. Every key is optional; an environment
+// variable with a value beats the file's key. Unknown keys are refused, so a
+// misspelt key fails loudly instead of being ignored.
+//
+//	{"access_key": "mk_…", "secret_key": "…", "org_id": "…",
+//	 "api_url": "…", "events_url": "…", "publishable_key": "…"}
+type CredentialsFile struct {
+	AccessKey      string `json:"access_key,omitempty"`
+	SecretKey      string `json:"secret_key,omitempty"`
+	OrgID          string `json:"org_id,omitempty"`
+	APIURL         string `json:"api_url,omitempty"`
+	EventsURL      string `json:"events_url,omitempty"`
+	PublishableKey string `json:"publishable_key,omitempty"`
+}
+
+// maxCredentialsFileBytes keeps a wrong path (a log, a binary) from being
+// read whole.
+const maxCredentialsFileBytes = 64 << 10
+
+// ErrMissingCredentials matches (errors.Is) the error LoadConfig and New
+// return when access key, secret key or org id is not set anywhere; the
+// *MissingCredentialsError says which.
+var ErrMissingCredentials = errors.New("meshes credentials are missing")
+
+// MissingCredentialsError names every credential variable left unset, so the
+// CLI can tell the user exactly what to set.
+type MissingCredentialsError struct {
+	Variables []string
+	// File is the credentials file that was read, or the default location
+	// one could be placed at.
+	File string
+}
+
+func (e *MissingCredentialsError) Error() string {
+	where := "in the environment"
+	if e.File != "" {
+		where += " or in the credentials file " + e.File + " (keys access_key, secret_key, org_id; chmod 600)"
+	}
+	return "missing Meshes credentials: set " + joinAnd(e.Variables) + " " + where
+}
+
+func (e *MissingCredentialsError) Is(target error) bool { return target == ErrMissingCredentials }
+
+// ConfigError reports one malformed setting by the variable a user sets,
+// never by its value: the value may be a secret.
+type ConfigError struct {
+	Variable string
+	// Source is the credentials file the value came from, when not the environment.
+	Source  string
+	Problem string
+}
+
+func (e *ConfigError) Error() string {
+	if e.Source != "" {
+		return fmt.Sprintf("%s (from %s) %s", e.Variable, e.Source, e.Problem)
+	}
+	return e.Variable + " " + e.Problem
+}
+
+// LoadConfig reads the configuration from getenv (os.Getenv when nil) and the
+// credentials file: MESHES_CREDENTIALS_FILE when set (then it must exist),
+// else DefaultCredentialsFile when it exists. The result is validated and
+// normalised; errors name the variable and never echo a value.
+func LoadConfig(getenv func(string) string) (Config, error) {
+	if getenv == nil {
+		getenv = os.Getenv
+	}
+	env := func(name string) string { return strings.TrimSpace(getenv(name)) }
+
+	orgID := env(EnvOrgID)
+	if alias := env(EnvOrgIDAlias); alias != "" {
+		if orgID != "" && orgID != alias {
+			return Config{}, &ConfigError{Variable: EnvOrgID, Problem: "and " + EnvOrgIDAlias + " are both set and differ; set only one"}
+		}
+		orgID = alias
+	}
+
+	path, required := env(EnvCredentialsFile), true
+	if path == "" {
+		path, required = DefaultCredentialsFile(), false
+	}
+	path = expandHome(path)
+	file, err := readCredentialsFile(path, required)
+	if err != nil {
+		return Config{}, err
+	}
+
+	// source records which values came from the file, so an error can say
+	// where to fix them.
+	source := map[string]string{}
+	pick := func(name, envValue, fileValue string) string {
+		if envValue != "" {
+			return envValue
+		}
+		if fileValue != "" {
+			source[name] = path
+		}
+		return fileValue
+	}
+	cfg := Config{
+		AccessKey:      pick(EnvAccessKey, env(EnvAccessKey), file.AccessKey),
+		SecretKey:      pick(EnvSecretKey, env(EnvSecretKey), file.SecretKey),
+		OrgID:          pick(EnvOrgID, orgID, file.OrgID),
+		APIURL:         pick(EnvAPIURL, env(EnvAPIURL), file.APIURL),
+		EventsURL:      pick(EnvEventsURL, env(EnvEventsURL), file.EventsURL),
+		PublishableKey: pick(EnvPublishableKey, env(EnvPublishableKey), file.PublishableKey),
+	}
+	cfg, err = cfg.normalized()
+	var missing *MissingCredentialsError
+	var bad *ConfigError
+	switch {
+	case errors.As(err, &missing):
+		missing.File = path
+	case errors.As(err, &bad):
+		bad.Source = source[bad.Variable]
+	}
+	return cfg, err
+}
+
+// DefaultCredentialsFile is <os.UserConfigDir()>/meshes/credentials.json, or
+// "" when the platform has no user config directory.
+func DefaultCredentialsFile() string {
+	dir, err := os.UserConfigDir()
+	if err != nil {
+		return ""
+	}
+	return filepath.Join(dir, "meshes", "credentials.json")
+}
+
+// expandHome resolves a leading "~/", which MCP client configs pass through
+// unexpanded because no shell is involved.
+func expandHome(path string) string {
+	rest, ok := strings.CutPrefix(path, "~/")
+	if !ok {
+		return path
+	}
+	home, err := os.UserHomeDir()
+	if err != nil {
+		return path
+	}
+	return filepath.Join(home, rest)
+}
+
+// readCredentialsFile loads path. A missing file is an error only when the
+// user named it (required); a file others can read is refused outright,
+// since it holds the secret key.
+func readCredentialsFile(path string, required bool) (CredentialsFile, error) {
+	var out CredentialsFile
+	if path == "" {
+		return out, nil
+	}
+	fail := func(problem string) (CredentialsFile, error) {
+		name := "credentials file"
+		if required {
+			name = EnvCredentialsFile
+		}
+		return out, &ConfigError{Variable: name, Problem: fmt.Sprintf("%s: %s", path, problem)}
+	}
+	f, err := os.Open(path)
+	if errors.Is(err, fs.ErrNotExist) && !required {
+		return out, nil
+	}
+	if err != nil {
+		return fail("cannot be opened: " + pathErrorReason(err))
+	}
+	defer f.Close()
+	info, err := f.Stat()
+	if err != nil {
+		return fail("cannot be read: " + pathErrorReason(err))
+	}
+	if info.IsDir() {
+		return fail("is a directory, not a JSON file")
+	}
+	// Windows has no group/other permission bits to check.
+	if runtime.GOOS != "windows" && info.Mode().Perm()&0o077 != 0 {
+		return fail(fmt.Sprintf("is readable by group or others (mode %04o); it holds the secret key, so run: chmod 600 %s", info.Mode().Perm(), path))
+	}
+	data, err := io.ReadAll(io.LimitReader(f, maxCredentialsFileBytes+1))
+	if err != nil {
+		return fail("cannot be read: " + pathErrorReason(err))
+	}
+	if len(data) > maxCredentialsFileBytes {
+		return fail("is larger than 64 KiB; is it the right file?")
+	}
+	dec := json.NewDecoder(bytes.NewReader(data))
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(&out); err != nil {
+		return fail(jsonProblem(err))
+	}
+	return out, nil
+}
+
+// jsonProblem describes a decoding failure without quoting the file: a
+// syntax error message would otherwise show a character of the secret.
+func jsonProblem(err error) string {
+	var syntax *json.SyntaxError
+	var typ *json.UnmarshalTypeError
+	switch {
+	case errors.As(err, &syntax):
+		return fmt.Sprintf("is not valid JSON (syntax error at byte %d)", syntax.Offset)
+	case errors.As(err, &typ):
+		return fmt.Sprintf("key %q must be a string", typ.Field)
+	case strings.HasPrefix(err.Error(), "json: unknown field "):
+		return "has an unknown key " + strings.TrimPrefix(err.Error(), "json: unknown field ") +
+			"; valid keys are access_key, secret_key, org_id, api_url, events_url, publishable_key"
+	case errors.Is(err, io.EOF):
+		return "is empty; it must hold a JSON object"
+	default:
+		return "is not a JSON object with string values"
+	}
+}
+
+func pathErrorReason(err error) string {
+	var pe *fs.PathError
+	if errors.As(err, &pe) {
+		return pe.Err.Error()
+	}
+	return err.Error()
+}
+
+func joinAnd(items []string) string {
+	switch len(items) {
+	case 0:
+		return ""
+	case 1:
+		return items[0]
+	}
+	return strings.Join(items[:len(items)-1], ", ") + " and " + items[len(items)-1]
+}
