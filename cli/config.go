@@ -1,0 +1,147 @@
+package cli
+
+import (
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"log/slog"
+	"strconv"
+	"strings"
+
+	"github.com/meshes-mcp/meshes-mcp/tools"
+)
+
+// Config is what the serve path (and subcommands sharing the catalog) read
+// from flags and environment. Meshes credentials are not here: they come
+// from meshesapi.LoadConfig (environment or credentials file), so that a
+// secret is never a command-line argument visible in `ps`.
+type Config struct {
+	ReadOnly   bool
+	Toolsets   []string
+	Workspaces []string
+	// Sandbox starts the embedded Meshes sandbox in-process and points the
+	// client at it, so everything works without an account.
+	Sandbox   bool
+	Transport string
+	// HTTP holds the http/sse transport flags, registered by http.go.
+	HTTP     HTTPOptions
+	LogLevel slog.Level
+	Version  bool
+}
+
+// Policy is the base tool policy the flags ask for.
+func (c *Config) Policy() tools.Policy {
+	return tools.Policy{ReadOnly: c.ReadOnly, Toolsets: c.Toolsets, Workspaces: c.Workspaces}
+}
+
+// Flags registers flags whose default comes from an environment variable:
+// precedence is flag, then environment, then the built-in default.
+type Flags struct {
+	*flag.FlagSet
+	getenv func(string) string
+	errs   []error
+	// after run once parsing is done, to turn raw strings into Config values.
+	after []func() error
+}
+
+// NewFlags returns an empty flag set that reports errors instead of exiting.
+func NewFlags(name string, getenv func(string) string, output io.Writer) *Flags {
+	fs := flag.NewFlagSet(name, flag.ContinueOnError)
+	fs.SetOutput(output)
+	return &Flags{FlagSet: fs, getenv: getenv}
+}
+
+func (f *Flags) usage(text, env string) string {
+	if env == "" {
+		return text
+	}
+	return text + " (env " + env + ")"
+}
+
+// Bool registers a boolean flag with an environment twin.
+func (f *Flags) Bool(p *bool, name, env string, def bool, text string) {
+	if v := strings.TrimSpace(f.env(env)); v != "" {
+		b, err := strconv.ParseBool(v)
+		if err != nil {
+			f.errs = append(f.errs, fmt.Errorf("%s must be true or false, not %q", env, v))
+		} else {
+			def = b
+		}
+	}
+	f.BoolVar(p, name, def, f.usage(text, env))
+}
+
+// String registers a string flag with an environment twin.
+func (f *Flags) String(p *string, name, env, def, text string) {
+	if v := strings.TrimSpace(f.env(env)); v != "" {
+		def = v
+	}
+	f.StringVar(p, name, def, f.usage(text, env))
+}
+
+// After runs fn once flags are parsed, to validate and convert values.
+func (f *Flags) After(fn func() error) { f.after = append(f.after, fn) }
+
+func (f *Flags) env(name string) string {
+	if name == "" || f.getenv == nil {
+		return ""
+	}
+	return f.getenv(name)
+}
+
+// Parse parses args and reports every environment, flag and conversion
+// error at once.
+func (f *Flags) Parse(args []string) error {
+	if err := f.FlagSet.Parse(args); err != nil {
+		return err
+	}
+	if f.NArg() > 0 {
+		f.errs = append(f.errs, fmt.Errorf("unexpected argument %q", f.Arg(0)))
+	}
+	for _, fn := range f.after {
+		if err := fn(); err != nil {
+			f.errs = append(f.errs, err)
+		}
+	}
+	return errors.Join(f.errs...)
+}
+
+// flagHooks let other files add serve flags (for example --addr for the HTTP
+// transport) without editing RegisterServeFlags.
+var flagHooks []func(f *Flags, cfg *Config)
+
+// RegisterFlagHook adds flags to every flag set RegisterServeFlags builds.
+func RegisterFlagHook(hook func(f *Flags, cfg *Config)) { flagHooks = append(flagHooks, hook) }
+
+// RegisterServeFlags registers the flags shared by serve and by subcommands
+// that build the catalog (safety flags, --sandbox, logging).
+func RegisterServeFlags(f *Flags, cfg *Config) {
+	var toolsets, workspaces, level string
+	f.Bool(&cfg.ReadOnly, "read-only", "MESHES_READ_ONLY", false, "expose and allow only tools that change nothing")
+	f.String(&toolsets, "toolsets", "MESHES_TOOLSETS", "", "comma-separated toolsets to enable: "+strings.Join(tools.Toolsets(), ", ")+" (default all)")
+	f.String(&workspaces, "workspaces", "MESHES_WORKSPACES", "", "comma-separated workspace ids the agent is confined to (default all)")
+	f.Bool(&cfg.Sandbox, "sandbox", "MESHES_SANDBOX", false, "run against an embedded Meshes sandbox with demo data; no account needed")
+	f.String(&level, "log-level", "MESHES_LOG_LEVEL", "info", "stderr log level: debug, info, warn or error")
+	f.After(func() (err error) {
+		if cfg.Toolsets, err = tools.ParseToolsets(toolsets); err != nil {
+			return fmt.Errorf("--toolsets: %w", err)
+		}
+		return nil
+	})
+	f.After(func() (err error) {
+		if cfg.Workspaces, err = tools.ParseWorkspaces(workspaces); err != nil {
+			return fmt.Errorf("--workspaces: %w", err)
+		}
+		return nil
+	})
+	f.After(func() error {
+		if err := cfg.LogLevel.UnmarshalText([]byte(level)); err != nil {
+			return fmt.Errorf("--log-level must be debug, info, warn or error, not %q", level)
+		}
+		return nil
+	})
+	for _, hook := range flagHooks {
+		hook(f, cfg)
+	}
+}

@@ -1,0 +1,111 @@
+package cli
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/mark3labs/mcp-go/server"
+
+	"github.com/meshes-mcp/meshes-mcp/httpserver"
+	"github.com/meshes-mcp/meshes-mcp/tools"
+)
+
+// HTTPOptions are the settings of the HTTP transports (--transport http|sse).
+type HTTPOptions struct {
+	Addr            string
+	AuthToken       string
+	TLSCert         string
+	TLSKey          string
+	AllowedOrigins  []string
+	MaxBodyBytes    int64
+	ShutdownTimeout time.Duration
+}
+
+// envAuthToken holds the bearer token. It is read in After rather than used
+// as the flag's default, because flag defaults are printed by -h.
+const envAuthToken = "MESHES_MCP_TOKEN"
+
+func init() {
+	RegisterFlagHook(registerHTTPFlags)
+	RegisterTransport(string(httpserver.TransportHTTP), serveHTTP(httpserver.TransportHTTP))
+	RegisterTransport(string(httpserver.TransportSSE), serveHTTP(httpserver.TransportSSE))
+}
+
+func registerHTTPFlags(f *Flags, cfg *Config) {
+	var origins, maxBody, shutdown string
+	h := &cfg.HTTP
+	f.String(&h.Addr, "addr", "MESHES_MCP_ADDR", httpserver.DefaultAddr,
+		"host:port the http and sse transports listen on; a non-loopback address requires --auth-token")
+	f.StringVar(&h.AuthToken, "auth-token", "",
+		"bearer token HTTP clients must send (env "+envAuthToken+", preferred: flags are visible in ps)")
+	f.String(&h.TLSCert, "tls-cert", "MESHES_MCP_TLS_CERT", "", "PEM certificate file: serve HTTPS (with --tls-key)")
+	f.String(&h.TLSKey, "tls-key", "MESHES_MCP_TLS_KEY", "", "PEM private key file for --tls-cert")
+	f.String(&origins, "allowed-origins", "MESHES_MCP_ALLOWED_ORIGINS", "",
+		"comma-separated browser origins (scheme://host[:port], or *) allowed besides same-origin")
+	f.String(&maxBody, "max-body-bytes", "MESHES_MCP_MAX_BODY_BYTES", strconv.FormatInt(httpserver.DefaultMaxBodyBytes, 10),
+		"largest HTTP request body accepted; larger requests get 413")
+	f.String(&shutdown, "shutdown-timeout", "MESHES_MCP_SHUTDOWN_TIMEOUT", httpserver.DefaultShutdownTimeout.String(),
+		"on SIGINT/SIGTERM, how long in-flight HTTP calls may take to finish")
+	f.After(func() error {
+		if h.AuthToken == "" {
+			h.AuthToken = strings.TrimSpace(f.env(envAuthToken))
+		}
+		h.AllowedOrigins = splitComma(origins)
+		n, err := strconv.ParseInt(strings.TrimSpace(maxBody), 10, 64)
+		if err != nil || n <= 0 {
+			return fmt.Errorf("--max-body-bytes must be a positive number of bytes, not %q", maxBody)
+		}
+		h.MaxBodyBytes = n
+		if h.ShutdownTimeout, err = time.ParseDuration(strings.TrimSpace(shutdown)); err != nil || h.ShutdownTimeout <= 0 {
+			return fmt.Errorf("--shutdown-timeout must be a positive duration such as 15s, not %q", shutdown)
+		}
+		if cfg.Transport != string(httpserver.TransportHTTP) && cfg.Transport != string(httpserver.TransportSSE) {
+			return nil
+		}
+		// Refuse an unsafe exposure before the catalog or sandbox starts.
+		if err := h.serverConfig(httpserver.Transport(cfg.Transport), nil).Validate(); err != nil {
+			return fmt.Errorf("--transport %s: %w", cfg.Transport, err)
+		}
+		return nil
+	})
+}
+
+func (h *HTTPOptions) serverConfig(t httpserver.Transport, logger *slog.Logger) httpserver.Config {
+	return httpserver.Config{
+		Transport:       t,
+		Addr:            h.Addr,
+		AuthToken:       h.AuthToken,
+		TLSCertFile:     h.TLSCert,
+		TLSKeyFile:      h.TLSKey,
+		AllowedOrigins:  h.AllowedOrigins,
+		MaxBodyBytes:    h.MaxBodyBytes,
+		ShutdownTimeout: h.ShutdownTimeout,
+		Logger:          logger,
+	}
+}
+
+// serveHTTP serves MCP over HTTP until ctx ends (SIGINT/SIGTERM), then
+// drains in-flight calls within --shutdown-timeout.
+func serveHTTP(t httpserver.Transport) Transport {
+	return func(ctx context.Context, srv *server.MCPServer, _ *tools.Catalog, cfg *Config, env *Env) error {
+		s, err := httpserver.New(srv, cfg.HTTP.serverConfig(t, env.Logger.With("component", "http")))
+		if err != nil {
+			return err
+		}
+		return s.ListenAndServe(ctx)
+	}
+}
+
+func splitComma(s string) []string {
+	var out []string
+	for part := range strings.SplitSeq(s, ",") {
+		if part = strings.TrimSpace(part); part != "" {
+			out = append(out, part)
+		}
+	}
+	return out
+}

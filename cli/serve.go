@@ -1,0 +1,85 @@
+package cli
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"log/slog"
+	"slices"
+	"strings"
+
+	"github.com/mark3labs/mcp-go/server"
+
+	"github.com/meshes-mcp/meshes-mcp/tools"
+)
+
+// Transport serves srv until ctx is done or the client goes away.
+type Transport func(ctx context.Context, srv *server.MCPServer, cat *tools.Catalog, cfg *Config, env *Env) error
+
+// transports maps --transport values to their implementation; other files
+// add theirs with RegisterTransport.
+var transports = map[string]Transport{"stdio": serveStdio}
+
+// RegisterTransport makes name a valid --transport value.
+func RegisterTransport(name string, t Transport) {
+	if _, dup := transports[name]; dup {
+		panic("cli: transport " + name + " registered twice")
+	}
+	transports[name] = t
+}
+
+func transportNames() []string {
+	names := make([]string, 0, len(transports))
+	for n := range transports {
+		names = append(names, n)
+	}
+	slices.Sort(names)
+	return names
+}
+
+// serve is the default command: MCP over the chosen transport.
+func serve(ctx context.Context, args []string, env *Env) int {
+	var cfg Config
+	f := NewFlags("meshes-mcp", env.Getenv, env.Stderr)
+	RegisterServeFlags(f, &cfg)
+	f.String(&cfg.Transport, "transport", "MESHES_MCP_TRANSPORT", "stdio", "how MCP clients connect: "+strings.Join(transportNames(), ", "))
+	f.BoolVar(&cfg.Version, "version", false, "print the version and exit")
+	f.After(func() error {
+		if _, ok := transports[cfg.Transport]; !ok {
+			return fmt.Errorf("--transport must be one of %s, not %q", strings.Join(transportNames(), ", "), cfg.Transport)
+		}
+		return nil
+	})
+	if err := f.Parse(args); err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			return 0
+		}
+		fmt.Fprintf(env.Stderr, "meshes-mcp: %v\n", err)
+		return 2
+	}
+	if cfg.Version {
+		// Explicit CLI output; the process exits before any MCP traffic.
+		fmt.Fprintln(env.Stdout, VersionString())
+		return 0
+	}
+	env.Logger = slog.New(slog.NewTextHandler(env.Stderr, &slog.HandlerOptions{Level: cfg.LogLevel}))
+
+	cat, cleanup, err := buildCatalog(ctx, &cfg, env)
+	defer cleanup()
+	if err != nil {
+		if !errors.Is(err, errReported) {
+			fmt.Fprintf(env.Stderr, "meshes-mcp: %v\n", err)
+		}
+		return 1
+	}
+	version, _ := VersionInfo()
+	srv := cat.MCPServer(version)
+	env.Logger.Info("meshes-mcp serving", "transport", cfg.Transport, "version", version,
+		"read_only", cfg.ReadOnly, "toolsets", cfg.Toolsets, "workspaces", len(cfg.Workspaces), "sandbox", cfg.Sandbox)
+	if err := transports[cfg.Transport](ctx, srv, cat, &cfg, env); err != nil && !errors.Is(err, context.Canceled) {
+		env.Logger.Error("server stopped", "error", err)
+		return 1
+	}
+	return 0
+}

@@ -1,0 +1,292 @@
+// Package e2e runs the real meshes-mcp binary, built once per test run, and
+// talks MCP to it over stdio with mcp-go's client, against the embedded
+// Meshes sandbox started in the test process.
+package e2e
+
+import (
+	"context"
+	"encoding/json"
+	"flag"
+	"fmt"
+	"net/http"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"slices"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/mark3labs/mcp-go/client"
+	"github.com/mark3labs/mcp-go/mcp"
+
+	"github.com/meshes-mcp/meshes-mcp/sandbox"
+	"github.com/meshes-mcp/meshes-mcp/tools"
+)
+
+// binary is the meshes-mcp executable under test.
+var binary string
+
+func TestMain(m *testing.M) {
+	flag.Parse()
+	dir, err := os.MkdirTemp("", "meshes-mcp-e2e-")
+	if err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		os.Exit(1)
+	}
+	binary = filepath.Join(dir, "meshes-mcp")
+	args := []string{"build", "-o", binary}
+	if raceEnabled {
+		// The server runs in its own process; build it with the race
+		// detector too, so that data races in tool handlers fail the run.
+		args = append(args, "-race")
+	}
+	build := exec.Command("go", append(args, "..")...)
+	build.Stdout, build.Stderr = os.Stderr, os.Stderr
+	if err := build.Run(); err != nil {
+		fmt.Fprintln(os.Stderr, "building meshes-mcp:", err)
+		os.Exit(1)
+	}
+	code := m.Run()
+	if code == 0 && flag.Lookup("test.run").Value.String() == "" {
+		code = checkCoverage()
+	}
+	os.RemoveAll(dir)
+	os.Exit(code)
+}
+
+// covered records which tools a test called successfully and with bad input,
+// so that a tool added to the catalog without end-to-end tests fails the run.
+var covered = struct {
+	sync.Mutex
+	ok, bad map[string]bool
+}{ok: map[string]bool{}, bad: map[string]bool{}}
+
+func checkCoverage() int {
+	cat, err := tools.New(nil, tools.Options{})
+	if err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		return 1
+	}
+	code := 0
+	for _, tool := range cat.All() {
+		if !covered.ok[tool.Name] {
+			fmt.Fprintf(os.Stderr, "FAIL: no end-to-end test calls %s successfully\n", tool.Name)
+			code = 1
+		}
+		if !covered.bad[tool.Name] {
+			fmt.Fprintf(os.Stderr, "FAIL: no end-to-end test calls %s with bad input\n", tool.Name)
+			code = 1
+		}
+	}
+	return code
+}
+
+// fixture is a sandbox with a request counter.
+type fixture struct {
+	sb       *sandbox.Running
+	requests atomic.Int64
+	mu       sync.Mutex
+	seen     []string // "METHOD /path" of every request
+	// hook, when set, runs inside the sandbox's request hook.
+	hook atomic.Pointer[func(*http.Request)]
+}
+
+// newFixture starts a seeded sandbox without automatic retries, so that a
+// failing delivery settles after one attempt.
+func newFixture(t *testing.T) *fixture {
+	t.Helper()
+	f := &fixture{}
+	sb, err := sandbox.Start(sandbox.Options{
+		Seed:           true,
+		Backoff:        []time.Duration{},
+		WebhookTimeout: 3 * time.Second,
+		OnRequest: func(r *http.Request) {
+			f.requests.Add(1)
+			f.mu.Lock()
+			f.seen = append(f.seen, r.Method+" "+r.URL.Path)
+			f.mu.Unlock()
+			if h := f.hook.Load(); h != nil {
+				(*h)(r)
+			}
+		},
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = sb.Close() })
+	f.sb = sb
+	return f
+}
+
+// requestsMatching counts requests whose "METHOD /path" contains s.
+func (f *fixture) requestsMatching(s string) int {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	n := 0
+	for _, r := range f.seen {
+		if strings.Contains(r, s) {
+			n++
+		}
+	}
+	return n
+}
+
+// env is the child environment: sandbox credentials, every other variable
+// the server reads set empty, and a config dir without a credentials file.
+func (f *fixture) env(t *testing.T, extra ...string) []string {
+	home := t.TempDir()
+	return append([]string{
+		"MESHES_ACCESS_KEY=" + f.sb.Credentials.AccessKey,
+		"MESHES_SECRET_KEY=" + f.sb.Credentials.SecretKey,
+		"MESHES_ORG_ID=" + f.sb.Credentials.OrgID,
+		"MESHES_ORGANIZATION_ID=",
+		"MESHES_API_URL=" + f.sb.URL,
+		"MESHES_EVENTS_URL=", "MESHES_PUBLISHABLE_KEY=", "MESHES_CREDENTIALS_FILE=",
+		"MESHES_READ_ONLY=", "MESHES_TOOLSETS=", "MESHES_WORKSPACES=", "MESHES_SANDBOX=",
+		"MESHES_MCP_TRANSPORT=", "MESHES_LOG_LEVEL=warn",
+		"HOME=" + home, "XDG_CONFIG_HOME=" + home,
+	}, extra...)
+}
+
+// connect starts the binary and completes the MCP handshake.
+func connect(t *testing.T, env []string, args ...string) *client.Client {
+	t.Helper()
+	c, err := client.NewStdioMCPClient(binary, env, args...)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = c.Close() })
+	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+	defer cancel()
+	// NewStdioMCPClient starts the transport but not the client, whose
+	// Start installs the notification handler (progress notifications).
+	if err := c.Start(ctx); err != nil {
+		t.Fatal(err)
+	}
+	init := mcp.InitializeRequest{}
+	init.Params.ProtocolVersion = mcp.LATEST_PROTOCOL_VERSION
+	init.Params.ClientInfo = mcp.Implementation{Name: "e2e", Version: "1"}
+	if _, err := c.Initialize(ctx, init); err != nil {
+		t.Fatalf("initialize: %v%s", err, stderrOf(c))
+	}
+	return c
+}
+
+func stderrOf(c *client.Client) string {
+	r, ok := client.GetStderr(c)
+	if !ok {
+		return ""
+	}
+	buf := make([]byte, 8192)
+	n, _ := r.Read(buf)
+	if n == 0 {
+		return ""
+	}
+	return "\nserver stderr:\n" + string(buf[:n])
+}
+
+// call runs a tool and fails the test on a protocol error.
+func call(t *testing.T, c *client.Client, name string, args any) *mcp.CallToolResult {
+	t.Helper()
+	res, err := callErr(c, name, args, nil)
+	if err != nil {
+		t.Fatalf("%s: %v", name, err)
+	}
+	return res
+}
+
+func callErr(c *client.Client, name string, args any, meta *mcp.Meta) (*mcp.CallToolResult, error) {
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	req := mcp.CallToolRequest{}
+	req.Params.Name = name
+	req.Params.Arguments = args
+	req.Params.Meta = meta
+	return c.CallTool(ctx, req)
+}
+
+// ok calls a tool that must succeed and decodes its structured result into
+// out. It also checks that the text block states the same facts.
+func ok(t *testing.T, c *client.Client, name string, args any, out any) {
+	t.Helper()
+	res := call(t, c, name, args)
+	if res.IsError {
+		t.Fatalf("%s failed: %s", name, text(res))
+	}
+	raw, err := json.Marshal(res.StructuredContent)
+	if err != nil || res.StructuredContent == nil {
+		t.Fatalf("%s: no structured content", name)
+	}
+	var fromText, fromStructured any
+	if err := json.Unmarshal([]byte(text(res)), &fromText); err != nil {
+		t.Fatalf("%s: text block is not the result JSON: %v", name, err)
+	}
+	_ = json.Unmarshal(raw, &fromStructured)
+	a, _ := json.Marshal(fromText)
+	b, _ := json.Marshal(fromStructured)
+	if string(a) != string(b) {
+		t.Errorf("%s: text and structured content differ:\n%s\n%s", name, a, b)
+	}
+	if out != nil {
+		if err := json.Unmarshal(raw, out); err != nil {
+			t.Fatalf("%s: %v", name, err)
+		}
+	}
+	covered.Lock()
+	covered.ok[name] = true
+	covered.Unlock()
+}
+
+// fails calls a tool that must return an isError result mentioning want.
+func fails(t *testing.T, c *client.Client, name string, args any, want string) string {
+	t.Helper()
+	res := call(t, c, name, args)
+	if !res.IsError {
+		t.Fatalf("%s succeeded, want an error mentioning %q", name, want)
+	}
+	if msg := text(res); !strings.Contains(msg, want) {
+		t.Fatalf("%s error %q does not mention %q", name, msg, want)
+	}
+	return text(res)
+}
+
+func text(res *mcp.CallToolResult) string {
+	var parts []string
+	for _, c := range res.Content {
+		if tc, ok := c.(mcp.TextContent); ok {
+			parts = append(parts, tc.Text)
+		}
+	}
+	return strings.Join(parts, "\n")
+}
+
+func toolNames(t *testing.T, c *client.Client) []string {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	res, err := c.ListTools(ctx, mcp.ListToolsRequest{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var names []string
+	for _, tool := range res.Tools {
+		names = append(names, tool.Name)
+	}
+	slices.Sort(names)
+	return names
+}
+
+// eventually polls check until it returns true or the deadline passes.
+func eventually(t *testing.T, what string, check func() bool) {
+	t.Helper()
+	deadline := time.Now().Add(20 * time.Second)
+	for !check() {
+		if time.Now().After(deadline) {
+			t.Fatalf("timed out waiting for %s", what)
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+}

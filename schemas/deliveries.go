@@ -1,0 +1,71 @@
+package schemas
+
+// Deliveries toolset (contract §5.8, §10.5, §11).
+
+// DeliveryStatuses is the rule_event status vocabulary, including the two
+// values only the newest contract source mentions (§11).
+var DeliveryStatuses = []string{"pending", "processing", "retrying", "completed", "failed", "canceled"}
+
+// ListDeliveriesInput filters the deliveries of a workspace's recent events.
+type ListDeliveriesInput struct {
+	WorkspaceID  string `json:"workspace_id" jsonschema:"format=uuid" jsonschema_description:"Workspace ID."`
+	Status       string `json:"status,omitempty" jsonschema:"enum=pending,enum=processing,enum=retrying,enum=completed,enum=failed,enum=canceled" jsonschema_description:"Only this status."`
+	Event        string `json:"event,omitempty" jsonschema_description:"Only this event name."`
+	ConnectionID string `json:"connection_id,omitempty" jsonschema:"format=uuid" jsonschema_description:"Only this connection."`
+	RuleID       string `json:"rule_id,omitempty" jsonschema:"format=uuid" jsonschema_description:"Only this rule."`
+	Limit        int    `json:"limit,omitempty" jsonschema:"minimum=1,maximum=100,default=20" jsonschema_description:"Max deliveries."`
+	Cursor       string `json:"cursor,omitempty" jsonschema_description:"Prior next_cursor."`
+}
+
+// ListDeliveriesOutput is a page of deliveries, newest events first.
+type ListDeliveriesOutput struct {
+	Count         int            `json:"count"`
+	Deliveries    []Delivery     `json:"deliveries"`
+	ByStatus      map[string]int `json:"by_status" jsonschema_description:"Matching deliveries per status among the events scanned."`
+	EventsScanned int            `json:"events_scanned"`
+	Page
+}
+
+// RetryDeliveryInput names one delivery by its event and rule.
+type RetryDeliveryInput struct {
+	EventID string `json:"event_id" jsonschema:"format=uuid" jsonschema_description:"Event ID."`
+	RuleID  string `json:"rule_id" jsonschema:"format=uuid" jsonschema_description:"Rule ID (a delivery's rule, not its id)."`
+}
+
+// RetryDeliveryOutput is the delivery after the retry was queued.
+type RetryDeliveryOutput struct {
+	Delivery
+	Next string `json:"next" jsonschema_description:"How to follow the retry."`
+}
+
+// DiagnoseEventInput names the event to explain.
+type DiagnoseEventInput struct {
+	EventID string `json:"event_id" jsonschema:"format=uuid" jsonschema_description:"Event ID."`
+}
+
+// NextCall is a tool call that would fix or confirm a finding.
+type NextCall struct {
+	Tool      string         `json:"tool"`
+	Arguments map[string]any `json:"arguments"`
+}
+
+// Finding is one thing diagnose_event concluded.
+type Finding struct {
+	Severity     string    `json:"severity" jsonschema:"enum=error,enum=warning,enum=info"`
+	RuleID       string    `json:"rule_id,omitempty"`
+	ConnectionID string    `json:"connection_id,omitempty"`
+	What         string    `json:"what"`
+	Cause        string    `json:"cause,omitempty" jsonschema_description:"Likely cause."`
+	Next         *NextCall `json:"next,omitempty" jsonschema_description:"Call that would fix or confirm it."`
+}
+
+// DiagnoseEventOutput explains an event's deliveries.
+type DiagnoseEventOutput struct {
+	EventID    string     `json:"event_id"`
+	Event      string     `json:"event"`
+	Workspace  string     `json:"workspace"`
+	Status     string     `json:"status"`
+	Summary    string     `json:"summary"`
+	Findings   []Finding  `json:"findings"`
+	Deliveries []Delivery `json:"deliveries"`
+}

@@ -1,0 +1,166 @@
+// Package schemas holds the Go structs behind every tool's arguments and
+// results, and turns them into the JSON Schema the model sees.
+//
+// One Reflector produces every schema, and every schema goes through the same
+// post-processing, so that what reaches a model provider is portable: no
+// $ref/$defs (Gemini, Zed and Copilot CLI fail on them), no top-level
+// oneOf/anyOf/allOf (Anthropic rejects the whole request), no bare true/false
+// sub-schemas, `properties` always present. Input schemas are also limited to
+// the keywords the argument decoder in package tools enforces, so that every
+// constraint a model reads is a constraint the server checks.
+package schemas
+
+import (
+	"encoding/json"
+	"fmt"
+	"reflect"
+	"slices"
+
+	"github.com/invopop/jsonschema"
+)
+
+// reflector is the single JSON Schema generator for the whole catalog.
+// DoNotReference and ExpandedStruct inline every type; Anonymous drops the
+// $id derived from the Go package path, which means nothing to a model.
+var reflector = &jsonschema.Reflector{
+	DoNotReference: true,
+	ExpandedStruct: true,
+	Anonymous:      true,
+	Mapper:         mapType,
+}
+
+var (
+	rawMessageType = reflect.TypeFor[json.RawMessage]()
+	nullableType   = reflect.TypeFor[NullableString]()
+)
+
+// mapType gives types the reflector would render badly a portable schema. It
+// must return a fresh *Schema each call: the reflector writes the field's
+// tags (description, constraints) into it.
+func mapType(t reflect.Type) *jsonschema.Schema {
+	switch t {
+	case rawMessageType:
+		// Any JSON value. Without this a RawMessage reflects as a base64
+		// string, and an untyped `any` as the bare schema `true`.
+		return &jsonschema.Schema{}
+	case nullableType:
+		return &jsonschema.Schema{Type: "string"}
+	}
+	return nil
+}
+
+// Input returns the post-processed JSON Schema of a tool's argument struct.
+// Objects carry no `additionalProperties: false`: the decoder rejects
+// unknown keys at every level anyway, with a message listing the valid
+// ones, and the keyword would cost bytes in every tools/list a model reads.
+func Input[T any](opts ...Option) (json.RawMessage, error) {
+	return build[T](true, opts)
+}
+
+// Output returns the post-processed JSON Schema of a tool's result struct.
+func Output[T any]() (json.RawMessage, error) {
+	return build[T](false, nil)
+}
+
+// Option adjusts a reflected schema for the server's configuration.
+type Option func(*jsonschema.Schema) error
+
+// Require marks a property required that its struct leaves optional. The
+// path names the property through enclosing properties and array items,
+// e.g. Require("events", "workspace_id"). send_event uses it: workspace_id
+// is required unless a publishable key implies the workspace.
+func Require(path ...string) Option {
+	return func(s *jsonschema.Schema) error {
+		for _, step := range path[:len(path)-1] {
+			next, ok := s.Properties.Get(step)
+			if !ok {
+				return fmt.Errorf("require %v: no property %q", path, step)
+			}
+			if next.Items != nil {
+				next = next.Items
+			}
+			s = next
+		}
+		name := path[len(path)-1]
+		if _, ok := s.Properties.Get(name); !ok {
+			return fmt.Errorf("require %v: no property %q", path, name)
+		}
+		if !slices.Contains(s.Required, name) {
+			s.Required = append([]string{name}, s.Required...)
+		}
+		return nil
+	}
+}
+
+func build[T any](input bool, opts []Option) (json.RawMessage, error) {
+	s := reflector.Reflect(new(T))
+	for _, opt := range opts {
+		if err := opt(s); err != nil {
+			return nil, err
+		}
+	}
+	s.Version = ""
+	s.ID = ""
+	s.Definitions = nil
+	if s.Properties == nil {
+		s.Properties = jsonschema.NewProperties()
+	}
+	for _, sub := range children(s) {
+		tidy(sub, input)
+	}
+	s.AdditionalProperties = nil
+	raw, err := json.Marshal(s)
+	if err != nil {
+		return nil, fmt.Errorf("schemas: marshal %T: %w", *new(T), err)
+	}
+	if problems := Check(raw, input); len(problems) > 0 {
+		return nil, fmt.Errorf("schemas: %T: %v", *new(T), problems)
+	}
+	return raw, nil
+}
+
+// tidy post-processes one sub-schema and everything below it.
+func tidy(s *jsonschema.Schema, input bool) {
+	if s == nil {
+		return
+	}
+	// A struct-derived nested object carries additionalProperties:false;
+	// maps carry a value schema or nothing. Only the former is dropped.
+	if isFalse(s.AdditionalProperties) {
+		s.AdditionalProperties = nil
+	}
+	if reflect.DeepEqual(s, &jsonschema.Schema{}) {
+		// An empty schema marshals as the bare `true`, which some model
+		// providers reject; a non-nil Extras makes it marshal as {}.
+		s.Extras = map[string]any{}
+	}
+	for _, sub := range children(s) {
+		tidy(sub, input)
+	}
+}
+
+func isFalse(s *jsonschema.Schema) bool {
+	if s == nil {
+		return false
+	}
+	b, err := json.Marshal(s)
+	return err == nil && string(b) == "false"
+}
+
+// children lists the direct sub-schemas of s that the catalog's types can
+// produce: properties, array items and map values.
+func children(s *jsonschema.Schema) []*jsonschema.Schema {
+	var out []*jsonschema.Schema
+	if s.Properties != nil {
+		for p := s.Properties.Oldest(); p != nil; p = p.Next() {
+			out = append(out, p.Value)
+		}
+	}
+	if s.Items != nil {
+		out = append(out, s.Items)
+	}
+	if s.AdditionalProperties != nil && !isFalse(s.AdditionalProperties) {
+		out = append(out, s.AdditionalProperties)
+	}
+	return out
+}

@@ -1,0 +1,187 @@
+package schemas
+
+import (
+	"encoding/json"
+	"strings"
+	"testing"
+)
+
+type inner struct {
+	Name string `json:"name" jsonschema_description:"Name, with a comma."`
+}
+
+type sample struct {
+	ID      string          `json:"id" jsonschema:"format=uuid" jsonschema_description:"ID."`
+	Any     any             `json:"any,omitempty" jsonschema_description:"Anything."`
+	Raw     json.RawMessage `json:"raw,omitempty" jsonschema_description:"Raw JSON."`
+	Free    map[string]any  `json:"free,omitempty" jsonschema_description:"Free-form."`
+	Desc    NullableString  `json:"desc,omitzero" jsonschema_description:"Nullable."`
+	Items   []inner         `json:"items,omitempty" jsonschema_description:"Items."`
+	Nested  inner           `json:"nested" jsonschema_description:"Nested."`
+	Untyped []any           `json:"untyped,omitempty" jsonschema_description:"Untyped items."`
+}
+
+type empty struct{}
+
+func schemaOf(t *testing.T, raw json.RawMessage, err error) map[string]any {
+	t.Helper()
+	if err != nil {
+		t.Fatal(err)
+	}
+	var m map[string]any
+	if err := json.Unmarshal(raw, &m); err != nil {
+		t.Fatal(err)
+	}
+	return m
+}
+
+func prop(m map[string]any, path ...string) map[string]any {
+	for _, p := range path {
+		if p == "[]" {
+			m = m["items"].(map[string]any)
+			continue
+		}
+		m = m["properties"].(map[string]any)[p].(map[string]any)
+	}
+	return m
+}
+
+func TestInputPostProcessing(t *testing.T) {
+	raw, err := Input[sample]()
+	s := schemaOf(t, raw, err)
+	for _, banned := range []string{`$schema`, `$id`, `$defs`, `$ref`, `additionalProperties`, `:true`, `:false`} {
+		if strings.Contains(string(raw), banned) {
+			t.Errorf("schema contains %s: %s", banned, raw)
+		}
+	}
+	if got := prop(s, "any"); got["description"] != "Anything." || got["type"] != nil {
+		t.Errorf("any = %v, want an untyped schema with its description", got)
+	}
+	if got := prop(s, "raw"); got["description"] != "Raw JSON." || got["type"] != nil {
+		t.Errorf("json.RawMessage = %v, want an untyped schema, not a base64 string", got)
+	}
+	if got := prop(s, "untyped", "[]"); len(got) != 0 {
+		t.Errorf("[]any items = %v, want {}", got)
+	}
+	if got := prop(s, "desc"); got["type"] != "string" {
+		t.Errorf("NullableString = %v, want a string", got)
+	}
+	if got := prop(s, "nested", "name"); got["description"] != "Name, with a comma." {
+		t.Errorf("description with a comma cut: %v", got)
+	}
+	req, _ := s["required"].([]any)
+	if len(req) != 2 || req[0] != "id" || req[1] != "nested" {
+		t.Errorf("required = %v, want [id nested]", req)
+	}
+	if p := Check(raw, true); p != nil {
+		t.Errorf("Check: %v", p)
+	}
+}
+
+func TestEmptyInputHasProperties(t *testing.T) {
+	raw, err := Input[empty]()
+	s := schemaOf(t, raw, err)
+	if _, ok := s["properties"].(map[string]any); !ok || s["type"] != "object" {
+		t.Errorf("empty input schema = %s, want an object with properties", raw)
+	}
+}
+
+func TestRequireOption(t *testing.T) {
+	raw, err := Input[SendEventsInput](Require("events", "workspace_id"))
+	s := schemaOf(t, raw, err)
+	req := prop(s, "events", "[]")["required"].([]any)
+	if req[0] != "workspace_id" {
+		t.Errorf("items required = %v", req)
+	}
+	if _, err := Input[SendEventsInput](Require("events", "nope")); err == nil {
+		t.Error("Require accepted an unknown property")
+	}
+}
+
+func TestCheckFindsViolations(t *testing.T) {
+	tests := []struct {
+		name   string
+		schema string
+		input  bool
+		want   string
+	}{
+		{"ref", `{"type":"object","properties":{"a":{"$ref":"#/$defs/x","description":"d"}}}`, false, "$ref is not allowed"},
+		{"defs", `{"type":"object","properties":{},"$defs":{}}`, false, "$defs is not allowed"},
+		{"top-level oneOf", `{"type":"object","properties":{},"oneOf":[{}]}`, false, "top-level oneOf"},
+		{"bare true", `{"type":"object","properties":{"a":true}}`, false, "sub-schema must be an object"},
+		{"boolean additionalProperties", `{"type":"object","properties":{},"additionalProperties":false}`, true, "must be a schema"},
+		{"no properties", `{"type":"object"}`, false, "root must have properties"},
+		{"not an object", `{"type":"array","properties":{}}`, false, "root type must be object"},
+		{"undescribed input", `{"type":"object","properties":{"a":{"type":"string"}}}`, true, "property has no description"},
+		{"undescribed nested input", `{"type":"object","properties":{"a":{"type":"array","description":"d","items":{"type":"object","properties":{"b":{"type":"string"}}}}}}`, true, "$.a[].b: property has no description"},
+		{"keyword the decoder ignores", `{"type":"object","properties":{"a":{"type":"string","description":"d","minProperties":1}}}`, true, `keyword "minProperties"`},
+		{"format the decoder ignores", `{"type":"object","properties":{"a":{"type":"string","description":"d","format":"email"}}}`, true, `format "email"`},
+		{"required but absent", `{"type":"object","properties":{},"required":["a"]}`, false, `required "a" is not a property`},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			problems := Check(json.RawMessage(tt.schema), tt.input)
+			if !strings.Contains(strings.Join(problems, "\n"), tt.want) {
+				t.Errorf("problems %v do not mention %q", problems, tt.want)
+			}
+		})
+	}
+}
+
+func TestNullableString(t *testing.T) {
+	tests := []struct {
+		json           string
+		set, null      bool
+		value, marshal string
+	}{
+		{`{"d":null}`, true, true, "", `{"d":null}`},
+		{`{"d":""}`, true, true, "", `{"d":null}`},
+		{`{"d":"x"}`, true, false, "x", `{"d":"x"}`},
+		{`{}`, false, false, "", `{}`},
+	}
+	for _, tt := range tests {
+		var v struct {
+			D NullableString `json:"d,omitzero"`
+		}
+		if err := json.Unmarshal([]byte(tt.json), &v); err != nil {
+			t.Fatal(err)
+		}
+		if v.D.Set != tt.set || v.D.Null != tt.null || v.D.Value != tt.value {
+			t.Errorf("%s → %+v", tt.json, v.D)
+		}
+		if b, _ := json.Marshal(v); string(b) != tt.marshal {
+			t.Errorf("%s marshals back as %s, want %s", tt.json, b, tt.marshal)
+		}
+	}
+}
+
+func TestCrossFieldValidation(t *testing.T) {
+	tests := []struct {
+		name string
+		in   interface{ Validate() error }
+		want string
+	}{
+		{"resource session without ids", &CreateSessionInput{SessionType: "resource", LaunchPage: "dashboard"}, "needs both resource and resource_id"},
+		{"resource session on connections", &CreateSessionInput{SessionType: "resource", Resource: "user", ResourceID: "1", LaunchPage: "connections"}, "cannot be connections"},
+		{"dashboard session elsewhere", &CreateSessionInput{SessionType: "dashboard", LaunchPage: "events"}, "must be dashboard"},
+		{"unknown scope", &CreateSessionInput{SessionType: "workspace", LaunchPage: "rules", Scopes: []string{"admin"}}, "only contain events.payload:read"},
+		{"valid workspace session", &CreateSessionInput{SessionType: "workspace", LaunchPage: "connections"}, ""},
+		{"blank payload", &EventInput{Event: "a", Payload: map[string]any{"email": " ", "tags": []any{}, "x": nil}}, "at least one non-empty value"},
+		{"payload with a value", &EventInput{Event: "a", Payload: map[string]any{"plan": false}}, ""},
+		{"bulk names the bad item", &SendEventsInput{Events: []EventItem{{Event: "a", Payload: map[string]any{"a": 1}}, {Event: "b", Payload: map[string]any{}}}}, "events[1].payload"},
+		{"filters without workspace", &ListEventsInput{Status: "failed"}, "workspace_id is required"},
+		{"conflicting action", &CreateRuleInput{Action: "a", Metadata: map[string]any{"action": "b"}}, "metadata.action"},
+		{"same action", &CreateRuleInput{Action: "a", Metadata: map[string]any{"action": "a"}}, ""},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			err := tt.in.Validate()
+			switch {
+			case tt.want == "" && err != nil:
+				t.Errorf("rejected: %v", err)
+			case tt.want != "" && (err == nil || !strings.Contains(err.Error(), tt.want)):
+				t.Errorf("got %v, want an error mentioning %q", err, tt.want)
+			}
+		})
+	}
+}

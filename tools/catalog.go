@@ -1,0 +1,208 @@
+// Package tools is the MCP tool catalog of meshes-mcp: one file per toolset,
+// one registry, and one generic adapter that gives every tool the same strict
+// decoding, validation, policy enforcement, error phrasing and result shape.
+package tools
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"log/slog"
+	"runtime/debug"
+	"time"
+
+	"github.com/mark3labs/mcp-go/mcp"
+
+	"github.com/meshes-mcp/meshes-mcp/meshesapi"
+)
+
+// Limits bound the work and the size of one tool call. Zero fields take the
+// defaults below.
+type Limits struct {
+	// MaxResultBytes is the byte budget of one result's JSON; lists are cut
+	// to it and continued by cursor. ~40 kB stays far below the ~25k tokens
+	// at which hosts start truncating, even for id-heavy JSON.
+	MaxResultBytes int
+	// Concurrency bounds parallel requests to Meshes within one call
+	// (send_events batches, list_deliveries and diagnose_event fan-out).
+	Concurrency int
+	// MaxEvents bounds send_events.
+	MaxEvents int
+	// MaxScanEvents bounds how many events list_deliveries reads per call.
+	MaxScanEvents int
+}
+
+// Default limits.
+const (
+	DefaultMaxResultBytes = 40_000
+	DefaultConcurrency    = 4
+	DefaultMaxEvents      = 10_000
+	DefaultMaxScanEvents  = 200
+)
+
+func (l Limits) withDefaults() Limits {
+	if l.MaxResultBytes <= 0 {
+		l.MaxResultBytes = DefaultMaxResultBytes
+	}
+	if l.Concurrency <= 0 {
+		l.Concurrency = DefaultConcurrency
+	}
+	if l.MaxEvents <= 0 {
+		l.MaxEvents = DefaultMaxEvents
+	}
+	if l.MaxScanEvents <= 0 {
+		l.MaxScanEvents = DefaultMaxScanEvents
+	}
+	return l
+}
+
+// Options configure a Catalog.
+type Options struct {
+	// Policy is the base policy; per-request policies can only narrow it.
+	Policy Policy
+	// Logger receives one record per call (never its arguments); nil discards.
+	Logger *slog.Logger
+	// PublishableKey says events may omit workspace_id because the key
+	// implies it. It is also true when the client has a publishable key.
+	PublishableKey bool
+	Limits         Limits
+}
+
+// Catalog is every tool of the server bound to one Meshes client.
+type Catalog struct {
+	client *meshesapi.Client
+	opts   Options
+	limits Limits
+	log    *slog.Logger
+	tools  []Tool
+	byName map[string]*Tool
+}
+
+// New builds the catalog. client may be nil for listing tools without
+// credentials (README, `tools` subcommand); calls then fail with a clear
+// error.
+func New(client *meshesapi.Client, opts Options) (*Catalog, error) {
+	if err := opts.Policy.Validate(); err != nil {
+		return nil, err
+	}
+	if client != nil && client.HasPublishableKey() {
+		opts.PublishableKey = true
+	}
+	c := &Catalog{client: client, opts: opts, limits: opts.Limits.withDefaults(), log: opts.Logger}
+	if c.log == nil {
+		c.log = slog.New(slog.DiscardHandler)
+	}
+	c.tools = c.registry()
+	c.byName = make(map[string]*Tool, len(c.tools))
+	var errs []error
+	for i := range c.tools {
+		t := &c.tools[i]
+		if t.err == nil {
+			t.decoder, t.err = newArgDecoder(t.Definition.RawInputSchema, t.nullable)
+		}
+		if t.err != nil {
+			errs = append(errs, fmt.Errorf("tool %s: %w", t.Name, t.err))
+		}
+		if _, dup := c.byName[t.Name]; dup {
+			errs = append(errs, fmt.Errorf("tool %s is defined twice", t.Name))
+		}
+		c.byName[t.Name] = t
+	}
+	return c, errors.Join(errs...)
+}
+
+// All returns every tool, unfiltered, in catalog order (toolset by toolset).
+func (c *Catalog) All() []Tool {
+	return append([]Tool(nil), c.tools...)
+}
+
+// Call runs one tool outside an MCP session (the CLI `call` subcommand) with
+// the same policy enforcement as an MCP call. The error is for calls that
+// cannot run at all (unknown or disallowed tool); everything else, bad
+// arguments included, is an isError result.
+func (c *Catalog) Call(ctx context.Context, name string, args json.RawMessage) (*mcp.CallToolResult, error) {
+	t, ok := c.byName[name]
+	if !ok {
+		return nil, fmt.Errorf("unknown tool %q; %s lists the tools", name, "`meshes-mcp tools`")
+	}
+	if !c.effectivePolicy(ctx).allows(t) {
+		return nil, fmt.Errorf("tool %s is disabled by %s", name, c.whyDisabled(ctx, t))
+	}
+	return c.run(ctx, t, args), nil
+}
+
+// whyDisabled names the setting that hides a tool.
+func (c *Catalog) whyDisabled(ctx context.Context, t *Tool) string {
+	p := c.effectivePolicy(ctx)
+	switch {
+	case !p.AllowsToolset(t.Toolset):
+		return "the toolset selection (" + t.Toolset + " is not enabled)"
+	case p.ReadOnly && !t.ReadOnly:
+		return "read-only mode"
+	}
+	return "the workspace allowlist"
+}
+
+type effectiveKey struct{}
+
+// unavailableKey carries why no request can be made (no client), checked
+// after the arguments were validated so that bad input is reported first.
+type unavailableKey struct{}
+
+var errNoClient = errors.New("no Meshes client is configured: set MESHES_ACCESS_KEY, MESHES_SECRET_KEY and MESHES_ORG_ID, or run with --sandbox")
+
+// policyOf is the policy of the call in progress.
+func policyOf(ctx context.Context) Policy {
+	p, _ := ctx.Value(effectiveKey{}).(Policy)
+	return p
+}
+
+// run executes one call: policy, decoding, validation, handler, result.
+// Panics become an error result; the server stays up.
+func (c *Catalog) run(ctx context.Context, t *Tool, args json.RawMessage) (res *mcp.CallToolResult) {
+	start := time.Now()
+	pol := c.effectivePolicy(ctx)
+	defer func() {
+		if r := recover(); r != nil {
+			c.log.Error("tool panicked", "tool", t.Name, "panic", fmt.Sprint(r), "stack", string(debug.Stack()))
+			msg := "internal error in " + t.Name + "; the server logged it and is still running."
+			if !t.ReadOnly {
+				msg += " Whether it changed anything in Meshes is unknown: check before repeating it."
+			}
+			res = mcp.NewToolResultError(msg)
+		}
+		c.log.Debug("tool call", "tool", t.Name, "error", res != nil && res.IsError, "duration", time.Since(start))
+	}()
+	if !pol.allows(t) {
+		return mcp.NewToolResultError(fmt.Sprintf("%s is disabled by %s.", t.Name, c.whyDisabled(ctx, t)))
+	}
+	ctx = context.WithValue(ctx, effectiveKey{}, pol)
+	if c.client == nil {
+		ctx = context.WithValue(ctx, unavailableKey{}, errNoClient)
+	}
+	out, err := t.invoke(ctx, t.decoder, args)
+	if err != nil {
+		return mcp.NewToolResultError(errorText(err))
+	}
+	return c.success(t, out)
+}
+
+// success renders a handler's output as structuredContent plus a text block
+// with the same JSON, for hosts that show only one of them.
+func (c *Catalog) success(t *Tool, out any) *mcp.CallToolResult {
+	b, err := json.Marshal(out)
+	if err != nil {
+		c.log.Error("cannot encode result", "tool", t.Name, "error", err)
+		return mcp.NewToolResultError("internal error encoding the result of " + t.Name + "; the server logged it.")
+	}
+	// A write's result is shown whatever its size: refusing it would invite
+	// the model to repeat a call that already took effect.
+	if len(b) > 2*c.limits.MaxResultBytes && t.ReadOnly {
+		return mcp.NewToolResultError(fmt.Sprintf("the result of %s is too large to show (%d bytes); narrow the request.", t.Name, len(b)))
+	}
+	return &mcp.CallToolResult{
+		Content:           []mcp.Content{mcp.NewTextContent(string(b))},
+		StructuredContent: json.RawMessage(b),
+	}
+}

@@ -1,0 +1,265 @@
+package tools
+
+import (
+	"encoding/json"
+	"regexp"
+	"slices"
+	"strings"
+	"testing"
+
+	"github.com/meshes-mcp/meshes-mcp/schemas"
+)
+
+// contract is the catalog the issue promises: toolset, arguments (required
+// ones marked with !) per tool. Arguments a tool adds beyond the contract
+// (a cursor on lists Meshes does not page) are listed under extra.
+var contract = map[string]struct {
+	toolset string
+	args    []string
+	extra   []string
+}{
+	"list_workspaces":           {"workspaces", nil, []string{"cursor"}},
+	"get_workspace":             {"workspaces", []string{"workspace_id!"}, nil},
+	"create_workspace":          {"workspaces", []string{"name!", "description"}, nil},
+	"update_workspace":          {"workspaces", []string{"workspace_id!", "name!", "description"}, nil},
+	"list_event_types":          {"workspaces", []string{"workspace_id!"}, nil},
+	"list_resources":            {"workspaces", []string{"workspace_id!"}, nil},
+	"list_connections":          {"connections", []string{"workspace_id"}, []string{"cursor"}},
+	"get_connection":            {"connections", []string{"connection_id!"}, nil},
+	"create_connection":         {"connections", []string{"workspace_id!", "type!", "name!", "metadata!", "hidden"}, nil},
+	"update_connection":         {"connections", []string{"connection_id!", "name!", "metadata!", "hidden"}, nil},
+	"delete_connection":         {"connections", []string{"connection_id!", "force_delete"}, nil},
+	"list_connection_actions":   {"connections", []string{"connection_id!"}, nil},
+	"get_connection_fields":     {"connections", []string{"connection_id!", "refresh"}, nil},
+	"get_connection_mapping":    {"connections", []string{"connection_id!"}, nil},
+	"update_connection_mapping": {"connections", []string{"connection_id!", "schema!", "workspace_id", "mapping_id", "expected_version", "name"}, nil},
+	"list_integrations":         {"connections", []string{"type"}, nil},
+	"list_rules":                {"rules", []string{"workspace_id", "event", "resource", "resource_id"}, []string{"cursor"}},
+	"get_rule":                  {"rules", []string{"rule_id!"}, nil},
+	"create_rule":               {"rules", []string{"workspace_id!", "connection_id!", "event!", "action!", "metadata", "resource", "resource_id", "active", "hidden"}, nil},
+	"delete_rule":               {"rules", []string{"rule_id!"}, nil},
+	"send_event":                {"events", []string{"workspace_id!", "event!", "payload!", "resource", "resource_id"}, nil},
+	"send_events":               {"events", []string{"events!"}, nil},
+	"list_events":               {"events", []string{"workspace_id", "limit", "cursor", "event", "status", "resource", "resource_id"}, nil},
+	"get_event":                 {"events", []string{"event_id!", "include_payload"}, nil},
+	"list_deliveries":           {"deliveries", []string{"workspace_id!", "status", "event", "connection_id", "rule_id", "limit", "cursor"}, nil},
+	"retry_delivery":            {"deliveries", []string{"event_id!", "rule_id!"}, nil},
+	"diagnose_event":            {"deliveries", []string{"event_id!"}, nil},
+	"create_session":            {"sessions", []string{"workspace_id!", "role", "session_type", "external_user_id", "ttl_seconds", "launch_ttl_seconds", "launch_page", "resource", "resource_id", "allowed_origins", "scopes"}, nil},
+	"list_sessions":             {"sessions", []string{"workspace_id!", "limit", "cursor", "status", "resource", "resource_id"}, nil},
+	"refresh_session":           {"sessions", []string{"session_id!"}, nil},
+	"revoke_session":            {"sessions", []string{"session_id!"}, nil},
+}
+
+func newTestCatalog(t *testing.T, opts Options) *Catalog {
+	t.Helper()
+	c, err := New(nil, opts)
+	if err != nil {
+		t.Fatalf("New: %v", err)
+	}
+	return c
+}
+
+type inputSchema struct {
+	Properties map[string]json.RawMessage `json:"properties"`
+	Required   []string                   `json:"required"`
+}
+
+func TestCatalogMatchesContract(t *testing.T) {
+	c := newTestCatalog(t, Options{})
+	var names []string
+	for _, tool := range c.All() {
+		names = append(names, tool.Name)
+		want, ok := contract[tool.Name]
+		if !ok {
+			t.Errorf("%s is not in the contract", tool.Name)
+			continue
+		}
+		if tool.Toolset != want.toolset {
+			t.Errorf("%s: toolset %q, contract says %q", tool.Name, tool.Toolset, want.toolset)
+		}
+		var s inputSchema
+		if err := json.Unmarshal(tool.Definition.RawInputSchema, &s); err != nil {
+			t.Fatal(err)
+		}
+		var gotArgs, wantArgs, gotReq, wantReq []string
+		for name := range s.Properties {
+			gotArgs = append(gotArgs, name)
+		}
+		for _, a := range append(slices.Clone(want.args), want.extra...) {
+			name, required := strings.CutSuffix(a, "!")
+			wantArgs = append(wantArgs, name)
+			if required {
+				wantReq = append(wantReq, name)
+			}
+		}
+		gotReq = slices.Clone(s.Required)
+		for _, l := range [][]string{gotArgs, wantArgs, gotReq, wantReq} {
+			slices.Sort(l)
+		}
+		if !slices.Equal(gotArgs, wantArgs) {
+			t.Errorf("%s arguments = %v, contract %v", tool.Name, gotArgs, wantArgs)
+		}
+		if !slices.Equal(gotReq, wantReq) {
+			t.Errorf("%s required = %v, contract %v", tool.Name, gotReq, wantReq)
+		}
+	}
+	if len(names) != len(contract) {
+		t.Errorf("catalog has %d tools, contract %d", len(names), len(contract))
+	}
+}
+
+// With a publishable key the workspace is implied, so events may omit it.
+func TestSendEventWorkspaceOptionalWithPublishableKey(t *testing.T) {
+	c := newTestCatalog(t, Options{PublishableKey: true})
+	for _, name := range []string{"send_event", "send_events"} {
+		raw := string(c.byName[name].Definition.RawInputSchema)
+		if strings.Contains(raw, `"required":["workspace_id"`) {
+			t.Errorf("%s requires workspace_id although a publishable key is configured: %s", name, raw)
+		}
+	}
+	if _, err := c.byName["send_event"].decoder.decode(json.RawMessage(`{"event":"a.b","payload":{"email":"x@y.z"}}`)); err != nil {
+		t.Errorf("send_event without workspace_id rejected with a publishable key: %v", err)
+	}
+}
+
+var toolName = regexp.MustCompile(`^[a-z]+(_[a-z]+)*$`)
+
+// Guard rails in the style of github-mcp-server: every tool is well formed
+// and its annotations tell hosts the truth.
+func TestToolGuardRails(t *testing.T) {
+	c := newTestCatalog(t, Options{})
+	seen := map[string]bool{}
+	for _, tool := range c.All() {
+		t.Run(tool.Name, func(t *testing.T) {
+			d := tool.Definition
+			if seen[tool.Name] {
+				t.Error("duplicate name")
+			}
+			seen[tool.Name] = true
+			if !toolName.MatchString(tool.Name) || len(tool.Name) > 32 {
+				t.Errorf("name %q must be short snake_case", tool.Name)
+			}
+			if d.Name != tool.Name || d.Title == "" || d.Title != tool.Title || d.Annotations.Title != tool.Title {
+				t.Errorf("name/title inconsistent: %q %q %q", d.Name, d.Title, d.Annotations.Title)
+			}
+			if d.Description == "" || strings.Contains(d.Description, "\n") || len(d.Description) > 100 || d.Description != tool.Description {
+				t.Errorf("description must be one short line: %q", d.Description)
+			}
+			if !slices.Contains(Toolsets(), tool.Toolset) {
+				t.Errorf("toolset %q unknown", tool.Toolset)
+			}
+			a := d.Annotations
+			if a.ReadOnlyHint == nil || a.DestructiveHint == nil || a.IdempotentHint == nil || a.OpenWorldHint == nil {
+				t.Fatal("all four annotations must be set explicitly")
+			}
+			if *a.ReadOnlyHint != tool.ReadOnly {
+				t.Errorf("readOnlyHint %v but ReadOnly %v", *a.ReadOnlyHint, tool.ReadOnly)
+			}
+			readVerb := regexp.MustCompile(`^(list|get|diagnose)_`).MatchString(tool.Name)
+			if readVerb != tool.ReadOnly {
+				t.Errorf("name verb says read=%v, annotation says %v", readVerb, tool.ReadOnly)
+			}
+			if tool.ReadOnly && (*a.DestructiveHint || !*a.IdempotentHint) {
+				t.Error("read tools must be non-destructive and idempotent")
+			}
+			if regexp.MustCompile(`^(delete|revoke|update)_`).MatchString(tool.Name) && !*a.DestructiveHint {
+				t.Error("deleting or overwriting tools must be marked destructive")
+			}
+			if regexp.MustCompile(`^(create|send|retry|refresh)_`).MatchString(tool.Name) && (*a.DestructiveHint || *a.IdempotentHint) {
+				t.Error("creating tools are additive and not idempotent")
+			}
+			if p := schemas.Check(d.RawInputSchema, true); p != nil {
+				t.Errorf("input schema: %v", p)
+			}
+			if p := schemas.Check(d.RawOutputSchema, false); p != nil {
+				t.Errorf("output schema: %v", p)
+			}
+			if _, err := json.Marshal(d); err != nil {
+				t.Errorf("definition does not marshal (both schema forms set?): %v", err)
+			}
+		})
+	}
+	for _, ts := range Toolsets() {
+		if !slices.ContainsFunc(c.All(), func(t Tool) bool { return t.Toolset == ts }) {
+			t.Errorf("toolset %s has no tools", ts)
+		}
+	}
+}
+
+// Every default the model reads is the value the handler receives when the
+// argument is left out.
+func TestSchemaDefaultsAreApplied(t *testing.T) {
+	c := newTestCatalog(t, Options{})
+	checked := 0
+	for _, tool := range c.All() {
+		var s struct {
+			Properties map[string]map[string]any `json:"properties"`
+		}
+		if err := json.Unmarshal(tool.Definition.RawInputSchema, &s); err != nil {
+			t.Fatal(err)
+		}
+		out, err := tool.decoder.decode(minimalArgs(t, tool.decoder.root))
+		if err != nil {
+			t.Fatalf("%s: minimal valid arguments rejected: %v", tool.Name, err)
+		}
+		var got map[string]any
+		if err := json.Unmarshal(out, &got); err != nil {
+			t.Fatal(err)
+		}
+		for name, p := range s.Properties {
+			def, ok := p["default"]
+			if !ok {
+				continue
+			}
+			checked++
+			if got[name] != def {
+				t.Errorf("%s.%s: schema default %v, handler gets %v", tool.Name, name, def, got[name])
+			}
+		}
+	}
+	if checked < 10 {
+		t.Errorf("only %d defaults checked; the catalog declares more", checked)
+	}
+}
+
+// minimalArgs builds the smallest argument object the schema accepts:
+// required properties only, each with a value meeting its constraints.
+func minimalArgs(t *testing.T, s *argSchema) json.RawMessage {
+	t.Helper()
+	b, err := json.Marshal(example(s))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return b
+}
+
+func example(s *argSchema) any {
+	switch {
+	case len(s.enum) > 0:
+		return s.enum[0]
+	case s.format == "uuid":
+		return "123e4567-e89b-42d3-a456-426614174000"
+	}
+	switch s.typ {
+	case "object":
+		out := map[string]any{}
+		if s.properties == nil {
+			out["email"] = "a@example.com"
+		}
+		for _, r := range s.required {
+			out[r] = example(s.properties[r])
+		}
+		return out
+	case "array":
+		return []any{example(s.items)}
+	case "integer", "number":
+		if s.minimum != nil {
+			return *s.minimum
+		}
+		return 1
+	case "boolean":
+		return false
+	}
+	return "abc"
+}

@@ -1,0 +1,298 @@
+package tools
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"fmt"
+	"strings"
+
+	"github.com/meshes-mcp/meshes-mcp/meshesapi"
+	"github.com/meshes-mcp/meshes-mcp/schemas"
+)
+
+func (c *Catalog) connectionTools() []Tool {
+	return []Tool{
+		newTool(reading("list_connections", "List connections", toolsetConnections,
+			"List connections (configured integrations)."), c.listConnections),
+		newTool(reading("get_connection", "Get connection", toolsetConnections,
+			"Get a connection: status and metadata (credentials redacted)."), c.getConnection),
+		newTool(writing("create_connection", "Create connection", toolsetConnections,
+			"Connect an integration in a workspace.", false, false).reachesOut(), c.createConnection),
+		newTool(writing("update_connection", "Update connection", toolsetConnections,
+			"Replace a connection's name and metadata.", true, true).reachesOut(), c.updateConnection),
+		newTool(writing("delete_connection", "Delete connection", toolsetConnections,
+			"Delete a connection; force_delete also when rules use it.", true, true), c.deleteConnection),
+		newTool(reading("list_connection_actions", "List connection actions", toolsetConnections,
+			"Live items (lists, tags, channels…) to pick rule metadata ids from.").reachesOut(), c.listConnectionActions),
+		newTool(reading("get_connection_fields", "Get connection fields", toolsetConnections,
+			"Destination fields a mapping can write.").reachesOut(), c.getConnectionFields),
+		newTool(reading("get_connection_mapping", "Get connection mapping", toolsetConnections,
+			"Get a connection's default field mapping."), c.getConnectionMapping),
+		newTool(writing("update_connection_mapping", "Update connection mapping", toolsetConnections,
+			"Store a new version of the default field mapping.", true, true), c.updateConnectionMapping),
+		newTool(reading("list_integrations", "List integrations", toolsetConnections,
+			"Integration catalog: types, credential fields, rule actions."), c.listIntegrations),
+	}
+}
+
+func (c *Catalog) listConnections(ctx context.Context, in *schemas.ListConnectionsInput) (*schemas.ListConnectionsOutput, error) {
+	cur, err := decodeCursor("list_connections", in.Cursor)
+	if err != nil {
+		return nil, err
+	}
+	var list *meshesapi.List[meshesapi.Connection]
+	if in.WorkspaceID != "" {
+		if err := checkWorkspace(ctx, in.WorkspaceID); err != nil {
+			return nil, err
+		}
+		list, err = c.client.ListWorkspaceConnections(ctx, in.WorkspaceID)
+	} else {
+		list, err = c.client.ListConnections(ctx)
+	}
+	if err != nil {
+		return nil, err
+	}
+	all := make([]schemas.Connection, 0, len(list.Records))
+	for i := range list.Records {
+		if visible(ctx, list.Records[i].Workspace) {
+			all = append(all, connectionOut(&list.Records[i], false))
+		}
+	}
+	kept, page := pageLocal("list_connections", all, cur, c.budget())
+	page.Notice = joinNotice(page.Notice, unpagedNotice(list.NextCursor))
+	return &schemas.ListConnectionsOutput{Count: len(kept), Connections: kept, Page: page}, nil
+}
+
+func (c *Catalog) getConnection(ctx context.Context, in *schemas.GetConnectionInput) (*schemas.GetConnectionOutput, error) {
+	conn, err := c.connection(ctx, in.ConnectionID)
+	if err != nil {
+		return nil, err
+	}
+	return &schemas.GetConnectionOutput{Connection: connectionOut(conn, true)}, nil
+}
+
+func (c *Catalog) createConnection(ctx context.Context, in *schemas.CreateConnectionInput) (*schemas.CreateConnectionOutput, error) {
+	if err := checkWorkspace(ctx, in.WorkspaceID); err != nil {
+		return nil, err
+	}
+	if err := refuseRedacted(in.Metadata); err != nil {
+		return nil, err
+	}
+	conn, err := c.client.CreateConnection(ctx, meshesapi.CreateConnectionRequest{
+		Workspace: in.WorkspaceID, Type: in.Type, Name: in.Name, Metadata: in.Metadata, Hidden: &in.Hidden,
+	})
+	if err != nil {
+		return nil, err
+	}
+	return &schemas.CreateConnectionOutput{Connection: connectionOut(conn, true)}, nil
+}
+
+func (c *Catalog) updateConnection(ctx context.Context, in *schemas.UpdateConnectionInput) (*schemas.UpdateConnectionOutput, error) {
+	if err := refuseRedacted(in.Metadata); err != nil {
+		return nil, err
+	}
+	if err := c.guardConnection(ctx, in.ConnectionID); err != nil {
+		return nil, err
+	}
+	conn, err := c.client.UpdateConnection(ctx, in.ConnectionID, meshesapi.UpdateConnectionRequest{
+		Name: in.Name, Metadata: in.Metadata, Hidden: in.Hidden,
+	})
+	if err != nil {
+		return nil, err
+	}
+	return &schemas.UpdateConnectionOutput{Connection: connectionOut(conn, true)}, nil
+}
+
+// refuseRedacted stops a model from writing back the placeholder it read,
+// which would replace a real credential with the text "[redacted]".
+func refuseRedacted(metadata map[string]any) error {
+	if p := holdsRedacted("metadata", metadata); p != "" {
+		return &schemas.FieldError{Field: p, Rule: "holds a redacted placeholder copied from a read; supply the real value"}
+	}
+	return nil
+}
+
+func (c *Catalog) deleteConnection(ctx context.Context, in *schemas.DeleteConnectionInput) (*schemas.DeleteConnectionOutput, error) {
+	if err := c.guardConnection(ctx, in.ConnectionID); err != nil {
+		return nil, err
+	}
+	d, err := c.client.DeleteConnection(ctx, in.ConnectionID, in.ForceDelete)
+	if err != nil {
+		return nil, err
+	}
+	id := d.ID
+	if id == "" {
+		id = in.ConnectionID
+	}
+	return &schemas.DeleteConnectionOutput{ID: id, Type: d.Type, Deleted: true}, nil
+}
+
+func (c *Catalog) listConnectionActions(ctx context.Context, in *schemas.ListConnectionActionsInput) (*schemas.ListConnectionActionsOutput, error) {
+	if err := c.guardConnection(ctx, in.ConnectionID); err != nil {
+		return nil, err
+	}
+	raw, err := c.client.GetConnectionActions(ctx, in.ConnectionID)
+	if err != nil {
+		return nil, err
+	}
+	var actions any
+	dec := json.NewDecoder(bytes.NewReader(raw))
+	dec.UseNumber()
+	if err := dec.Decode(&actions); err != nil {
+		return nil, fmt.Errorf("Meshes returned connection actions that are not JSON: %w", err)
+	}
+	actions, notice := shrinkJSON(actions, c.budget())
+	return &schemas.ListConnectionActionsOutput{ConnectionID: in.ConnectionID, Actions: actions, Notice: notice}, nil
+}
+
+// shrinkJSON cuts the arrays inside an untyped JSON value until it fits the
+// budget: live action data is mostly long item lists, and the first items of
+// each say enough to choose or to ask for more.
+func shrinkJSON(v any, budget int) (any, string) {
+	size := func(v any) int { b, _ := json.Marshal(v); return len(b) }
+	if size(v) <= budget {
+		return v, ""
+	}
+	for keep := 100; keep >= 1; keep /= 2 {
+		cut := truncateArrays(v, keep)
+		if size(cut) <= budget || keep == 1 {
+			return cut, fmt.Sprintf("lists were cut to their first %d items to keep the result small", keep)
+		}
+	}
+	return v, ""
+}
+
+func truncateArrays(v any, keep int) any {
+	switch x := v.(type) {
+	case []any:
+		n := min(len(x), keep)
+		out := make([]any, n)
+		for i := range n {
+			out[i] = truncateArrays(x[i], keep)
+		}
+		return out
+	case map[string]any:
+		out := make(map[string]any, len(x))
+		for k, val := range x {
+			out[k] = truncateArrays(val, keep)
+		}
+		return out
+	}
+	return v
+}
+
+func (c *Catalog) getConnectionFields(ctx context.Context, in *schemas.GetConnectionFieldsInput) (*schemas.GetConnectionFieldsOutput, error) {
+	if err := c.guardConnection(ctx, in.ConnectionID); err != nil {
+		return nil, err
+	}
+	fc, err := c.client.GetConnectionFields(ctx, in.ConnectionID, in.Refresh)
+	if err != nil {
+		return nil, err
+	}
+	fields := make([]schemas.Field, 0, len(fc.Fields))
+	for _, f := range fc.Fields {
+		out := schemas.Field{Key: f.Key, Label: f.Label, Type: f.Type, Description: f.Description}
+		if f.Constraints != nil {
+			b, _ := json.Marshal(f.Constraints)
+			_ = json.Unmarshal(b, &out.Constraints)
+			if len(out.Constraints) == 0 {
+				out.Constraints = nil
+			}
+		}
+		fields = append(fields, out)
+	}
+	kept, next := window(fields, 0, c.budget())
+	var notice string
+	if next >= 0 {
+		notice = fmt.Sprintf("showing the first %d of %d fields to keep the result small", len(kept), len(fields))
+	}
+	return &schemas.GetConnectionFieldsOutput{
+		ConnectionID: in.ConnectionID, IntegrationType: fc.IntegrationType, CatalogVersion: fc.CatalogVersion,
+		RefreshedAt: fc.RefreshedAt, Count: len(kept), Fields: kept, Notice: notice,
+	}, nil
+}
+
+func (c *Catalog) getConnectionMapping(ctx context.Context, in *schemas.GetConnectionMappingInput) (*schemas.GetConnectionMappingOutput, error) {
+	if err := c.guardConnection(ctx, in.ConnectionID); err != nil {
+		return nil, err
+	}
+	m, err := c.client.GetDefaultMapping(ctx, in.ConnectionID)
+	if err != nil {
+		return nil, err
+	}
+	return &schemas.GetConnectionMappingOutput{Mapping: mappingOut(in.ConnectionID, m)}, nil
+}
+
+func (c *Catalog) updateConnectionMapping(ctx context.Context, in *schemas.UpdateConnectionMappingInput) (*schemas.UpdateConnectionMappingOutput, error) {
+	schema, err := parseMappingSchema(in.Schema)
+	if err != nil {
+		return nil, err
+	}
+	if in.WorkspaceID != "" {
+		if err := checkWorkspace(ctx, in.WorkspaceID); err != nil {
+			return nil, err
+		}
+	}
+	if err := c.guardConnection(ctx, in.ConnectionID); err != nil {
+		return nil, err
+	}
+	req := meshesapi.PutMappingRequest{Schema: schema, WorkspaceID: in.WorkspaceID, MappingID: in.MappingID, Name: in.Name}
+	if in.ExpectedVersion > 0 {
+		req.ExpectedVersion = &in.ExpectedVersion
+	}
+	m, err := c.client.PutDefaultMapping(ctx, in.ConnectionID, req)
+	if err != nil {
+		return nil, err
+	}
+	return &schemas.UpdateConnectionMappingOutput{Mapping: mappingOut(in.ConnectionID, m)}, nil
+}
+
+func mappingOut(connectionID string, m *meshesapi.MappingResponse) schemas.Mapping {
+	out := schemas.Mapping{
+		ConnectionID: connectionID, Status: m.Status, MappingID: m.Mapping.MappingID,
+		Version: m.Mapping.Version, Name: m.Mapping.Name, CatalogVersion: m.Mapping.CatalogVersion,
+		Schema: map[string]any{},
+	}
+	b, _ := json.Marshal(m.Mapping.Schema)
+	_ = json.Unmarshal(b, &out.Schema)
+	return out
+}
+
+func (c *Catalog) listIntegrations(ctx context.Context, in *schemas.ListIntegrationsInput) (*schemas.ListIntegrationsOutput, error) {
+	list, err := c.client.ListIntegrations(ctx)
+	if err != nil {
+		return nil, err
+	}
+	all := make([]schemas.Integration, 0, len(list.Records))
+	for i := range list.Records {
+		if in.Type == "" || strings.EqualFold(list.Records[i].Type, in.Type) {
+			all = append(all, integrationOut(&list.Records[i]))
+		}
+	}
+	// The catalog is a few dozen entries at most; cut without a cursor.
+	kept, next := window(all, 0, c.budget())
+	var notice string
+	if next >= 0 {
+		notice = fmt.Sprintf("showing %d of %d integrations to keep the result small; pass type for one", len(kept), len(all))
+	}
+	return &schemas.ListIntegrationsOutput{Count: len(kept), Integrations: kept, Notice: joinNotice(notice, unpagedNotice(list.NextCursor))}, nil
+}
+
+func integrationOut(in *meshesapi.Integration) schemas.Integration {
+	out := schemas.Integration{Type: in.Type, Name: in.Name, Auth: in.Authentication.Type, Actions: []schemas.Action{}}
+	for _, raw := range in.Authentication.Fields {
+		var f schemas.AuthField
+		if json.Unmarshal(raw, &f) == nil && f.Key != "" {
+			out.AuthFields = append(out.AuthFields, f)
+		}
+	}
+	for _, key := range sortedKeys(in.Actions) {
+		a := in.Actions[key]
+		if a.Key == "" {
+			a.Key = key
+		}
+		out.Actions = append(out.Actions, schemas.Action{Key: a.Key, Label: a.Label, Fields: a.Fields})
+	}
+	return out
+}

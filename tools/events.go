@@ -1,0 +1,160 @@
+package tools
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+
+	"github.com/meshes-mcp/meshes-mcp/meshesapi"
+	"github.com/meshes-mcp/meshes-mcp/schemas"
+)
+
+func (c *Catalog) eventTools() []Tool {
+	send := writing("send_event", "Send event", toolsetEvents,
+		"Emit one event; delivery is asynchronous (check with get_event).", false, false).reachesOut()
+	sendMany := writing("send_events", "Send events", toolsetEvents,
+		"Emit any number of events (batches of 100) with per-item results.", false, false).reachesOut()
+	if !c.opts.PublishableKey {
+		// Machine credentials are organisation-wide, so each event must
+		// name its workspace (contract §3.3).
+		send.inputOptions = []schemas.Option{schemas.Require("workspace_id")}
+		sendMany.inputOptions = []schemas.Option{schemas.Require("events", "workspace_id")}
+	}
+	return []Tool{
+		newTool(send, c.sendEvent),
+		newTool(sendMany, c.sendEvents),
+		newTool(reading("list_events", "List events", toolsetEvents,
+			"List events, newest first, with delivery counts."), c.listEvents),
+		newTool(reading("get_event", "Get event", toolsetEvents,
+			"Get an event with its per-rule deliveries."), c.getEvent),
+	}
+}
+
+// eventWorkspace checks the workspace of one event to emit: required unless
+// a publishable key implies it, and inside the allowlist.
+func (c *Catalog) eventWorkspace(ctx context.Context, field, workspaceID string) error {
+	if workspaceID == "" {
+		if !c.opts.PublishableKey {
+			return &schemas.FieldError{Field: field, Rule: "is required (no publishable key is configured to imply it)"}
+		}
+		if confined(ctx) {
+			return &schemas.FieldError{Field: field, Rule: "is required while the server is confined to some workspaces"}
+		}
+		return nil
+	}
+	return checkWorkspace(ctx, workspaceID)
+}
+
+func eventRequest(in *schemas.EventInput) meshesapi.EventInput {
+	return meshesapi.EventInput{
+		Event: in.Event, Payload: in.Payload, Resource: in.Resource, ResourceID: in.ResourceID, Workspace: in.WorkspaceID,
+	}
+}
+
+func (c *Catalog) sendEvent(ctx context.Context, in *schemas.SendEventInput) (*schemas.SendEventOutput, error) {
+	if err := c.eventWorkspace(ctx, "workspace_id", in.WorkspaceID); err != nil {
+		return nil, err
+	}
+	r, err := c.client.SendEvent(ctx, eventRequest(&in.EventInput))
+	if err != nil {
+		return nil, err
+	}
+	return &schemas.SendEventOutput{
+		EventID: r.ID, Workspace: r.Workspace, Event: r.Event, Resource: r.Resource, ResourceID: r.ResourceID,
+		CreatedAt: r.CreatedAt,
+		Next:      fmt.Sprintf(`accepted and queued; get_event {"event_id": %q} shows its deliveries`, r.ID),
+	}, nil
+}
+
+func (c *Catalog) listEvents(ctx context.Context, in *schemas.ListEventsInput) (*schemas.ListEventsOutput, error) {
+	cur, err := decodeCursor("list_events", in.Cursor)
+	if err != nil {
+		return nil, err
+	}
+	limit := in.Limit
+	if cur.Offset > 0 && cur.Limit > 0 {
+		limit = cur.Limit
+	}
+	page := meshesapi.Page{Limit: limit, Cursor: cur.API}
+	var list *meshesapi.List[meshesapi.Event]
+	if in.WorkspaceID != "" {
+		if err := checkWorkspace(ctx, in.WorkspaceID); err != nil {
+			return nil, err
+		}
+		list, err = c.client.ListWorkspaceEvents(ctx, in.WorkspaceID, meshesapi.EventQuery{
+			Page: page, Event: in.Event, Status: in.Status, Resource: in.Resource, ResourceID: in.ResourceID,
+		})
+	} else {
+		list, err = c.client.ListEvents(ctx, page)
+	}
+	if err != nil {
+		return nil, err
+	}
+	records := make([]schemas.Event, 0, len(list.Records))
+	for i := range list.Records {
+		records = append(records, eventOut(&list.Records[i]))
+	}
+	kept, p := c.pageRemote("list_events", records, list.NextCursor, cur, limit, func(e schemas.Event) bool {
+		return visible(ctx, e.Workspace)
+	})
+	return &schemas.ListEventsOutput{Count: len(kept), Events: kept, Page: p}, nil
+}
+
+// pageRemote returns the part of one Meshes page to show, from the cursor's
+// offset and within the budget, and how to continue: inside this page when
+// the budget cut it, else at Meshes' next page. keep filters records the
+// agent may not see; they still count as passed, so the cursor advances.
+func (c *Catalog) pageRemote(tool string, records []schemas.Event, next *string, cur cursor, limit int, keep func(schemas.Event) bool) ([]schemas.Event, schemas.Page) {
+	var shown []schemas.Event
+	var p schemas.Page
+	used := 0
+	for i := min(cur.Offset, len(records)); i < len(records); i++ {
+		if !keep(records[i]) {
+			continue
+		}
+		b, _ := json.Marshal(records[i])
+		used += len(b) + 1
+		if used > c.budget() && len(shown) > 0 {
+			p.NextCursor = cursor{Tool: tool, API: cur.API, Offset: i, Limit: limit}.encode()
+			p.Notice = fmt.Sprintf("cut to %d events to keep the result small; call again with cursor for the rest", len(shown))
+			return shown, p
+		}
+		shown = append(shown, records[i])
+	}
+	if next != nil && *next != "" {
+		if *next == cur.API {
+			p.Notice = "Meshes returned the same cursor again, so paging stopped here"
+		} else {
+			p.NextCursor = cursor{Tool: tool, API: *next}.encode()
+		}
+	}
+	if shown == nil {
+		shown = []schemas.Event{}
+	}
+	return shown, p
+}
+
+func (c *Catalog) getEvent(ctx context.Context, in *schemas.GetEventInput) (*schemas.GetEventOutput, error) {
+	e, err := c.event(ctx, in.EventID, in.IncludePayload)
+	if err != nil {
+		return nil, err
+	}
+	out := &schemas.GetEventOutput{Event: eventOut(e)}
+	out.Deliveries = deliveriesOut(e.RuleEvents)
+	out.Payload = e.Payload
+	if size(out) > c.budget() && out.Payload != nil {
+		out.Payload = nil
+		out.Notice = "payload left out: it is too large to show"
+	}
+	if size(out) > c.budget() {
+		kept, _ := window(out.Deliveries, 0, c.budget()/2)
+		out.Notice = joinNotice(out.Notice, fmt.Sprintf("showing %d of %d deliveries; list_deliveries pages through them", len(kept), len(out.Deliveries)))
+		out.Deliveries = kept
+	}
+	return out, nil
+}
+
+func size(v any) int {
+	b, _ := json.Marshal(v)
+	return len(b)
+}

@@ -1,0 +1,84 @@
+package tools
+
+import (
+	"encoding/base64"
+	"encoding/json"
+	"fmt"
+
+	"github.com/meshes-mcp/meshes-mcp/schemas"
+)
+
+// Results must stay well under what hosts accept (Claude Code truncates
+// above ~25k tokens), so every list is cut to a byte budget and continued
+// by cursor. The cursors are opaque to the model and always advance: they
+// point either past the last record returned or at Meshes' next page.
+
+// cursor is the position a list stopped at.
+type cursor struct {
+	Tool string `json:"t"`
+	// API is Meshes' cursor of the page being read ("" for the first page,
+	// or for lists Meshes does not page).
+	API string `json:"c,omitempty"`
+	// Offset counts records of that page already returned.
+	Offset int `json:"o,omitempty"`
+	// Sub counts deliveries of the event at Offset already returned.
+	Sub int `json:"d,omitempty"`
+	// Limit is the page size the list was started with, so that Offset
+	// keeps its meaning when the next call leaves limit out.
+	Limit int `json:"l,omitempty"`
+}
+
+func (c cursor) encode() string {
+	b, _ := json.Marshal(c)
+	return base64.RawURLEncoding.EncodeToString(b)
+}
+
+// decodeCursor reads a cursor this tool issued; "" is the start.
+func decodeCursor(tool, s string) (cursor, error) {
+	if s == "" {
+		return cursor{Tool: tool}, nil
+	}
+	b, err := base64.RawURLEncoding.DecodeString(s)
+	var c cursor
+	if err == nil {
+		err = json.Unmarshal(b, &c)
+	}
+	if err != nil || c.Tool != tool || c.Offset < 0 || c.Sub < 0 {
+		return c, &argError{msg: fmt.Sprintf("invalid arguments: cursor is not a next_cursor returned by %s; call without cursor to start over.", tool)}
+	}
+	return c, nil
+}
+
+// envelopeReserve is room kept in the byte budget for everything of a list
+// result other than its records.
+const envelopeReserve = 1024
+
+// window returns records[offset:] cut to fit budget bytes of JSON, and the
+// offset to continue from, or -1 when the rest fit. It keeps at least one
+// record so that a cursor always advances.
+func window[T any](records []T, offset, budget int) ([]T, int) {
+	if offset >= len(records) {
+		return []T{}, -1
+	}
+	used := 0
+	for i := offset; i < len(records); i++ {
+		b, _ := json.Marshal(records[i])
+		used += len(b) + 1
+		if used > budget && i > offset {
+			return records[offset:i], i
+		}
+	}
+	return records[offset:], -1
+}
+
+// pageLocal pages a list Meshes returns whole: it returns the records to
+// show and the Page telling the model how to continue.
+func pageLocal[T any](tool string, records []T, cur cursor, budget int) ([]T, schemas.Page) {
+	kept, next := window(records, cur.Offset, budget)
+	var p schemas.Page
+	if next >= 0 {
+		p.NextCursor = cursor{Tool: tool, Offset: next}.encode()
+		p.Notice = fmt.Sprintf("showing %d of %d from offset %d to keep the result small; call again with cursor for the rest", len(kept), len(records), cur.Offset)
+	}
+	return kept, p
+}

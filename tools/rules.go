@@ -1,0 +1,98 @@
+package tools
+
+import (
+	"context"
+	"maps"
+
+	"github.com/meshes-mcp/meshes-mcp/meshesapi"
+	"github.com/meshes-mcp/meshes-mcp/schemas"
+)
+
+func (c *Catalog) ruleTools() []Tool {
+	return []Tool{
+		newTool(reading("list_rules", "List rules", toolsetRules,
+			"List routing rules."), c.listRules),
+		newTool(reading("get_rule", "Get rule", toolsetRules,
+			"Get a rule with its action metadata."), c.getRule),
+		newTool(writing("create_rule", "Create rule", toolsetRules,
+			"Route an event to a connection action.", false, false), c.createRule),
+		newTool(writing("delete_rule", "Delete rule", toolsetRules,
+			"Delete a rule (rules cannot be edited: delete and recreate).", true, true), c.deleteRule),
+	}
+}
+
+func (c *Catalog) listRules(ctx context.Context, in *schemas.ListRulesInput) (*schemas.ListRulesOutput, error) {
+	cur, err := decodeCursor("list_rules", in.Cursor)
+	if err != nil {
+		return nil, err
+	}
+	f := meshesapi.RuleFilter{Event: in.Event, Resource: in.Resource, ResourceID: in.ResourceID}
+	var list *meshesapi.List[meshesapi.Rule]
+	if in.WorkspaceID != "" {
+		if err := checkWorkspace(ctx, in.WorkspaceID); err != nil {
+			return nil, err
+		}
+		list, err = c.client.ListWorkspaceRules(ctx, in.WorkspaceID, f)
+	} else {
+		list, err = c.client.ListRules(ctx, f)
+	}
+	if err != nil {
+		return nil, err
+	}
+	all := make([]schemas.Rule, 0, len(list.Records))
+	for i := range list.Records {
+		if visible(ctx, list.Records[i].Workspace) {
+			all = append(all, ruleOut(&list.Records[i], false))
+		}
+	}
+	kept, page := pageLocal("list_rules", all, cur, c.budget())
+	page.Notice = joinNotice(page.Notice, unpagedNotice(list.NextCursor))
+	return &schemas.ListRulesOutput{Count: len(kept), Rules: kept, Page: page}, nil
+}
+
+func (c *Catalog) getRule(ctx context.Context, in *schemas.GetRuleInput) (*schemas.GetRuleOutput, error) {
+	r, err := c.rule(ctx, in.RuleID)
+	if err != nil {
+		return nil, err
+	}
+	return &schemas.GetRuleOutput{Rule: ruleOut(r, true)}, nil
+}
+
+func (c *Catalog) createRule(ctx context.Context, in *schemas.CreateRuleInput) (*schemas.CreateRuleOutput, error) {
+	if err := checkWorkspace(ctx, in.WorkspaceID); err != nil {
+		return nil, err
+	}
+	if err := c.guardConnection(ctx, in.ConnectionID); err != nil {
+		return nil, err
+	}
+	metadata := maps.Clone(in.Metadata)
+	if metadata == nil {
+		metadata = map[string]any{}
+	}
+	metadata["action"] = in.Action
+	r, err := c.client.CreateRule(ctx, meshesapi.CreateRuleRequest{
+		Workspace: in.WorkspaceID, Connection: in.ConnectionID, Event: in.Event, Metadata: metadata,
+		Resource: in.Resource, ResourceID: in.ResourceID, Active: in.Active, Hidden: &in.Hidden,
+	})
+	if err != nil {
+		return nil, err
+	}
+	return &schemas.CreateRuleOutput{Rule: ruleOut(r, true)}, nil
+}
+
+func (c *Catalog) deleteRule(ctx context.Context, in *schemas.DeleteRuleInput) (*schemas.DeleteRuleOutput, error) {
+	if confined(ctx) {
+		if _, err := c.rule(ctx, in.RuleID); err != nil {
+			return nil, err
+		}
+	}
+	d, err := c.client.DeleteRule(ctx, in.RuleID)
+	if err != nil {
+		return nil, err
+	}
+	id := d.ID
+	if id == "" {
+		id = in.RuleID
+	}
+	return &schemas.DeleteRuleOutput{ID: id, Connection: d.Connection, Event: d.Event, Deleted: true}, nil
+}

@@ -1,0 +1,67 @@
+package tools
+
+import (
+	"context"
+	"encoding/json"
+	"strings"
+	"testing"
+
+	"github.com/mark3labs/mcp-go/mcp"
+	"github.com/mark3labs/mcp-go/server"
+)
+
+// rpc sends one JSON-RPC message to srv and decodes the answer.
+func rpc(t *testing.T, ctx context.Context, srv *server.MCPServer, method string, params any) map[string]any {
+	t.Helper()
+	msg, _ := json.Marshal(map[string]any{"jsonrpc": "2.0", "id": 1, "method": method, "params": params})
+	resp, _ := json.Marshal(srv.HandleMessage(ctx, msg))
+	var out map[string]any
+	if err := json.Unmarshal(resp, &out); err != nil {
+		t.Fatal(err)
+	}
+	return out
+}
+
+// Every output schema compiles and is enforced: a handler returning a
+// result of the wrong shape is turned into an error instead of reaching the
+// model. (mcp-go silently skips schemas that do not compile, so this also
+// proves each one compiles.)
+func TestOutputSchemasAreEnforced(t *testing.T) {
+	c := newTestCatalog(t, Options{})
+	srv := c.MCPServer("test")
+	for _, tool := range c.All() {
+		srv.AddTool(tool.Definition, func(context.Context, mcp.CallToolRequest) (*mcp.CallToolResult, error) {
+			return &mcp.CallToolResult{Content: []mcp.Content{mcp.NewTextContent("[1]")}, StructuredContent: json.RawMessage(`[1]`)}, nil
+		})
+		out := rpc(t, context.Background(), srv, "tools/call", map[string]any{"name": tool.Name, "arguments": map[string]any{}})
+		res, _ := out["result"].(map[string]any)
+		if res["isError"] != true || !strings.Contains(toJSON(res), "output schema validation failed") {
+			t.Errorf("%s: malformed result passed output validation: %v", tool.Name, out)
+		}
+	}
+}
+
+// The MCP server applies the per-request policy when listing and when
+// calling: a hidden tool cannot be called by name.
+func TestMCPServerFiltersListAndCall(t *testing.T) {
+	c := newTestCatalog(t, Options{})
+	srv := c.MCPServer("test")
+	ctx := WithPolicy(context.Background(), Policy{ReadOnly: true, Toolsets: []string{"rules"}})
+	list := rpc(t, ctx, srv, "tools/list", map[string]any{})
+	var names []string
+	for _, tool := range list["result"].(map[string]any)["tools"].([]any) {
+		names = append(names, tool.(map[string]any)["name"].(string))
+	}
+	if !sameSet(names, []string{"list_rules", "get_rule"}) {
+		t.Errorf("tools/list = %v", names)
+	}
+	out := rpc(t, ctx, srv, "tools/call", map[string]any{"name": "delete_rule", "arguments": map[string]any{"rule_id": testUUID}})
+	if out["error"] == nil {
+		t.Errorf("hidden tool called: %v", out)
+	}
+}
+
+func toJSON(v any) string {
+	b, _ := json.Marshal(v)
+	return string(b)
+}

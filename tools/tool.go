@@ -1,0 +1,152 @@
+package tools
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"fmt"
+	"reflect"
+	"strings"
+
+	"github.com/mark3labs/mcp-go/mcp"
+
+	"github.com/meshes-mcp/meshes-mcp/schemas"
+)
+
+// Tool is one entry of the catalog: what the model sees (Definition) plus
+// the facts listings and filters need.
+type Tool struct {
+	Name    string
+	Title   string
+	Toolset string
+	// ReadOnly tools change nothing; they are the only ones left in
+	// read-only mode.
+	ReadOnly bool
+	// Description is one line, the same text the model reads.
+	Description string
+	// Definition is the MCP tool as served in tools/list.
+	Definition mcp.Tool
+
+	createsWorkspace bool
+	// nullable names top-level arguments where JSON null is meaningful.
+	nullable map[string]bool
+	decoder  *argDecoder
+	// invoke decodes raw arguments into the tool's input struct, validates
+	// them and runs the handler; it returns the handler's output struct.
+	invoke func(ctx context.Context, d *argDecoder, raw json.RawMessage) (any, error)
+	err    error
+}
+
+// spec is the hand-written part of a tool; the rest comes from its structs.
+type spec struct {
+	name, title, toolset, description string
+	// readOnly: changes nothing. destructive: may overwrite or delete
+	// existing data. idempotent: repeating the call has no further effect.
+	readOnly, destructive, idempotent bool
+	// openWorld: reaches beyond Meshes' own records, to a provider or a
+	// destination (deliveries, live data from a connected account).
+	openWorld        bool
+	createsWorkspace bool
+	// inputOptions adapt the input schema to the configuration.
+	inputOptions []schemas.Option
+}
+
+// reading is the annotation set of every read tool.
+func reading(name, title, toolset, description string) spec {
+	return spec{name: name, title: title, toolset: toolset, description: description, readOnly: true, idempotent: true}
+}
+
+// writing is a tool that changes state in Meshes.
+func writing(name, title, toolset, description string, destructive, idempotent bool) spec {
+	return spec{name: name, title: title, toolset: toolset, description: description, destructive: destructive, idempotent: idempotent}
+}
+
+func (s spec) reachesOut() spec {
+	s.openWorld = true
+	return s
+}
+
+// validator is implemented by inputs with rules that span several fields.
+type validator interface{ Validate() error }
+
+// newTool turns a typed handler into a catalog entry: schemas come from In
+// and Out, arguments are decoded strictly into In and validated before the
+// handler (and so before any request to Meshes) runs. This is the one place
+// where that sequence is written, so no tool can skip a step.
+func newTool[In, Out any](s spec, handler func(context.Context, *In) (*Out, error)) Tool {
+	t := Tool{
+		Name:             s.name,
+		Title:            s.title,
+		Toolset:          s.toolset,
+		ReadOnly:         s.readOnly,
+		Description:      s.description,
+		createsWorkspace: s.createsWorkspace,
+		nullable:         nullableFields(reflect.TypeFor[In]()),
+	}
+	in, err := schemas.Input[In](s.inputOptions...)
+	if err != nil {
+		t.err = err
+		return t
+	}
+	out, err := schemas.Output[Out]()
+	if err != nil {
+		t.err = err
+		return t
+	}
+	t.Definition = mcp.Tool{
+		Name:            s.name,
+		Title:           s.title,
+		Description:     s.description,
+		RawInputSchema:  in,
+		RawOutputSchema: out,
+		Annotations: mcp.ToolAnnotation{
+			// Title is repeated here for clients of protocol versions
+			// before tools had a top-level title.
+			Title:           s.title,
+			ReadOnlyHint:    mcp.ToBoolPtr(s.readOnly),
+			DestructiveHint: mcp.ToBoolPtr(s.destructive),
+			IdempotentHint:  mcp.ToBoolPtr(s.idempotent),
+			OpenWorldHint:   mcp.ToBoolPtr(s.openWorld),
+		},
+	}
+	t.invoke = func(ctx context.Context, d *argDecoder, raw json.RawMessage) (any, error) {
+		normalized, err := d.decode(raw)
+		if err != nil {
+			return nil, err
+		}
+		var args In
+		dec := json.NewDecoder(bytes.NewReader(normalized))
+		// Numbers inside free-form objects (payload, metadata) stay exact
+		// json.Number literals instead of float64 approximations.
+		dec.UseNumber()
+		dec.DisallowUnknownFields()
+		if err := dec.Decode(&args); err != nil {
+			return nil, &argError{msg: fmt.Sprintf("arguments do not fit %s: %v", s.name, err)}
+		}
+		if v, ok := any(&args).(validator); ok {
+			if err := v.Validate(); err != nil {
+				return nil, err
+			}
+		}
+		if err, ok := ctx.Value(unavailableKey{}).(error); ok {
+			return nil, err
+		}
+		return handler(ctx, &args)
+	}
+	return t
+}
+
+var nullableType = reflect.TypeFor[schemas.NullableString]()
+
+// nullableFields lists the top-level JSON names of NullableString fields.
+func nullableFields(t reflect.Type) map[string]bool {
+	out := map[string]bool{}
+	for i := range t.NumField() {
+		f := t.Field(i)
+		if f.Type == nullableType {
+			name, _, _ := strings.Cut(f.Tag.Get("json"), ",")
+			out[name] = true
+		}
+	}
+	return out
+}

@@ -1,0 +1,151 @@
+package tools
+
+import (
+	"context"
+	"fmt"
+
+	"github.com/meshes-mcp/meshes-mcp/meshesapi"
+	"github.com/meshes-mcp/meshes-mcp/schemas"
+)
+
+func (c *Catalog) workspaceTools() []Tool {
+	create := writing("create_workspace", "Create workspace", toolsetWorkspaces,
+		"Create a workspace (one per customer tenant).", false, false)
+	create.createsWorkspace = true
+	return []Tool{
+		newTool(reading("list_workspaces", "List workspaces", toolsetWorkspaces,
+			"List workspaces (tenants): ids and names."), c.listWorkspaces),
+		newTool(reading("get_workspace", "Get workspace", toolsetWorkspaces,
+			"Get a workspace with its publishable key."), c.getWorkspace),
+		newTool(create, c.createWorkspace),
+		newTool(writing("update_workspace", "Update workspace", toolsetWorkspaces,
+			"Rename a workspace or change its description.", true, true), c.updateWorkspace),
+		newTool(reading("list_event_types", "List event types", toolsetWorkspaces,
+			"List the event names a workspace knows."), c.listEventTypes),
+		newTool(reading("list_resources", "List resources", toolsetWorkspaces,
+			"List a workspace's resource keys."), c.listResources),
+	}
+}
+
+func (c *Catalog) listWorkspaces(ctx context.Context, in *schemas.ListWorkspacesInput) (*schemas.ListWorkspacesOutput, error) {
+	cur, err := decodeCursor("list_workspaces", in.Cursor)
+	if err != nil {
+		return nil, err
+	}
+	list, err := c.client.ListWorkspaces(ctx)
+	if err != nil {
+		return nil, err
+	}
+	all := make([]schemas.Workspace, 0, len(list.Records))
+	for i := range list.Records {
+		if visible(ctx, list.Records[i].ID) {
+			all = append(all, workspaceOut(&list.Records[i], false))
+		}
+	}
+	kept, page := pageLocal("list_workspaces", all, cur, c.budget())
+	page.Notice = joinNotice(page.Notice, unpagedNotice(list.NextCursor))
+	return &schemas.ListWorkspacesOutput{Count: len(kept), Workspaces: kept, Page: page}, nil
+}
+
+func (c *Catalog) getWorkspace(ctx context.Context, in *schemas.GetWorkspaceInput) (*schemas.GetWorkspaceOutput, error) {
+	if !visible(ctx, in.WorkspaceID) {
+		return nil, notFound("workspace", in.WorkspaceID)
+	}
+	w, err := c.client.GetWorkspace(ctx, in.WorkspaceID)
+	if err != nil {
+		return nil, err
+	}
+	return &schemas.GetWorkspaceOutput{Workspace: workspaceOut(w, true)}, nil
+}
+
+func (c *Catalog) createWorkspace(ctx context.Context, in *schemas.CreateWorkspaceInput) (*schemas.CreateWorkspaceOutput, error) {
+	req := meshesapi.CreateWorkspaceRequest{Name: in.Name}
+	if in.Description != "" {
+		req.Description = &in.Description
+	}
+	w, err := c.client.CreateWorkspace(ctx, req)
+	if err != nil {
+		return nil, err
+	}
+	return &schemas.CreateWorkspaceOutput{Workspace: workspaceOut(w, true)}, nil
+}
+
+// updateWorkspace keeps the current description when none is given: the API
+// replaces both fields, and a rename must not silently erase it.
+func (c *Catalog) updateWorkspace(ctx context.Context, in *schemas.UpdateWorkspaceInput) (*schemas.UpdateWorkspaceOutput, error) {
+	if err := checkWorkspace(ctx, in.WorkspaceID); err != nil {
+		return nil, err
+	}
+	req := meshesapi.UpdateWorkspaceRequest{Name: in.Name}
+	switch {
+	case in.Description.Set && !in.Description.Null:
+		req.Description = &in.Description.Value
+	case !in.Description.Set:
+		current, err := c.client.GetWorkspace(ctx, in.WorkspaceID)
+		if err != nil {
+			return nil, err
+		}
+		req.Description = current.Description
+	}
+	w, err := c.client.UpdateWorkspace(ctx, in.WorkspaceID, req)
+	if err != nil {
+		return nil, err
+	}
+	return &schemas.UpdateWorkspaceOutput{Workspace: workspaceOut(w, true)}, nil
+}
+
+func (c *Catalog) listEventTypes(ctx context.Context, in *schemas.ListEventTypesInput) (*schemas.ListEventTypesOutput, error) {
+	if err := checkWorkspace(ctx, in.WorkspaceID); err != nil {
+		return nil, err
+	}
+	entries, err := c.client.ListEventTypes(ctx, in.WorkspaceID)
+	if err != nil {
+		return nil, err
+	}
+	items, notice := c.fitAll(catalogOut(entries))
+	return &schemas.ListEventTypesOutput{Count: len(items), EventTypes: items, Notice: notice}, nil
+}
+
+func (c *Catalog) listResources(ctx context.Context, in *schemas.ListResourcesInput) (*schemas.ListResourcesOutput, error) {
+	if err := checkWorkspace(ctx, in.WorkspaceID); err != nil {
+		return nil, err
+	}
+	entries, err := c.client.ListResources(ctx, in.WorkspaceID)
+	if err != nil {
+		return nil, err
+	}
+	items, notice := c.fitAll(catalogOut(entries))
+	return &schemas.ListResourcesOutput{Count: len(items), Resources: items, Notice: notice}, nil
+}
+
+// budget is the byte budget for the records of one list result.
+func (c *Catalog) budget() int { return c.limits.MaxResultBytes - envelopeReserve }
+
+// fitAll cuts a list without a cursor argument to the budget.
+func (c *Catalog) fitAll(items []schemas.CatalogItem) ([]schemas.CatalogItem, string) {
+	kept, next := window(items, 0, c.budget())
+	if next < 0 {
+		return kept, ""
+	}
+	return kept, fmt.Sprintf("showing the first %d of %d entries to keep the result small", len(kept), len(items))
+}
+
+// unpagedNotice warns when Meshes returned a page cursor for a list it does
+// not document as paginated (contract §17 q3): records beyond its first page
+// are not shown.
+func unpagedNotice(next *string) string {
+	if next == nil || *next == "" {
+		return ""
+	}
+	return "Meshes returned only its first page of this list; narrow it (e.g. by workspace_id) to see the rest"
+}
+
+func joinNotice(a, b string) string {
+	switch {
+	case a == "":
+		return b
+	case b == "":
+		return a
+	}
+	return a + "; " + b
+}
