@@ -116,7 +116,7 @@ func TestErrorText(t *testing.T) {
 func getWorkspace(ctx context.Context, c *Client) error { return callFor("GET")(ctx, c) }
 func sendEvent(ctx context.Context, c *Client) error    { return callFor("POST")(ctx, c) }
 func listWorkspaces(ctx context.Context, c *Client) error {
-	_, err := c.ListWorkspaces(ctx)
+	_, err := c.ListWorkspaces(ctx, Page{})
 	return err
 }
 func createRule(ctx context.Context, c *Client) error {
@@ -193,7 +193,7 @@ func TestPathArgumentsAreValidated(t *testing.T) {
 			return ignore(c.UpdateWorkspace(ctx, id, UpdateWorkspaceRequest{Name: "x"}))
 		}},
 		{"ListWorkspaceConnections", "workspace_id", func(ctx context.Context, c *Client, id string) error {
-			return ignore(c.ListWorkspaceConnections(ctx, id))
+			return ignore(c.ListWorkspaceConnections(ctx, id, Page{}))
 		}},
 		{"ListWorkspaceRules", "workspace_id", func(ctx context.Context, c *Client, id string) error {
 			return ignore(c.ListWorkspaceRules(ctx, id, RuleFilter{}))

@@ -45,7 +45,7 @@ func operationCases() []opCase {
 		// Workspaces (9)
 		{name: "ListWorkspaces", method: "GET", wantPath: "/workspaces", status: 200, resp: list(wsJSON), want: "Acme",
 			call: func(ctx context.Context, c *Client) (string, error) {
-				l, err := c.ListWorkspaces(ctx)
+				l, err := c.ListWorkspaces(ctx, Page{})
 				return field(err, func() string { return l.Records[0].Name })
 			}},
 		{name: "CreateWorkspace", method: "POST", wantPath: "/workspaces", wantBody: `{"name":"Acme","description":"Main"}`,
@@ -74,7 +74,7 @@ func operationCases() []opCase {
 			}},
 		{name: "ListWorkspaceConnections", method: "GET", wantPath: "/workspaces/" + wsID + "/connections", status: 200, resp: list(connJSON), want: connID,
 			call: func(ctx context.Context, c *Client) (string, error) {
-				l, err := c.ListWorkspaceConnections(ctx, wsID)
+				l, err := c.ListWorkspaceConnections(ctx, wsID, Page{})
 				return field(err, func() string { return l.Records[0].ID })
 			}},
 		{name: "ListWorkspaceRules", method: "GET", wantPath: "/workspaces/" + wsID + "/rules",
@@ -106,7 +106,13 @@ func operationCases() []opCase {
 		// Connections (9) and integrations (1)
 		{name: "ListConnections", method: "GET", wantPath: "/connections", status: 200, resp: list(connJSON), want: "Hook",
 			call: func(ctx context.Context, c *Client) (string, error) {
-				l, err := c.ListConnections(ctx)
+				l, err := c.ListConnections(ctx, Page{})
+				return field(err, func() string { return l.Records[0].Name })
+			}},
+		{name: "ListConnections passes back the cursor", method: "GET", wantPath: "/connections",
+			wantQuery: url.Values{"cursor": {"c_2"}}, status: 200, resp: list(connJSON), want: "Hook",
+			call: func(ctx context.Context, c *Client) (string, error) {
+				l, err := c.ListConnections(ctx, Page{Cursor: "c_2"})
 				return field(err, func() string { return l.Records[0].Name })
 			}},
 		{name: "CreateConnection", method: "POST", wantPath: "/connections",
@@ -187,7 +193,7 @@ func operationCases() []opCase {
 			resp: list(`{"type":"slack","name":"Slack","authentication":{"type":"oauth","oauth":{"version":2}},"actions":{"send_message":{"key":"send_message","label":"Send","noun":"message","fields":["id","template"]}}}`),
 			want: "send_message 2",
 			call: func(ctx context.Context, c *Client) (string, error) {
-				l, err := c.ListIntegrations(ctx)
+				l, err := c.ListIntegrations(ctx, Page{})
 				return field(err, func() string {
 					return l.Records[0].Actions["send_message"].Key + " " + fmt.Sprint(l.Records[0].Authentication.OAuth.Version)
 				})

@@ -252,8 +252,10 @@ type Rule struct {
 	UpdatedAt  string         `json:"updated_at"`
 }
 
-// RuleFilter narrows GET /rules and GET /workspaces/{id}/rules.
+// RuleFilter narrows GET /rules and GET /workspaces/{id}/rules and selects
+// a page of the result.
 type RuleFilter struct {
+	Page
 	Event      string
 	Resource   string
 	ResourceID string

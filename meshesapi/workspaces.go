@@ -6,10 +6,14 @@ import (
 	"net/url"
 )
 
-// ListWorkspaces returns the organisation's workspaces (GET /workspaces).
-func (c *Client) ListWorkspaces(ctx context.Context) (*List[Workspace], error) {
-	var out List[Workspace]
-	return &out, c.do(ctx, request{method: http.MethodGet, path: "/workspaces"}, &out)
+// ListWorkspaces returns one page of the organisation's workspaces.
+//
+// The contract leaves open whether limit and cursor are accepted on the
+// workspace, connection, rule and integration lists (§17 q3), yet their
+// envelope carries next_cursor and fixtures show pages of 20. Our reading:
+// pass back the cursor Meshes returned; the zero Page sends neither.
+func (c *Client) ListWorkspaces(ctx context.Context, p Page) (*List[Workspace], error) {
+	return getJSON[List[Workspace]](ctx, c, pageQuery(nil, p), "workspaces")
 }
 
 // CreateWorkspace creates a tenant (POST /workspaces → 201 {workspace}).
@@ -39,8 +43,8 @@ func (c *Client) UpdateWorkspace(ctx context.Context, workspaceID string, in Upd
 }
 
 // ListWorkspaceConnections returns the connections of one workspace.
-func (c *Client) ListWorkspaceConnections(ctx context.Context, workspaceID string) (*List[Connection], error) {
-	return getJSON[List[Connection]](ctx, c, nil, "workspaces", uuidArg("workspace_id", workspaceID), "connections")
+func (c *Client) ListWorkspaceConnections(ctx context.Context, workspaceID string, p Page) (*List[Connection], error) {
+	return getJSON[List[Connection]](ctx, c, pageQuery(nil, p), "workspaces", uuidArg("workspace_id", workspaceID), "connections")
 }
 
 // ListWorkspaceRules returns the rules of one workspace, optionally filtered.
@@ -78,7 +82,7 @@ func (c *Client) ListResources(ctx context.Context, workspaceID string) ([]Catal
 }
 
 func (f RuleFilter) query() url.Values {
-	v := url.Values{}
+	v := pageQuery(nil, f.Page)
 	setIf(v, "event", f.Event)
 	setIf(v, "resource", f.Resource)
 	setIf(v, "resource_id", f.ResourceID)

@@ -41,26 +41,27 @@ func (c *Catalog) listConnections(ctx context.Context, in *schemas.ListConnectio
 	if err != nil {
 		return nil, err
 	}
-	var list *meshesapi.List[meshesapi.Connection]
+	fetch := c.client.ListConnections
 	if in.WorkspaceID != "" {
 		if err := checkWorkspace(ctx, in.WorkspaceID); err != nil {
 			return nil, err
 		}
-		list, err = c.client.ListWorkspaceConnections(ctx, in.WorkspaceID)
-	} else {
-		list, err = c.client.ListConnections(ctx)
+		fetch = func(ctx context.Context, p meshesapi.Page) (*meshesapi.List[meshesapi.Connection], error) {
+			return c.client.ListWorkspaceConnections(ctx, in.WorkspaceID, p)
+		}
 	}
+	records, more, err := collectPages(ctx, fetch)
 	if err != nil {
 		return nil, err
 	}
-	all := make([]schemas.Connection, 0, len(list.Records))
-	for i := range list.Records {
-		if visible(ctx, list.Records[i].Workspace) {
-			all = append(all, connectionOut(&list.Records[i], false))
+	all := make([]schemas.Connection, 0, len(records))
+	for i := range records {
+		if visible(ctx, records[i].Workspace) {
+			all = append(all, connectionOut(&records[i], false))
 		}
 	}
 	kept, page := pageLocal("list_connections", all, cur, c.budget())
-	page.Notice = joinNotice(page.Notice, unpagedNotice(list.NextCursor))
+	page.Notice = joinNotice(page.Notice, unpagedNotice(more))
 	return &schemas.ListConnectionsOutput{Count: len(kept), Connections: kept, Page: page}, nil
 }
 
@@ -260,14 +261,14 @@ func mappingOut(connectionID string, m *meshesapi.MappingResponse) schemas.Mappi
 }
 
 func (c *Catalog) listIntegrations(ctx context.Context, in *schemas.ListIntegrationsInput) (*schemas.ListIntegrationsOutput, error) {
-	list, err := c.client.ListIntegrations(ctx)
+	records, more, err := collectPages(ctx, c.client.ListIntegrations)
 	if err != nil {
 		return nil, err
 	}
-	all := make([]schemas.Integration, 0, len(list.Records))
-	for i := range list.Records {
-		if in.Type == "" || strings.EqualFold(list.Records[i].Type, in.Type) {
-			all = append(all, integrationOut(&list.Records[i]))
+	all := make([]schemas.Integration, 0, len(records))
+	for i := range records {
+		if in.Type == "" || strings.EqualFold(records[i].Type, in.Type) {
+			all = append(all, integrationOut(&records[i]))
 		}
 	}
 	// The catalog is a few dozen entries at most; cut without a cursor.
@@ -276,7 +277,7 @@ func (c *Catalog) listIntegrations(ctx context.Context, in *schemas.ListIntegrat
 	if next >= 0 {
 		notice = fmt.Sprintf("showing %d of %d integrations to keep the result small; pass type for one", len(kept), len(all))
 	}
-	return &schemas.ListIntegrationsOutput{Count: len(kept), Integrations: kept, Notice: joinNotice(notice, unpagedNotice(list.NextCursor))}, nil
+	return &schemas.ListIntegrationsOutput{Count: len(kept), Integrations: kept, Notice: joinNotice(notice, unpagedNotice(more))}, nil
 }
 
 func integrationOut(in *meshesapi.Integration) schemas.Integration {

@@ -248,13 +248,13 @@ func (c *Catalog) unroutedFindings(ctx context.Context, e *meshesapi.Event) []sc
 		return []schemas.Finding{{Severity: "warning", What: "Meshes has not routed this event yet",
 			Cause: "routing is asynchronous; look again in a few seconds", Next: call("get_event", "event_id", e.ID)}}
 	}
-	rules, err := c.client.ListWorkspaceRules(ctx, e.Workspace, meshesapi.RuleFilter{Event: e.Event})
+	rules, _, err := collectPages(ctx, c.rulesLister(e.Workspace, meshesapi.RuleFilter{Event: e.Event}))
 	if err != nil {
 		return []schemas.Finding{{Severity: "error", What: "the event matched no rule, and its rules could not be read: " + errorText(err),
 			Next: call("list_rules", "workspace_id", e.Workspace, "event", e.Event)}}
 	}
 	var findings []schemas.Finding
-	for _, r := range rules.Records {
+	for _, r := range rules {
 		switch {
 		case r.Active != nil && !*r.Active:
 			findings = append(findings, schemas.Finding{Severity: "error", RuleID: r.ID, ConnectionID: r.Connection,

@@ -51,6 +51,10 @@ func errorText(err error) string {
 	case errors.As(err, &apiErr) && apiErr.Status == 404 && apiErr.Kind != "" && !strings.Contains(apiErr.Kind, " or "):
 		// Same sentence as an object hidden by the workspace allowlist.
 		return notFound(apiErr.Kind, idInPath(apiErr.Path, apiErr.Kind)).Error()
+	case meshesapi.IsOutcomeUnknown(err):
+		// Checked before cancellation and deadlines: a POST that may already
+		// have reached Meshes must never be reported as not sent.
+		return sentence(err)
 	case errors.Is(err, context.Canceled):
 		return "the call was cancelled before it finished; nothing else was sent"
 	case errors.Is(err, context.DeadlineExceeded):

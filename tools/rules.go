@@ -27,26 +27,23 @@ func (c *Catalog) listRules(ctx context.Context, in *schemas.ListRulesInput) (*s
 		return nil, err
 	}
 	f := meshesapi.RuleFilter{Event: in.Event, Resource: in.Resource, ResourceID: in.ResourceID}
-	var list *meshesapi.List[meshesapi.Rule]
 	if in.WorkspaceID != "" {
 		if err := checkWorkspace(ctx, in.WorkspaceID); err != nil {
 			return nil, err
 		}
-		list, err = c.client.ListWorkspaceRules(ctx, in.WorkspaceID, f)
-	} else {
-		list, err = c.client.ListRules(ctx, f)
 	}
+	records, more, err := collectPages(ctx, c.rulesLister(in.WorkspaceID, f))
 	if err != nil {
 		return nil, err
 	}
-	all := make([]schemas.Rule, 0, len(list.Records))
-	for i := range list.Records {
-		if visible(ctx, list.Records[i].Workspace) {
-			all = append(all, ruleOut(&list.Records[i], false))
+	all := make([]schemas.Rule, 0, len(records))
+	for i := range records {
+		if visible(ctx, records[i].Workspace) {
+			all = append(all, ruleOut(&records[i], false))
 		}
 	}
 	kept, page := pageLocal("list_rules", all, cur, c.budget())
-	page.Notice = joinNotice(page.Notice, unpagedNotice(list.NextCursor))
+	page.Notice = joinNotice(page.Notice, unpagedNotice(more))
 	return &schemas.ListRulesOutput{Count: len(kept), Rules: kept, Page: page}, nil
 }
 
@@ -95,4 +92,16 @@ func (c *Catalog) deleteRule(ctx context.Context, in *schemas.DeleteRuleInput) (
 		id = in.RuleID
 	}
 	return &schemas.DeleteRuleOutput{ID: id, Connection: d.Connection, Event: d.Event, Deleted: true}, nil
+}
+
+// rulesLister pages through the rules matching f, in one workspace or
+// (workspaceID "") across the organisation.
+func (c *Catalog) rulesLister(workspaceID string, f meshesapi.RuleFilter) meshesapi.PageFunc[meshesapi.Rule] {
+	return func(ctx context.Context, p meshesapi.Page) (*meshesapi.List[meshesapi.Rule], error) {
+		f.Page = p
+		if workspaceID == "" {
+			return c.client.ListRules(ctx, f)
+		}
+		return c.client.ListWorkspaceRules(ctx, workspaceID, f)
+	}
 }

@@ -32,18 +32,18 @@ func (c *Catalog) listWorkspaces(ctx context.Context, in *schemas.ListWorkspaces
 	if err != nil {
 		return nil, err
 	}
-	list, err := c.client.ListWorkspaces(ctx)
+	records, more, err := collectPages(ctx, c.client.ListWorkspaces)
 	if err != nil {
 		return nil, err
 	}
-	all := make([]schemas.Workspace, 0, len(list.Records))
-	for i := range list.Records {
-		if visible(ctx, list.Records[i].ID) {
-			all = append(all, workspaceOut(&list.Records[i], false))
+	all := make([]schemas.Workspace, 0, len(records))
+	for i := range records {
+		if visible(ctx, records[i].ID) {
+			all = append(all, workspaceOut(&records[i], false))
 		}
 	}
 	kept, page := pageLocal("list_workspaces", all, cur, c.budget())
-	page.Notice = joinNotice(page.Notice, unpagedNotice(list.NextCursor))
+	page.Notice = joinNotice(page.Notice, unpagedNotice(more))
 	return &schemas.ListWorkspacesOutput{Count: len(kept), Workspaces: kept, Page: page}, nil
 }
 
@@ -133,11 +133,19 @@ func (c *Catalog) fitAll(items []schemas.CatalogItem) ([]schemas.CatalogItem, st
 // unpagedNotice warns when Meshes returned a page cursor for a list it does
 // not document as paginated (contract §17 q3): records beyond its first page
 // are not shown.
-func unpagedNotice(next *string) string {
-	if next == nil || *next == "" {
+// collectPages reads every page of an org-level list that Meshes pages at a
+// small fixed size, up to meshesapi.DefaultMaxPages; more reports that the
+// cap cut the list short.
+func collectPages[T any](ctx context.Context, fetch meshesapi.PageFunc[T]) (records []T, more bool, err error) {
+	records, next, err := meshesapi.Collect(ctx, meshesapi.Page{}, meshesapi.DefaultMaxPages, fetch)
+	return records, next != nil && *next != "", err
+}
+
+func unpagedNotice(more bool) string {
+	if !more {
 		return ""
 	}
-	return "Meshes returned only its first page of this list; narrow it (e.g. by workspace_id) to see the rest"
+	return fmt.Sprintf("Meshes has more of this list than the %d pages read; narrow it (e.g. by workspace_id) to see the rest", meshesapi.DefaultMaxPages)
 }
 
 func joinNotice(a, b string) string {

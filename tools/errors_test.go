@@ -1,0 +1,55 @@
+package tools
+
+import (
+	"context"
+	"strings"
+	"testing"
+
+	"github.com/meshes-mcp/meshes-mcp/meshesapi"
+)
+
+// A POST that may already have reached Meshes must never be described as
+// "not sent": the model would resend it and duplicate the event.
+func TestErrorTextNeverHidesAnUnknownOutcome(t *testing.T) {
+	tests := []struct {
+		name    string
+		err     error
+		want    string
+		mustNot string
+		unknown bool
+	}{
+		{
+			name:    "cancelled after the POST was sent",
+			err:     &meshesapi.NetworkError{Method: "POST", Path: "/events", Canceled: true, Sent: true, Err: context.Canceled},
+			want:    "effect is unknown",
+			mustNot: "nothing else was sent",
+			unknown: true,
+		},
+		{
+			name:    "deadline after the POST was sent",
+			err:     &meshesapi.NetworkError{Method: "POST", Path: "/events", Timeout: true, Sent: true, Err: context.DeadlineExceeded},
+			want:    "effect is unknown",
+			mustNot: "ran out of time",
+			unknown: true,
+		},
+		{
+			name: "cancelled before anything left",
+			err:  &meshesapi.NetworkError{Method: "POST", Path: "/events", Canceled: true, Err: context.Canceled},
+			want: "nothing else was sent",
+		},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			if got := meshesapi.IsOutcomeUnknown(tt.err); got != tt.unknown {
+				t.Fatalf("IsOutcomeUnknown = %v, want %v", got, tt.unknown)
+			}
+			text := errorText(tt.err)
+			if !strings.Contains(text, tt.want) {
+				t.Errorf("errorText = %q, want it to contain %q", text, tt.want)
+			}
+			if tt.mustNot != "" && strings.Contains(text, tt.mustNot) {
+				t.Errorf("errorText = %q, must not contain %q", text, tt.mustNot)
+			}
+		})
+	}
+}
