@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"log/slog"
+	"runtime/debug"
 	"strconv"
 	"strings"
 	"time"
@@ -88,6 +89,13 @@ func (h *HTTPOptions) serverConfig(t httpserver.Transport, logger *slog.Logger) 
 	}
 }
 
+// httpGCPercent is the garbage collector target used when serving HTTP and
+// the operator has not set GOGC. The server's live heap is a few MiB, so
+// the default of 100 collects constantly under load from many agents; 400
+// cut server CPU per tool call by about a fifth for about 11 MiB more
+// resident memory (BENCHMARKS.md, "HTTP load").
+const httpGCPercent = 400
+
 // serveHTTP serves MCP over HTTP until ctx ends (SIGINT/SIGTERM), then
 // drains in-flight calls within --shutdown-timeout.
 func serveHTTP(t httpserver.Transport) Transport {
@@ -95,6 +103,9 @@ func serveHTTP(t httpserver.Transport) Transport {
 		s, err := httpserver.New(srv, cfg.HTTP.serverConfig(t, env.Logger.With("component", "http")))
 		if err != nil {
 			return err
+		}
+		if env.Getenv("GOGC") == "" {
+			debug.SetGCPercent(httpGCPercent)
 		}
 		return s.ListenAndServe(ctx)
 	}

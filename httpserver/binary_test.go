@@ -1,0 +1,349 @@
+package httpserver
+
+import (
+	"bufio"
+	"context"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"regexp"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/meshes-mcp/meshes-mcp/sandbox"
+)
+
+// The end-to-end tests below run the real meshes-mcp binary, built once per
+// test run, as separate processes serving real sockets.
+
+var (
+	binaryOnce sync.Once
+	binaryPath string
+	binaryErr  error
+	binaryDir  string
+)
+
+func TestMain(m *testing.M) {
+	code := m.Run()
+	if binaryDir != "" {
+		_ = os.RemoveAll(binaryDir)
+	}
+	os.Exit(code)
+}
+
+// meshesMCPBinary builds the module's main package once.
+func meshesMCPBinary(tb testing.TB) string {
+	tb.Helper()
+	binaryOnce.Do(func() {
+		binaryDir, binaryErr = os.MkdirTemp("", "meshes-mcp-bin-")
+		if binaryErr != nil {
+			return
+		}
+		binaryPath = filepath.Join(binaryDir, "meshes-mcp")
+		out, err := exec.Command("go", "build", "-o", binaryPath, "..").CombinedOutput()
+		if err != nil {
+			binaryErr = fmt.Errorf("go build: %v\n%s", err, out)
+		}
+	})
+	if binaryErr != nil {
+		tb.Fatal(binaryErr)
+	}
+	return binaryPath
+}
+
+// backend is a Meshes stand-in the server processes are pointed at.
+type backend struct {
+	url   string
+	creds sandbox.Credentials
+}
+
+// startBackend serves a seeded sandbox on loopback, behind wrap if given.
+func startBackend(tb testing.TB, wrap func(http.Handler) http.Handler) backend {
+	tb.Helper()
+	sb := sandbox.New(sandbox.Options{Seed: true})
+	var h http.Handler = sb
+	if wrap != nil {
+		h = wrap(sb)
+	}
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		tb.Fatal(err)
+	}
+	srv := &http.Server{Handler: h, ReadHeaderTimeout: 10 * time.Second}
+	go func() { _ = srv.Serve(ln) }()
+	tb.Cleanup(func() {
+		_ = srv.Close()
+		sb.Close()
+	})
+	return backend{url: "http://" + ln.Addr().String(), creds: sb.Credentials()}
+}
+
+// process is one running meshes-mcp server.
+type process struct {
+	cmd    *exec.Cmd
+	base   string // http://127.0.0.1:port
+	stderr *syncBuffer
+	exited chan struct{}
+	err    error // Wait's result once exited is closed
+}
+
+var listeningURL = regexp.MustCompile(`msg="serving MCP over HTTP".* url=(\S+)`)
+
+// startProcess runs the binary with args against be, with nothing from the
+// developer's environment (no real credentials file can leak in), and waits
+// until it listens.
+func startProcess(tb testing.TB, be backend, token string, args ...string) *process {
+	tb.Helper()
+	home := tb.TempDir()
+	cmd := exec.Command(meshesMCPBinary(tb), append([]string{"--addr", "127.0.0.1:0"}, args...)...)
+	cmd.Env = []string{
+		"HOME=" + home, "XDG_CONFIG_HOME=" + home,
+		"MESHES_ACCESS_KEY=" + be.creds.AccessKey, "MESHES_SECRET_KEY=" + be.creds.SecretKey,
+		"MESHES_ORG_ID=" + be.creds.OrgID, "MESHES_API_URL=" + be.url,
+		"MESHES_MCP_TOKEN=" + token, "MESHES_LOG_LEVEL=info",
+	}
+	pipe, err := cmd.StderrPipe()
+	if err != nil {
+		tb.Fatal(err)
+	}
+	if err := cmd.Start(); err != nil {
+		tb.Fatal(err)
+	}
+	p := &process{cmd: cmd, stderr: &syncBuffer{}, exited: make(chan struct{})}
+	found := make(chan string, 1)
+	copied := make(chan struct{})
+	go func() {
+		defer close(copied)
+		sc := bufio.NewScanner(pipe)
+		for sc.Scan() {
+			line := sc.Text()
+			fmt.Fprintln(p.stderr, line)
+			if m := listeningURL.FindStringSubmatch(line); m != nil {
+				found <- strings.TrimSuffix(strings.TrimSuffix(m[1], "/mcp"), "/sse")
+			}
+		}
+		_, _ = io.Copy(io.Discard, pipe)
+	}()
+	go func() {
+		<-copied
+		p.err = cmd.Wait()
+		close(p.exited)
+	}()
+	tb.Cleanup(func() {
+		select {
+		case <-p.exited:
+		default:
+			_ = cmd.Process.Kill()
+			<-p.exited
+		}
+		if token != "" && strings.Contains(p.stderr.String(), token) {
+			tb.Errorf("the auth token appears on the server's stderr:\n%s", p.stderr)
+		}
+	})
+	select {
+	case p.base = <-found:
+	case <-p.exited:
+		tb.Fatalf("meshes-mcp exited before listening (%v):\n%s", p.err, p.stderr)
+	case <-time.After(20 * time.Second):
+		tb.Fatalf("meshes-mcp did not start listening:\n%s", p.stderr)
+	}
+	return p
+}
+
+// waitExit returns the process's exit code, failing the test after d.
+func (p *process) waitExit(t *testing.T, d time.Duration) int {
+	t.Helper()
+	select {
+	case <-p.exited:
+	case <-time.After(d):
+		t.Fatalf("meshes-mcp did not exit within %v:\n%s", d, p.stderr)
+	}
+	if p.err == nil {
+		return 0
+	}
+	if ee, ok := p.err.(*exec.ExitError); ok {
+		return ee.ExitCode()
+	}
+	t.Fatalf("waiting for meshes-mcp: %v", p.err)
+	return -1
+}
+
+// The binary serves the real catalog over each transport, behind its token.
+func TestBinaryServesEachTransport(t *testing.T) {
+	be := startBackend(t, nil)
+	for _, tc := range clientKinds {
+		t.Run(string(tc.kind), func(t *testing.T) {
+			p := startProcess(t, be, "binary-token-1234", "--transport", string(tc.transport))
+			if _, err := connect(t, tc.kind, p.base, map[string]string{"Authorization": "Bearer wrong"}, nil); err == nil {
+				t.Fatal("connected with a wrong token")
+			}
+			c := mustConnect(t, tc.kind, p.base, map[string]string{"Authorization": "Bearer binary-token-1234"})
+			if n := len(toolNames(t, c)); n != 31 {
+				t.Fatalf("tools/list has %d tools, want 31", n)
+			}
+			prod := workspaceIDs(t, c)["Acme Production"]
+			if got := callText(t, c, "get_workspace", map[string]any{"workspace_id": prod}); !strings.Contains(got, "Acme Production") {
+				t.Fatalf("get_workspace returned %q", got)
+			}
+		})
+	}
+}
+
+// alternating sends each request to the next of several replicas in turn,
+// as a round-robin load balancer without stickiness would.
+type alternating struct {
+	next   atomic.Uint64
+	hosts  []string
+	served []atomic.Int64
+}
+
+func (a *alternating) RoundTrip(r *http.Request) (*http.Response, error) {
+	i := int(a.next.Add(1)-1) % len(a.hosts)
+	a.served[i].Add(1)
+	out := r.Clone(r.Context())
+	out.URL.Host, out.Host = a.hosts[i], a.hosts[i]
+	return http.DefaultTransport.RoundTrip(out)
+}
+
+// Stateless streamable HTTP: one client whose consecutive requests land on
+// two different server processes works as if there were one, with the
+// initialize handshake and with the sessionless protocol alike.
+func TestCrossReplica(t *testing.T) {
+	be := startBackend(t, nil)
+	a := startProcess(t, be, "replica-token-99", "--transport", "http")
+	b := startProcess(t, be, "replica-token-99", "--transport", "http")
+	for _, kind := range []clientKind{streamableLegacy, streamableModern} {
+		t.Run(string(kind), func(t *testing.T) {
+			lb := &alternating{hosts: []string{hostOf(a.base), hostOf(b.base)}, served: make([]atomic.Int64, 2)}
+			c, err := connect(t, kind, a.base, map[string]string{"Authorization": "Bearer replica-token-99"}, &http.Client{Transport: lb})
+			if err != nil {
+				t.Fatalf("initialize across replicas: %v", err)
+			}
+			if n := len(toolNames(t, c)); n != 31 {
+				t.Fatalf("tools/list across replicas has %d tools", n)
+			}
+			ids := workspaceIDs(t, c)
+			created := fmt.Sprintf("Replicated_%d", time.Now().UnixNano()%1_000_000)
+			callText(t, c, "create_workspace", map[string]any{"name": created})
+			for i := range 10 {
+				if got := callText(t, c, "get_workspace", map[string]any{"workspace_id": ids["Acme Production"]}); !strings.Contains(got, "Acme Production") {
+					t.Fatalf("call %d returned %q", i, got)
+				}
+			}
+			if _, ok := workspaceIDs(t, c)[created]; !ok {
+				t.Fatal("a workspace created through one replica is not listed through the other")
+			}
+			sa, sb := lb.served[0].Load(), lb.served[1].Load()
+			if sa < 7 || sb < 7 || sa-sb > 1 || sb-sa > 1 {
+				t.Fatalf("requests per replica %d and %d: the client did not alternate", sa, sb)
+			}
+		})
+	}
+}
+
+func hostOf(base string) string { return base[strings.Index(base, "://")+3:] }
+
+// gate holds requests to one path at the backend until released, to keep a
+// tool call in flight for as long as a test needs.
+type gate struct {
+	path    string
+	arrived chan struct{}
+	release chan struct{}
+}
+
+func newGate(path string) *gate {
+	return &gate{path: path, arrived: make(chan struct{}, 8), release: make(chan struct{})}
+}
+
+func (g *gate) wrap(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if strings.HasSuffix(r.URL.Path, g.path) {
+			g.arrived <- struct{}{}
+			select {
+			case <-g.release:
+			case <-r.Context().Done():
+				return
+			}
+		}
+		next.ServeHTTP(w, r)
+	})
+}
+
+// SIGTERM to the real binary: it stops accepting, lets the call in flight
+// finish and answer, and exits 0; past --shutdown-timeout it cuts the call
+// off and exits non-zero.
+func TestBinaryGracefulShutdownOnSIGTERM(t *testing.T) {
+	for _, tc := range clientKinds {
+		if tc.kind == streamableLegacy {
+			continue // same server path as the modern client
+		}
+		for _, bounded := range []bool{false, true} {
+			t.Run(fmt.Sprintf("%s/bound-exceeded=%v", tc.kind, bounded), func(t *testing.T) {
+				g := newGate("/rules")
+				be := startBackend(t, g.wrap)
+				timeout := "20s"
+				if bounded {
+					timeout = "300ms"
+				}
+				p := startProcess(t, be, "", "--transport", string(tc.transport), "--shutdown-timeout", timeout)
+				c := mustConnect(t, tc.kind, p.base, nil)
+				out := make(chan callOutcome, 1)
+				go func() {
+					ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+					defer cancel()
+					res, err := callTool(ctx, c, "list_rules", map[string]any{})
+					out <- callOutcome{res, err}
+				}()
+				select {
+				case <-g.arrived:
+				case <-time.After(10 * time.Second):
+					t.Fatal("the call never reached the backend")
+				}
+
+				if err := p.cmd.Process.Signal(syscall.SIGTERM); err != nil {
+					t.Fatal(err)
+				}
+				if bounded {
+					if code := p.waitExit(t, 10*time.Second); code == 0 {
+						t.Fatal("exit status 0 although an in-flight call was cut off")
+					}
+					// The client must not see success; mcp-go's SSE client
+					// never fails a call whose stream died, so silence counts.
+					select {
+					case o := <-out:
+						if o.err == nil && !o.res.IsError {
+							t.Fatal("the cut-off call reported success")
+						}
+					case <-time.After(2 * time.Second):
+					}
+					return
+				}
+				eventually(t, "the listener to close", func() bool { return dialRefused(p.base) })
+				select {
+				case <-p.exited:
+					t.Fatalf("exited while a call was in flight:\n%s", p.stderr)
+				default:
+				}
+				close(g.release)
+				o := <-out
+				if o.err != nil || o.res.IsError {
+					t.Fatalf("in-flight call during shutdown: %v %s", o.err, resultText(o.res))
+				}
+				if !strings.Contains(resultText(o.res), "rule") {
+					t.Fatalf("in-flight call returned %q", resultText(o.res))
+				}
+				if code := p.waitExit(t, 10*time.Second); code != 0 {
+					t.Fatalf("exit status %d after a clean drain:\n%s", code, p.stderr)
+				}
+			})
+		}
+	}
+}

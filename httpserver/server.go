@@ -1,0 +1,234 @@
+// Package httpserver exposes an MCP server over HTTP: streamable HTTP at /mcp
+// (stateless, so any number of replicas behind any load balancer can serve
+// one client) or legacy SSE at /sse and /message, plus /healthz for probes.
+//
+// Every MCP endpoint sits behind the same guards, outermost first: Origin
+// check, bearer token, body size limit, per-request narrowing headers. mcp-go's
+// own DNS-rebinding guard (Host must be loopback on a loopback connection)
+// stays on inside its handlers. Graceful shutdown drains in-flight calls of
+// both transports within a bound (see Serve).
+package httpserver
+
+import (
+	"context"
+	"crypto/tls"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"net/http"
+	"time"
+
+	"github.com/mark3labs/mcp-go/server"
+)
+
+// Server is one HTTP listener serving one MCP server.
+type Server struct {
+	cfg     Config
+	handler http.Handler
+	tls     *tls.Config
+	sse     *server.SSEServer // nil unless Transport is SSE
+	drain   *sseDrain         // nil unless Transport is SSE
+}
+
+// New checks cfg (see Config) and builds the handler tree. It does not
+// listen yet, so configuration errors surface before any port is taken.
+func New(mcp *server.MCPServer, cfg Config) (*Server, error) {
+	cfg, err := cfg.withDefaults()
+	if err != nil {
+		return nil, err
+	}
+	s := &Server{cfg: cfg}
+	if cfg.TLSCertFile != "" {
+		cert, err := tls.LoadX509KeyPair(cfg.TLSCertFile, cfg.TLSKeyFile)
+		if err != nil {
+			return nil, fmt.Errorf("loading TLS certificate and key: %w", err)
+		}
+		s.tls = &tls.Config{Certificates: []tls.Certificate{cert}, MinVersion: tls.VersionTLS12}
+	}
+
+	mux := http.NewServeMux()
+	mux.HandleFunc("/healthz", healthz)
+	switch cfg.Transport {
+	case TransportHTTP:
+		mux.Handle("/mcp", s.guard(dropSharedCancellations(server.NewStreamableHTTPServer(mcp, s.streamableOptions()...))))
+	case TransportSSE:
+		s.drain = newSSEDrain()
+		s.sse = server.NewSSEServer(mcp, s.sseOptions()...)
+		mux.Handle("/sse", s.guard(s.drain.trackStream(s.sse.SSEHandler())))
+		mux.Handle("/message", s.guard(s.drain.trackRequests(s.sse.MessageHandler())))
+	}
+	s.handler = mux
+	return s, nil
+}
+
+// corsHeaders are the request headers a browser client may send: the MCP
+// transport's own, the bearer token and the narrowing headers.
+var corsHeaders = []string{
+	"Content-Type", "Authorization", "Last-Event-ID",
+	server.HeaderKeySessionID, "Mcp-Protocol-Version", "Mcp-Method", "Mcp-Name",
+	HeaderReadOnly, HeaderToolsets, HeaderWorkspaces,
+}
+
+// streamableOptions configures mcp-go's streamable HTTP server. Stateless:
+// no session is minted or looked up, so consecutive requests of one client
+// may land on different replicas. The standalone GET stream is disabled
+// because in stateless mode nothing could be routed to it; responses and
+// progress notifications still stream on each POST.
+func (s *Server) streamableOptions() []server.StreamableHTTPOption {
+	opts := []server.StreamableHTTPOption{
+		server.WithStateLess(true),
+		server.WithDisableStreaming(true),
+		server.WithStreamableHTTPLogger(s.cfg.Logger),
+	}
+	if len(s.cfg.AllowedOrigins) > 0 {
+		opts = append(opts, server.WithStreamableHTTPCORS(
+			server.WithCORSAllowedOrigins(s.cfg.AllowedOrigins...),
+			server.WithCORSAllowedHeaders(corsHeaders...),
+		))
+	}
+	return opts
+}
+
+// sseKeepAlive keeps idle SSE streams open through proxies that cut silent
+// connections (commonly after 60 s).
+const sseKeepAlive = 25 * time.Second
+
+func (s *Server) sseOptions() []server.SSEOption {
+	opts := []server.SSEOption{
+		server.WithSessionIDGenerator(s.drain.newSessionID),
+		server.WithKeepAliveInterval(sseKeepAlive),
+	}
+	if len(s.cfg.AllowedOrigins) > 0 {
+		opts = append(opts, server.WithSSECORS(
+			server.WithCORSAllowedOrigins(s.cfg.AllowedOrigins...),
+			server.WithCORSAllowedHeaders(corsHeaders...),
+		))
+	}
+	return opts
+}
+
+// guard wraps an MCP endpoint in the checks every request must pass, in the
+// order that reveals least to a caller who fails them.
+func (s *Server) guard(h http.Handler) http.Handler {
+	h = s.narrow(h)
+	h = limitBody(s.cfg.MaxBodyBytes, h)
+	if s.cfg.AuthToken != "" {
+		h = requireBearer(s.cfg.AuthToken, h)
+	}
+	return requireOrigin(s.cfg.AllowedOrigins, h)
+}
+
+// Handler is the complete routing tree, for tests and embedding.
+func (s *Server) Handler() http.Handler { return s.handler }
+
+// Listen binds the configured address, wrapping it in TLS when configured.
+func (s *Server) Listen() (net.Listener, error) {
+	ln, err := net.Listen("tcp", s.cfg.Addr)
+	if err != nil {
+		return nil, fmt.Errorf("listening on %s: %w", s.cfg.Addr, err)
+	}
+	if s.tls != nil {
+		ln = tls.NewListener(ln, s.tls)
+	}
+	return ln, nil
+}
+
+// ListenAndServe is Listen followed by Serve.
+func (s *Server) ListenAndServe(ctx context.Context) error {
+	ln, err := s.Listen()
+	if err != nil {
+		return err
+	}
+	return s.Serve(ctx, ln)
+}
+
+// Serve answers requests on ln until ctx ends, then shuts down gracefully:
+// the listener closes at once, in-flight calls get up to ShutdownTimeout to
+// finish, and whatever is still running after that is cut off. It returns
+// nil after a clean drain.
+func (s *Server) Serve(ctx context.Context, ln net.Listener) error {
+	srv := &http.Server{
+		Handler:           s.handler,
+		ReadHeaderTimeout: 10 * time.Second,
+		IdleTimeout:       2 * time.Minute,
+		MaxHeaderBytes:    64 << 10,
+		ErrorLog:          slog.NewLogLogger(s.cfg.Logger.Handler(), slog.LevelDebug),
+	}
+	s.logStart(ln.Addr())
+
+	served := make(chan error, 1)
+	go func() { served <- srv.Serve(ln) }()
+	select {
+	case err := <-served:
+		return fmt.Errorf("serving HTTP: %w", err)
+	case <-ctx.Done():
+	}
+
+	s.cfg.Logger.Info("shutting down: no new connections; waiting for in-flight calls", "timeout", s.cfg.ShutdownTimeout)
+	drainCtx, cancel := context.WithTimeout(context.Background(), s.cfg.ShutdownTimeout)
+	defer cancel()
+	err := s.shutdown(drainCtx, srv)
+	<-served
+	if err != nil {
+		s.cfg.Logger.Warn("in-flight calls did not finish in time; connections closed", "timeout", s.cfg.ShutdownTimeout)
+		return fmt.Errorf("graceful shutdown: %w", err)
+	}
+	s.cfg.Logger.Info("shut down cleanly")
+	return nil
+}
+
+// shutdown stops accepting, waits for in-flight work, and force-closes at
+// the bound. SSE streams never go idle on their own, so once every accepted
+// SSE call has been answered they are ended explicitly.
+func (s *Server) shutdown(ctx context.Context, srv *http.Server) error {
+	stopped := make(chan error, 1)
+	go func() { stopped <- srv.Shutdown(ctx) }()
+	var err error
+	if s.sse != nil {
+		err = s.drain.wait(ctx)
+		s.sse.CloseSessions()
+	}
+	if shutdownErr := <-stopped; err == nil {
+		err = shutdownErr
+	}
+	if err != nil {
+		return errors.Join(err, srv.Close())
+	}
+	return nil
+}
+
+func (s *Server) logStart(addr net.Addr) {
+	scheme := "http"
+	if s.tls != nil {
+		scheme = "https"
+	}
+	paths := []string{"/mcp"}
+	if s.cfg.Transport == TransportSSE {
+		paths = []string{"/sse", "/message"}
+	}
+	s.cfg.Logger.Info("serving MCP over HTTP",
+		"transport", string(s.cfg.Transport),
+		"url", scheme+"://"+addr.String()+paths[0],
+		"endpoints", paths,
+		"auth", s.cfg.AuthToken != "",
+		"tls", s.tls != nil,
+		"allowed_origins", s.cfg.AllowedOrigins,
+	)
+	if loopback, _ := isLoopbackBind(s.cfg.Addr); !loopback && s.tls == nil {
+		s.cfg.Logger.Warn("listening beyond loopback without TLS: the bearer token crosses the network in clear unless a TLS proxy sits in front", "addr", s.cfg.Addr)
+	}
+}
+
+// healthz answers liveness and readiness probes. It is deliberately outside
+// the auth guard (load balancers carry no token) and reveals nothing.
+func healthz(w http.ResponseWriter, r *http.Request) {
+	if r.Method != http.MethodGet && r.Method != http.MethodHead {
+		w.Header().Set("Allow", "GET, HEAD")
+		http.Error(w, "Method Not Allowed", http.StatusMethodNotAllowed)
+		return
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.Header().Set("Cache-Control", "no-store")
+	_, _ = w.Write([]byte(`{"status":"ok"}` + "\n"))
+}
