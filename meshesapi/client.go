@@ -8,10 +8,12 @@ package meshesapi
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"log/slog"
 	"net/http"
 	"net/url"
+	"reflect"
 	"time"
 )
 
@@ -127,7 +129,17 @@ func (c *Client) do(ctx context.Context, r request, out any) error {
 			return err
 		}
 		if x.err == nil && x.status >= 200 && x.status < 300 {
-			return c.decode(r, x, out)
+			derr := c.decode(r, x, out)
+			if !garbledRead(r, derr) || attempt >= c.attemptLimit(r) {
+				return derr
+			}
+			// A read whose JSON arrived cut short or mangled met a
+			// transport fault in disguise; reading again duplicates nothing.
+			resetOutput(out)
+			if err := c.sleep(ctx, c.backoff(attempt)); err != nil {
+				return fmt.Errorf("%w (stopped waiting to retry: %w)", derr, err)
+			}
+			continue
 		}
 		final := c.failure(r, x, attempt, earlier)
 		wait, retry := c.nextWait(ctx, r, x, attempt)
@@ -140,5 +152,21 @@ func (c *Client) do(ctx context.Context, r request, out any) error {
 			return fmt.Errorf("%w (stopped waiting to retry: %w)", final, err)
 		}
 		earlier = earlier || (x.sent && x.status != http.StatusTooManyRequests)
+	}
+}
+
+// garbledRead reports whether err is a GET's 2xx body that failed to decode
+// as JSON: worth reading again, unlike a body that is too large or not JSON
+// at all, which the same request would get again.
+func garbledRead(r request, err error) bool {
+	var re *ResponseError
+	return r.method == http.MethodGet && errors.As(err, &re) && re.Err != nil
+}
+
+// resetOutput zeroes what a failed decode may have half-filled, so that a
+// retried read cannot mix two answers.
+func resetOutput(out any) {
+	if v := reflect.ValueOf(out); v.Kind() == reflect.Pointer && !v.IsNil() {
+		v.Elem().SetZero()
 	}
 }

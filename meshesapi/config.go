@@ -66,10 +66,16 @@ type Config struct {
 }
 
 // RetryPolicy bounds automatic retries. Zero fields take the defaults;
-// MaxAttempts 1 disables retries.
+// MaxAttempts and MaxReadAttempts both 1 disable retries.
 type RetryPolicy struct {
-	// MaxAttempts counts every attempt, the first included.
+	// MaxAttempts counts every attempt of a PUT, DELETE or POST, the first
+	// included.
 	MaxAttempts int
+	// MaxReadAttempts counts every attempt of a GET; zero means twice
+	// MaxAttempts. A read cannot duplicate an effect, so a longer budget
+	// costs only latency, and it is what keeps reads working through a
+	// flaky network (at a 30% fault rate, 8 attempts fail 1 read in 15,000).
+	MaxReadAttempts int
 	// BaseDelay and MaxDelay shape the exponential backoff with full jitter:
 	// attempt n waits a random time in [0, min(MaxDelay, BaseDelay·2^(n-1))].
 	BaseDelay time.Duration
@@ -178,6 +184,9 @@ func (cfg Config) normalized() (Config, error) {
 func (p RetryPolicy) withDefaults() RetryPolicy {
 	if p.MaxAttempts <= 0 {
 		p.MaxAttempts = DefaultMaxAttempts
+	}
+	if p.MaxReadAttempts <= 0 {
+		p.MaxReadAttempts = 2 * p.MaxAttempts
 	}
 	if p.BaseDelay <= 0 {
 		p.BaseDelay = DefaultBaseDelay

@@ -159,7 +159,7 @@ func (e *APIError) advice() string {
 			" belong to the same machine key and that this computer's clock is correct (tokens live 30 s)"
 	case s == http.StatusForbidden:
 		return "the machine key's scopes do not cover this organization, workspace or operation; widen them in the Meshes dashboard"
-	case e.earlierAttempt && (s == http.StatusConflict && e.Method == http.MethodPut || s == http.StatusNotFound && e.Method == http.MethodDelete):
+	case e.MayBeOwnEffect():
 		// A retried PUT or DELETE can trip over its own first attempt.
 		return "an earlier attempt of this call failed in transit and may already have applied it; read the current state to check"
 	case s == http.StatusNotFound && e.Kind != "":
@@ -292,10 +292,13 @@ func (e *ResponseError) Is(target error) bool {
 
 func (e *ResponseError) Error() string {
 	msg := fmt.Sprintf("Meshes answered %d to %s %s but %s", e.Status, e.Method, e.Path, e.Problem)
-	if e.Method == http.MethodPost {
+	switch e.Method {
+	case http.MethodPost:
 		return msg + "; the request took effect but its result is unknown, so do not resend it; " + e.verifyHint
+	case http.MethodGet:
+		return msg + "; reading has no effect, so it is safe to call again, and if it keeps failing check that " + EnvAPIURL + " points at the Meshes API"
 	}
-	return msg
+	return msg + "; the change was applied but its result could not be read: read the object again to see its state"
 }
 
 // pluralKinds turns "connection" into "connections" and "event or rule" into
@@ -306,4 +309,13 @@ func pluralKinds(kind string) string {
 		parts[i] = p + "s"
 	}
 	return strings.Join(parts, " or ")
+}
+
+// MayBeOwnEffect reports a 409 on a retried PUT or a 404 on a retried
+// DELETE after an earlier attempt reached Meshes without a usable answer:
+// the call may have tripped over its own first attempt, which then applied
+// the change. Callers must not present it as "does not exist".
+func (e *APIError) MayBeOwnEffect() bool {
+	return e.earlierAttempt && (e.Status == http.StatusConflict && e.Method == http.MethodPut ||
+		e.Status == http.StatusNotFound && e.Method == http.MethodDelete)
 }

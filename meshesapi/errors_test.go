@@ -276,12 +276,17 @@ func TestSuccessBodies(t *testing.T) {
 		body        string
 		maxBytes    int64
 		wantErr     string
+		// wantRequests is how many times the read is sent (0 means once).
+		wantRequests int
+		// wantNext is the next step the error must name.
+		wantNext string
 	}{
 		{name: "empty 200 body is success", contentType: "application/json"},
 		{name: "JSON with charset", contentType: "application/json; charset=utf-8", body: wsJSON},
 		{name: "no content type but JSON", body: wsJSON},
 		{name: "HTML instead of JSON", contentType: "text/html", body: "<html>Meshes marketing site</html>", wantErr: "text/html, not JSON; check that " + EnvAPIURL},
-		{name: "malformed JSON", contentType: "application/json", body: `{"id":`, wantErr: "could not be decoded"},
+		{name: "malformed JSON is read again, then said safe to repeat", contentType: "application/json", body: `{"id":`,
+			wantErr: "could not be decoded", wantRequests: 4, wantNext: "safe to call again"},
 		{name: "oversize body", contentType: "application/json", body: `{"id":"` + strings.Repeat("x", 500) + `"}`, maxBytes: 100, wantErr: "larger than 100 bytes"},
 	}
 	for _, tc := range tests {
@@ -309,8 +314,11 @@ func TestSuccessBodies(t *testing.T) {
 			if !errors.As(err, &re) || !strings.Contains(err.Error(), tc.wantErr) {
 				t.Fatalf("error %v, want a ResponseError containing %q", err, tc.wantErr)
 			}
-			if f.count() != 1 {
-				t.Errorf("a deterministic body problem was retried (%d requests)", f.count())
+			if want := max(tc.wantRequests, 1); f.count() != want {
+				t.Errorf("%d requests, want %d (only a garbled read is worth repeating)", f.count(), want)
+			}
+			if !strings.Contains(err.Error(), tc.wantNext) {
+				t.Errorf("error %q lacks the next step %q", err, tc.wantNext)
 			}
 		})
 	}

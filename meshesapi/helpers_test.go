@@ -83,7 +83,7 @@ func testConfig(base string) Config {
 	return Config{
 		AccessKey: testAccessKey, SecretKey: testSecretKey, OrgID: testOrgID,
 		APIURL: base,
-		Retry:  RetryPolicy{MaxAttempts: 4, BaseDelay: time.Millisecond, MaxDelay: 4 * time.Millisecond, MaxRetryAfter: 10 * time.Second},
+		Retry:  RetryPolicy{MaxAttempts: 4, MaxReadAttempts: 4, BaseDelay: time.Millisecond, MaxDelay: 4 * time.Millisecond, MaxRetryAfter: 10 * time.Second},
 	}
 }
 

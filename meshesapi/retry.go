@@ -18,7 +18,7 @@ import (
 // nextWait decides whether the failed attempt x is retried and how long to
 // wait first.
 func (c *Client) nextWait(ctx context.Context, r request, x exchange, attempt int) (time.Duration, bool) {
-	if attempt >= c.cfg.Retry.MaxAttempts || ctx.Err() != nil || !retryable(r, x) {
+	if attempt >= c.attemptLimit(r) || ctx.Err() != nil || !retryable(r, x) {
 		return 0, false
 	}
 	wait := c.backoff(attempt)
@@ -36,6 +36,14 @@ func (c *Client) nextWait(ctx context.Context, r request, x exchange, attempt in
 		return 0, false
 	}
 	return wait, true
+}
+
+// attemptLimit is the retry budget of r: reads may try longer than writes.
+func (c *Client) attemptLimit(r request) int {
+	if r.method == http.MethodGet {
+		return c.cfg.Retry.MaxReadAttempts
+	}
+	return c.cfg.Retry.MaxAttempts
 }
 
 func retryable(r request, x exchange) bool {

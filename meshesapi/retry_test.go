@@ -3,6 +3,7 @@ package meshesapi
 import (
 	"context"
 	"errors"
+	"fmt"
 	"net"
 	"net/http"
 	"strings"
@@ -341,7 +342,7 @@ func TestPerAttemptTimeout(t *testing.T) {
 			defer close(release)
 			cfg := testConfig(f.srv.URL)
 			cfg.Timeout = 50 * time.Millisecond
-			cfg.Retry.MaxAttempts = 2
+			cfg.Retry.MaxAttempts, cfg.Retry.MaxReadAttempts = 2, 2
 			c, _ := newTestClient(t, cfg)
 			err := callFor(tc.method)(context.Background(), c)
 			if !errors.Is(err, ErrTimeout) || !errors.Is(err, context.DeadlineExceeded) {
@@ -466,5 +467,44 @@ func TestOnlyDialErrorsCountAsUnsent(t *testing.T) {
 				t.Errorf("outcome unknown = %v, want %v: %v", IsOutcomeUnknown(err), tc.wantUnknown, err)
 			}
 		})
+	}
+}
+
+// A read whose body arrives garbled once recovers on the next attempt with
+// only the second answer's data; reads also get twice the write budget by
+// default, since repeating them cannot duplicate an effect.
+func TestGarbledReadRecovers(t *testing.T) {
+	f := newFake(t, func(w http.ResponseWriter, r *http.Request, n int) {
+		w.Header().Set("Content-Type", "application/json")
+		if n == 1 {
+			fmt.Fprint(w, `{"id":"stale-half","name":"Hal`)
+			return
+		}
+		fmt.Fprint(w, `{"id":"`+wsID+`"}`)
+	})
+	c, _ := newTestClient(t, testConfig(f.srv.URL))
+	w, err := c.GetWorkspace(context.Background(), wsID)
+	if err != nil {
+		t.Fatalf("read did not recover: %v", err)
+	}
+	if w.ID != wsID || w.Name != "" {
+		t.Errorf("got %+v: the garbled first answer leaked into the result", w)
+	}
+	if f.count() != 2 {
+		t.Errorf("%d requests, want 2", f.count())
+	}
+}
+
+func TestReadBudgetDefaultsToTwiceTheWriteBudget(t *testing.T) {
+	for _, tc := range []struct{ writes, reads, want int }{
+		{0, 0, 2 * DefaultMaxAttempts},
+		{3, 0, 6},
+		{1, 1, 1},
+		{4, 5, 5},
+	} {
+		got := RetryPolicy{MaxAttempts: tc.writes, MaxReadAttempts: tc.reads}.withDefaults().MaxReadAttempts
+		if got != tc.want {
+			t.Errorf("MaxAttempts %d, MaxReadAttempts %d: read budget %d, want %d", tc.writes, tc.reads, got, tc.want)
+		}
 	}
 }

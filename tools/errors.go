@@ -48,7 +48,7 @@ func errorText(err error) string {
 		return "invalid arguments: " + fieldErr.Error() + "."
 	case errors.As(err, &clientErr):
 		return "invalid arguments: " + strings.TrimPrefix(clientErr.Error(), "invalid ") + "."
-	case errors.As(err, &apiErr) && apiErr.Status == 404 && apiErr.Kind != "" && !strings.Contains(apiErr.Kind, " or "):
+	case errors.As(err, &apiErr) && apiErr.Status == 404 && apiErr.Kind != "" && !strings.Contains(apiErr.Kind, " or ") && !apiErr.MayBeOwnEffect():
 		// Same sentence as an object hidden by the workspace allowlist.
 		return notFound(apiErr.Kind, idInPath(apiErr.Path, apiErr.Kind)).Error()
 	case meshesapi.IsOutcomeUnknown(err):

@@ -53,3 +53,15 @@ func TestErrorTextNeverHidesAnUnknownOutcome(t *testing.T) {
 		})
 	}
 }
+
+// A DELETE retried after its first answer was lost gets a 404 that may be
+// its own doing: the model must not be told the object never existed.
+func TestErrorTextKeepsARetriedDeleteHonest(t *testing.T) {
+	plain := &meshesapi.APIError{Status: 404, Method: "DELETE", Path: "/rules/" + testUUID, Kind: "rule"}
+	if got := errorText(plain); !strings.Contains(got, "not found") {
+		t.Errorf("a first-attempt 404: %q, want the not-found sentence", got)
+	}
+	if plain.MayBeOwnEffect() {
+		t.Error("a first-attempt 404 reported as possibly our own effect")
+	}
+}
