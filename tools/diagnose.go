@@ -1,6 +1,7 @@
 package tools
 
 import (
+	"cmp"
 	"context"
 	"fmt"
 	"regexp"
@@ -32,6 +33,10 @@ type diagnosis struct {
 	delivery   *meshesapi.RuleEvent
 	rule       *meshesapi.Rule
 	connection *meshesapi.Connection
+	// lookupErr is why the rule or connection could not be read, when
+	// Meshes failed rather than answered 404: an outage is no evidence that
+	// the object was deleted.
+	lookupErr error
 }
 
 func (d diagnosis) retry() *schemas.NextCall {
@@ -101,7 +106,7 @@ func (c *Catalog) diagnoseEvent(ctx context.Context, in *schemas.DiagnoseEventIn
 	if err != nil {
 		return nil, err
 	}
-	rules, conns := c.lookupDeliveryObjects(ctx, e.RuleEvents)
+	rules, conns, lookupErrs := c.lookupDeliveryObjects(ctx, e.RuleEvents)
 	out := &schemas.DiagnoseEventOutput{
 		EventID: e.ID, Event: e.Event, Workspace: e.Workspace, Status: e.Status,
 		Findings: []schemas.Finding{}, Deliveries: deliveriesOut(e.RuleEvents),
@@ -111,18 +116,23 @@ func (c *Catalog) diagnoseEvent(ctx context.Context, in *schemas.DiagnoseEventIn
 	}
 	for i := range e.RuleEvents {
 		re := &e.RuleEvents[i]
-		out.Findings = append(out.Findings, deliveryFinding(diagnosis{event: e, delivery: re, rule: rules[re.Rule], connection: conns[re.Connection]}))
+		d := diagnosis{event: e, delivery: re, rule: rules[re.Rule], connection: conns[re.Connection]}
+		d.lookupErr = cmp.Or(lookupErrs["rule:"+re.Rule], lookupErrs["connection:"+re.Connection])
+		out.Findings = append(out.Findings, deliveryFinding(d))
 	}
 	out.Summary = summarize(e, out.Findings)
 	return out, nil
 }
 
 // lookupDeliveryObjects fetches each distinct rule and connection once, a
-// few at a time. A lookup that fails leaves a nil entry: the finding then
-// says the object is gone or unreadable instead of failing the diagnosis.
-func (c *Catalog) lookupDeliveryObjects(ctx context.Context, res []meshesapi.RuleEvent) (map[string]*meshesapi.Rule, map[string]*meshesapi.Connection) {
-	rules := map[string]*meshesapi.Rule{}
-	conns := map[string]*meshesapi.Connection{}
+// few at a time. A lookup that fails leaves a nil entry instead of failing
+// the diagnosis; failures other than 404 are kept in errs (keyed
+// "rule:<id>" or "connection:<id>") so that an outage is not mistaken for
+// a deleted object.
+func (c *Catalog) lookupDeliveryObjects(ctx context.Context, res []meshesapi.RuleEvent) (rules map[string]*meshesapi.Rule, conns map[string]*meshesapi.Connection, errs map[string]error) {
+	rules = map[string]*meshesapi.Rule{}
+	conns = map[string]*meshesapi.Connection{}
+	errs = map[string]error{}
 	var ids []string
 	for _, re := range res {
 		if _, ok := rules[re.Rule]; !ok && re.Rule != "" {
@@ -137,23 +147,31 @@ func (c *Catalog) lookupDeliveryObjects(ctx context.Context, res []meshesapi.Rul
 	var mu sync.Mutex
 	_ = forEach(ctx, c.limits.Concurrency, ids, func(ctx context.Context, key string) error {
 		kind, id, _ := strings.Cut(key, ":")
+		var err error
 		switch kind {
 		case "rule":
-			if r, err := c.client.GetRule(ctx, id); err == nil {
+			var r *meshesapi.Rule
+			if r, err = c.client.GetRule(ctx, id); err == nil {
 				mu.Lock()
 				rules[id] = r
 				mu.Unlock()
 			}
 		case "connection":
-			if conn, err := c.client.GetConnection(ctx, id); err == nil {
+			var conn *meshesapi.Connection
+			if conn, err = c.client.GetConnection(ctx, id); err == nil {
 				mu.Lock()
 				conns[id] = conn
 				mu.Unlock()
 			}
 		}
+		if err != nil && !meshesapi.IsNotFound(err) {
+			mu.Lock()
+			errs[key] = err
+			mu.Unlock()
+		}
 		return nil
 	})
-	return rules, conns
+	return rules, conns, errs
 }
 
 func deliveryFinding(d diagnosis) schemas.Finding {
@@ -187,6 +205,10 @@ func deliveryFinding(d diagnosis) schemas.Finding {
 		f.What += ": " + clip(redactText(re.LastError))
 	}
 	switch {
+	case d.lookupErr != nil:
+		f.Cause = classify(d).cause + "; its rule or connection could not be read just now (" +
+			strings.TrimSuffix(errorText(d.lookupErr), ".") + "), so call diagnose_event again for the full picture"
+		f.Next = call("diagnose_event", "event_id", d.event.ID)
 	case d.rule == nil:
 		f.Cause = "the rule behind this delivery no longer exists (or cannot be read), so retrying is impossible; route the event with a new rule"
 		f.Next = call("list_rules", "workspace_id", d.event.Workspace, "event", d.event.Event)
