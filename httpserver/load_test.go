@@ -49,6 +49,7 @@ type loadResult struct {
 	// the run: per call they measure cost independently of what else the
 	// shared machine is doing.
 	serverCPU, driverCPU time.Duration
+	separate             bool // the server is another process than the driver
 }
 
 func (r loadResult) cpuPerCall(d time.Duration) time.Duration {
@@ -79,11 +80,14 @@ func (r loadResult) rssGrowth() (afterWarmup, end int64) {
 
 func (r loadResult) summary(name string) string {
 	warm, end := r.rssGrowth()
-	return fmt.Sprintf("%-10s %d clients: %d calls in %.1fs = %.0f calls/s, p50 %.2fms, p99 %.2fms, max %.2fms, failures %d, RSS after warm-up %.1f MiB, at end %.1f MiB, peak (VmHWM) %.1f MiB, CPU per call: server %dµs, driver %dµs",
+	cpu := fmt.Sprintf("CPU per call: server %dµs, driver %dµs", r.cpuPerCall(r.serverCPU).Microseconds(), r.cpuPerCall(r.driverCPU).Microseconds())
+	if !r.separate {
+		cpu = fmt.Sprintf("CPU per call (server and clients in one process): %dµs", r.cpuPerCall(r.serverCPU).Microseconds())
+	}
+	return fmt.Sprintf("%-10s %d clients: %d calls in %.1fs = %.0f calls/s, p50 %.2fms, p99 %.2fms, max %.2fms, failures %d, RSS after warm-up %.1f MiB, at end %.1f MiB, peak (VmHWM) %.1f MiB, %s",
 		name, *loadClients, r.calls, r.elapsed.Seconds(), r.rate(),
 		ms(r.percentile(0.50)), ms(r.percentile(0.99)), ms(r.percentile(1)), r.failures,
-		float64(warm)/1024, float64(end)/1024, float64(r.peakRSS)/1024,
-		r.cpuPerCall(r.serverCPU).Microseconds(), r.cpuPerCall(r.driverCPU).Microseconds())
+		float64(warm)/1024, float64(end)/1024, float64(r.peakRSS)/1024, cpu)
 }
 
 func ms(d time.Duration) float64 { return float64(d) / float64(time.Millisecond) }
@@ -151,7 +155,7 @@ func runLoad(workers []func(context.Context) error, duration time.Duration, maxC
 	serverCPU1, _ := procCPU(pid)
 	driverCPU1, _ := procCPU(os.Getpid())
 	res.serverCPU = serverCPU1 - serverCPU0
-	if pid != os.Getpid() {
+	if res.separate = pid != os.Getpid(); res.separate {
 		res.driverCPU = driverCPU1 - driverCPU0
 	}
 	cancel()
