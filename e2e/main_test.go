@@ -10,14 +10,14 @@ import (
 	"fmt"
 	"net/http"
 	"os"
-	"os/exec"
-	"path/filepath"
 	"slices"
 	"strings"
 	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
+
+	"github.com/meshes-mcp/meshes-mcp/internal/testbin"
 
 	"github.com/mark3labs/mcp-go/client"
 	"github.com/mark3labs/mcp-go/mcp"
@@ -31,21 +31,10 @@ var binary string
 
 func TestMain(m *testing.M) {
 	flag.Parse()
-	dir, err := os.MkdirTemp("", "meshes-mcp-e2e-")
-	if err != nil {
-		fmt.Fprintln(os.Stderr, err)
-		os.Exit(1)
-	}
-	binary = filepath.Join(dir, "meshes-mcp")
-	args := []string{"build", "-o", binary}
-	if raceEnabled {
-		// The server runs in its own process; build it with the race
-		// detector too, so that data races in tool handlers fail the run.
-		args = append(args, "-race")
-	}
-	build := exec.Command("go", append(args, "..")...)
-	build.Stdout, build.Stderr = os.Stderr, os.Stderr
-	if err := build.Run(); err != nil {
+	// The server runs in its own process; under -race it is built with
+	// the race detector too, so that data races in tool handlers fail the run.
+	var err error
+	if binary, err = testbin.Build(raceEnabled); err != nil {
 		fmt.Fprintln(os.Stderr, "building meshes-mcp:", err)
 		os.Exit(1)
 	}
@@ -53,7 +42,7 @@ func TestMain(m *testing.M) {
 	if code == 0 && flag.Lookup("test.run").Value.String() == "" {
 		code = checkCoverage()
 	}
-	os.RemoveAll(dir)
+	testbin.Cleanup()
 	os.Exit(code)
 }
 

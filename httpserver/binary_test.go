@@ -9,14 +9,14 @@ import (
 	"net/http"
 	"os"
 	"os/exec"
-	"path/filepath"
 	"regexp"
 	"strings"
-	"sync"
 	"sync/atomic"
 	"syscall"
 	"testing"
 	"time"
+
+	"github.com/meshes-mcp/meshes-mcp/internal/testbin"
 
 	"github.com/meshes-mcp/meshes-mcp/sandbox"
 )
@@ -24,39 +24,20 @@ import (
 // The end-to-end tests below run the real meshes-mcp binary, built once per
 // test run, as separate processes serving real sockets.
 
-var (
-	binaryOnce sync.Once
-	binaryPath string
-	binaryErr  error
-	binaryDir  string
-)
-
 func TestMain(m *testing.M) {
 	code := m.Run()
-	if binaryDir != "" {
-		_ = os.RemoveAll(binaryDir)
-	}
+	testbin.Cleanup()
 	os.Exit(code)
 }
 
 // meshesMCPBinary builds the module's main package once.
 func meshesMCPBinary(tb testing.TB) string {
 	tb.Helper()
-	binaryOnce.Do(func() {
-		binaryDir, binaryErr = os.MkdirTemp("", "meshes-mcp-bin-")
-		if binaryErr != nil {
-			return
-		}
-		binaryPath = filepath.Join(binaryDir, "meshes-mcp")
-		out, err := exec.Command("go", "build", "-o", binaryPath, "..").CombinedOutput()
-		if err != nil {
-			binaryErr = fmt.Errorf("go build: %v\n%s", err, out)
-		}
-	})
-	if binaryErr != nil {
-		tb.Fatal(binaryErr)
+	bin, err := testbin.Build(false)
+	if err != nil {
+		tb.Fatal(err)
 	}
-	return binaryPath
+	return bin
 }
 
 // backend is a Meshes stand-in the server processes are pointed at.
@@ -90,7 +71,7 @@ func startBackend(tb testing.TB, wrap func(http.Handler) http.Handler) backend {
 type process struct {
 	cmd    *exec.Cmd
 	base   string // http://127.0.0.1:port
-	stderr *syncBuffer
+	stderr *testbin.SyncBuffer
 	exited chan struct{}
 	err    error // Wait's result once exited is closed
 }
@@ -117,7 +98,7 @@ func startProcess(tb testing.TB, be backend, token string, args ...string) *proc
 	if err := cmd.Start(); err != nil {
 		tb.Fatal(err)
 	}
-	p := &process{cmd: cmd, stderr: &syncBuffer{}, exited: make(chan struct{})}
+	p := &process{cmd: cmd, stderr: &testbin.SyncBuffer{}, exited: make(chan struct{})}
 	found := make(chan string, 1)
 	copied := make(chan struct{})
 	go func() {

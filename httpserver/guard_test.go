@@ -1,16 +1,16 @@
 package httpserver
 
 import (
-	"bytes"
 	"context"
 	"errors"
 	"io"
 	"log/slog"
 	"net/http"
 	"strings"
-	"sync"
 	"testing"
 	"time"
+
+	"github.com/meshes-mcp/meshes-mcp/internal/testbin"
 
 	"github.com/mark3labs/mcp-go/client/transport"
 )
@@ -42,24 +42,6 @@ func probe(t *testing.T, method, url string, headers map[string]string, body str
 	}
 	resp.Body.Close()
 	return resp.StatusCode, resp.Header
-}
-
-// syncBuffer is a log sink safe for the server's goroutines.
-type syncBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (s *syncBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-
-func (s *syncBuffer) String() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.String()
 }
 
 // The 401/403 matrix: every MCP endpoint of both transports, every way of
@@ -128,7 +110,7 @@ func TestAuthAndOriginMatrix(t *testing.T) {
 	}
 	for _, ep := range endpoints {
 		t.Run(string(ep.transport)+" "+ep.method+" "+ep.path, func(t *testing.T) {
-			logs := &syncBuffer{}
+			logs := &testbin.SyncBuffer{}
 			r := serve(t, newStandIn().mcp, Config{
 				Transport:      ep.transport,
 				AuthToken:      token,

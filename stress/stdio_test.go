@@ -2,13 +2,11 @@ package stress
 
 import (
 	"bufio"
-	"bytes"
 	"encoding/json"
 	"fmt"
 	"io"
 	"os"
 	"os/exec"
-	"path/filepath"
 	"strconv"
 	"strings"
 	"sync"
@@ -16,19 +14,14 @@ import (
 	"testing"
 	"time"
 
+	"github.com/meshes-mcp/meshes-mcp/internal/testbin"
+
 	"github.com/meshes-mcp/meshes-mcp/internal/teststack"
 )
 
 // The stdio harness speaks raw JSON-RPC to the real binary over real pipes,
 // so tests can send what no well-behaved client library would (garbage,
 // 10 MB lines, unknown methods) and check every byte the server writes.
-
-// builds holds one binary per flavour (plain, race), built on first use.
-var builds struct {
-	sync.Mutex
-	dir  string
-	bins map[bool]string
-}
 
 // binary returns the plain meshes-mcp binary, built once per test run and
 // only for the tests that need it. Memory and speed figures come from it.
@@ -40,39 +33,16 @@ func raceBinary(t testing.TB) string { return build(t, raceEnabled) }
 
 func build(t testing.TB, race bool) string {
 	t.Helper()
-	builds.Lock()
-	defer builds.Unlock()
-	if bin, ok := builds.bins[race]; ok {
-		return bin
+	bin, err := testbin.Build(race)
+	if err != nil {
+		t.Fatal(err)
 	}
-	if builds.dir == "" {
-		dir, err := os.MkdirTemp("", "meshes-mcp-stress-")
-		if err != nil {
-			t.Fatal(err)
-		}
-		builds.dir, builds.bins = dir, map[bool]string{}
-	}
-	bin := filepath.Join(builds.dir, "meshes-mcp")
-	args := []string{"build", "-o", bin}
-	if race {
-		bin += "-race"
-		args = []string{"build", "-race", "-o", bin}
-	}
-	cmd := exec.Command("go", append(args, "..")...)
-	var out bytes.Buffer
-	cmd.Stdout, cmd.Stderr = &out, &out
-	if err := cmd.Run(); err != nil {
-		t.Fatalf("go build: %v\n%s", err, out.String())
-	}
-	builds.bins[race] = bin
 	return bin
 }
 
 func TestMain(m *testing.M) {
 	code := m.Run()
-	if builds.dir != "" {
-		os.RemoveAll(builds.dir)
-	}
+	testbin.Cleanup()
 	os.Exit(code)
 }
 
@@ -112,7 +82,7 @@ type proc struct {
 	t      testing.TB
 	cmd    *exec.Cmd
 	stdin  io.WriteCloser
-	stderr *syncBuffer
+	stderr *testbin.SyncBuffer
 	exited chan struct{}
 	nextID atomic.Int64
 	// writeMu keeps concurrent requests from interleaving on stdin.
@@ -125,23 +95,6 @@ type proc struct {
 	badLines []string  // stdout lines that are not JSON-RPC 2.0
 }
 
-type syncBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (s *syncBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-
-func (s *syncBuffer) String() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.String()
-}
-
 // start runs bin with args and env; Cleanup kills it if the test did not
 // close it.
 func start(t testing.TB, bin string, env []string, args ...string) *proc {
@@ -149,7 +102,7 @@ func start(t testing.TB, bin string, env []string, args ...string) *proc {
 	cmd := exec.Command(bin, args...)
 	cmd.Env = env
 	cmd.SysProcAttr = childAttrs()
-	p := &proc{t: t, cmd: cmd, stderr: &syncBuffer{}, exited: make(chan struct{}), waiters: map[string]chan message{}}
+	p := &proc{t: t, cmd: cmd, stderr: &testbin.SyncBuffer{}, exited: make(chan struct{}), waiters: map[string]chan message{}}
 	cmd.Stderr = p.stderr
 	var err error
 	if p.stdin, err = cmd.StdinPipe(); err != nil {

@@ -1,0 +1,82 @@
+// Package testbin serves the end-to-end test packages (e2e, httpserver,
+// stress) that drive the real meshes-mcp binary: one place builds it and
+// one type collects a process's output safely.
+package testbin
+
+import (
+	"bytes"
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"sync"
+)
+
+// mainPackage is built by import path, so the build works from whichever
+// package directory `go test` runs in.
+const mainPackage = "github.com/meshes-mcp/meshes-mcp"
+
+var builds struct {
+	sync.Mutex
+	dir  string
+	bins map[bool]string
+}
+
+// Build compiles the server once per flavour (plain or race-enabled) per
+// test process and returns the binary's path. A race-enabled binary makes
+// data races in tool handlers fail the test that provoked them.
+func Build(race bool) (string, error) {
+	builds.Lock()
+	defer builds.Unlock()
+	if bin, ok := builds.bins[race]; ok {
+		return bin, nil
+	}
+	if builds.dir == "" {
+		dir, err := os.MkdirTemp("", "meshes-mcp-bin-")
+		if err != nil {
+			return "", err
+		}
+		builds.dir, builds.bins = dir, map[bool]string{}
+	}
+	bin := filepath.Join(builds.dir, "meshes-mcp")
+	args := []string{"build", "-o"}
+	if race {
+		bin += "-race"
+		args = []string{"build", "-race", "-o"}
+	}
+	out, err := exec.Command("go", append(args, bin, mainPackage)...).CombinedOutput()
+	if err != nil {
+		return "", fmt.Errorf("go build: %v\n%s", err, out)
+	}
+	builds.bins[race] = bin
+	return bin, nil
+}
+
+// Cleanup removes every binary Build made; call it from TestMain after m.Run.
+func Cleanup() {
+	builds.Lock()
+	defer builds.Unlock()
+	if builds.dir != "" {
+		_ = os.RemoveAll(builds.dir)
+		builds.dir, builds.bins = "", nil
+	}
+}
+
+// SyncBuffer is an io.Writer safe for concurrent writers, such as the
+// goroutines copying a child process's stderr while a test reads it.
+type SyncBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (s *SyncBuffer) Write(p []byte) (int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.Write(p)
+}
+
+func (s *SyncBuffer) String() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.String()
+}
