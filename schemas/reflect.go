@@ -15,6 +15,7 @@ import (
 	"fmt"
 	"reflect"
 	"slices"
+	"strings"
 
 	"github.com/invopop/jsonschema"
 )
@@ -49,28 +50,37 @@ func mapType(t reflect.Type) *jsonschema.Schema {
 	return nil
 }
 
-// Input returns the post-processed JSON Schema of a tool's argument struct.
+// InputOf returns the post-processed JSON Schema of a tool's argument struct.
 // Objects carry no `additionalProperties: false`: the decoder rejects
 // unknown keys at every level anyway, with a message listing the valid
 // ones, and the keyword would cost bytes in every tools/list a model reads.
-func Input[T any](opts ...Option) (json.RawMessage, error) {
-	return build[T](true, opts)
+//
+// The server does not call this at startup: package tools serves schemas
+// generated from these structs ahead of time (see tools/schemas_gen.go), and
+// a test keeps the two identical. Reflection costs milliseconds per start.
+func InputOf(t reflect.Type, opts ...Option) (json.RawMessage, error) {
+	return build(t, true, opts)
 }
 
-// Output returns the post-processed JSON Schema of a tool's result struct.
-func Output[T any]() (json.RawMessage, error) {
-	return build[T](false, nil)
+// OutputOf returns the post-processed JSON Schema of a tool's result struct.
+func OutputOf(t reflect.Type) (json.RawMessage, error) {
+	return build(t, false, nil)
 }
 
-// Option adjusts a reflected schema for the server's configuration.
-type Option func(*jsonschema.Schema) error
+// Option adjusts a reflected schema for the server's configuration. Its
+// Name identifies the adjustment, so that schemas generated ahead of time
+// can be looked up per configuration.
+type Option struct {
+	Name  string
+	apply func(*jsonschema.Schema) error
+}
 
 // Require marks a property required that its struct leaves optional. The
 // path names the property through enclosing properties and array items,
 // e.g. Require("events", "workspace_id"). send_event uses it: workspace_id
 // is required unless a publishable key implies the workspace.
 func Require(path ...string) Option {
-	return func(s *jsonschema.Schema) error {
+	return Option{Name: "require=" + strings.Join(path, "."), apply: func(s *jsonschema.Schema) error {
 		for _, step := range path[:len(path)-1] {
 			next, ok := s.Properties.Get(step)
 			if !ok {
@@ -89,13 +99,13 @@ func Require(path ...string) Option {
 			s.Required = append([]string{name}, s.Required...)
 		}
 		return nil
-	}
+	}}
 }
 
-func build[T any](input bool, opts []Option) (json.RawMessage, error) {
-	s := reflector.Reflect(new(T))
+func build(t reflect.Type, input bool, opts []Option) (json.RawMessage, error) {
+	s := reflector.ReflectFromType(t)
 	for _, opt := range opts {
-		if err := opt(s); err != nil {
+		if err := opt.apply(s); err != nil {
 			return nil, err
 		}
 	}
@@ -111,10 +121,10 @@ func build[T any](input bool, opts []Option) (json.RawMessage, error) {
 	s.AdditionalProperties = nil
 	raw, err := json.Marshal(s)
 	if err != nil {
-		return nil, fmt.Errorf("schemas: marshal %T: %w", *new(T), err)
+		return nil, fmt.Errorf("schemas: marshal %v: %w", t, err)
 	}
 	if problems := Check(raw, input); len(problems) > 0 {
-		return nil, fmt.Errorf("schemas: %T: %v", *new(T), problems)
+		return nil, fmt.Errorf("schemas: %v: %v", t, problems)
 	}
 	return raw, nil
 }

@@ -2,6 +2,7 @@ package schemas
 
 import (
 	"encoding/json"
+	"reflect"
 	"strings"
 	"testing"
 )
@@ -47,7 +48,7 @@ func prop(m map[string]any, path ...string) map[string]any {
 }
 
 func TestInputPostProcessing(t *testing.T) {
-	raw, err := Input[sample]()
+	raw, err := InputOf(reflect.TypeFor[sample]())
 	s := schemaOf(t, raw, err)
 	for _, banned := range []string{`$schema`, `$id`, `$defs`, `$ref`, `additionalProperties`, `:true`, `:false`} {
 		if strings.Contains(string(raw), banned) {
@@ -79,7 +80,7 @@ func TestInputPostProcessing(t *testing.T) {
 }
 
 func TestEmptyInputHasProperties(t *testing.T) {
-	raw, err := Input[empty]()
+	raw, err := InputOf(reflect.TypeFor[empty]())
 	s := schemaOf(t, raw, err)
 	if _, ok := s["properties"].(map[string]any); !ok || s["type"] != "object" {
 		t.Errorf("empty input schema = %s, want an object with properties", raw)
@@ -87,13 +88,13 @@ func TestEmptyInputHasProperties(t *testing.T) {
 }
 
 func TestRequireOption(t *testing.T) {
-	raw, err := Input[SendEventsInput](Require("events", "workspace_id"))
+	raw, err := InputOf(reflect.TypeFor[SendEventsInput](), Require("events", "workspace_id"))
 	s := schemaOf(t, raw, err)
 	req := prop(s, "events", "[]")["required"].([]any)
 	if req[0] != "workspace_id" {
 		t.Errorf("items required = %v", req)
 	}
-	if _, err := Input[SendEventsInput](Require("events", "nope")); err == nil {
+	if _, err := InputOf(reflect.TypeFor[SendEventsInput](), Require("events", "nope")); err == nil {
 		t.Error("Require accepted an unknown property")
 	}
 }

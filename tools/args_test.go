@@ -11,7 +11,7 @@ const testUUID = "123e4567-e89b-42d3-a456-426614174000"
 // decodeArgs runs one tool's argument decoder.
 func decodeArgs(t *testing.T, c *Catalog, tool, args string) (map[string]any, error) {
 	t.Helper()
-	out, err := c.byName[tool].decoder.decode(json.RawMessage(args))
+	out, err := mustDecoder(t, c.byName[tool]).decode(json.RawMessage(args))
 	if err != nil {
 		return nil, err
 	}
@@ -77,7 +77,7 @@ func TestDecoderKeepsNullThatClears(t *testing.T) {
 
 func TestDecoderKeepsLargeNumbersExact(t *testing.T) {
 	c := newTestCatalog(t, Options{})
-	out, err := c.byName["send_event"].decoder.decode(json.RawMessage(`{"workspace_id":"` + testUUID + `","event":"a","payload":{"id":12345678901234567890}}`))
+	out, err := mustDecoder(t, c.byName["send_event"]).decode(json.RawMessage(`{"workspace_id":"` + testUUID + `","event":"a","payload":{"id":12345678901234567890}}`))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -152,7 +152,7 @@ func TestToolInvokeRunsValidation(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.tool, func(t *testing.T) {
 			tool := c.byName[tt.tool]
-			_, err := tool.invoke(t.Context(), tool.decoder, json.RawMessage(tt.args))
+			_, err := tool.invoke(t.Context(), mustDecoder(t, tool), json.RawMessage(tt.args))
 			if err == nil || !strings.Contains(errorText(err), tt.want) {
 				t.Errorf("got %v, want an error saying %q", err, tt.want)
 			}

@@ -67,6 +67,10 @@ type Options struct {
 	// implies it. It is also true when the client has a publishable key.
 	PublishableKey bool
 	Limits         Limits
+
+	// reflectSchemas builds schemas by reflection instead of taking the
+	// generated ones; for the tests that check and regenerate those.
+	reflectSchemas bool
 }
 
 // Catalog is every tool of the server bound to one Meshes client.
@@ -98,11 +102,8 @@ func New(client *meshesapi.Client, opts Options) (*Catalog, error) {
 	var errs []error
 	for i := range c.tools {
 		t := &c.tools[i]
-		if t.err == nil {
-			t.decoder, t.err = newArgDecoder(t.Definition.RawInputSchema, t.nullable)
-		}
-		if t.err != nil {
-			errs = append(errs, fmt.Errorf("tool %s: %w", t.Name, t.err))
+		if err := attachSchemas(t, opts.reflectSchemas); err != nil {
+			errs = append(errs, fmt.Errorf("tool %s: %w", t.Name, err))
 		}
 		if _, dup := c.byName[t.Name]; dup {
 			errs = append(errs, fmt.Errorf("tool %s is defined twice", t.Name))
@@ -181,7 +182,12 @@ func (c *Catalog) run(ctx context.Context, t *Tool, args json.RawMessage) (res *
 	if c.client == nil {
 		ctx = context.WithValue(ctx, unavailableKey{}, errNoClient)
 	}
-	out, err := t.invoke(ctx, t.decoder, args)
+	decoder, err := t.decoder()
+	if err != nil {
+		c.log.Error("cannot build the argument decoder", "tool", t.Name, "error", err)
+		return mcp.NewToolResultError("internal error: the input schema of " + t.Name + " is unusable; the server logged it.")
+	}
+	out, err := t.invoke(ctx, decoder, args)
 	if err != nil {
 		return mcp.NewToolResultError(errorText(err))
 	}

@@ -60,6 +60,16 @@ func newTestCatalog(t *testing.T, opts Options) *Catalog {
 	return c
 }
 
+// mustDecoder returns a tool's argument decoder, built on first use.
+func mustDecoder(t *testing.T, tool *Tool) *argDecoder {
+	t.Helper()
+	d, err := tool.decoder()
+	if err != nil {
+		t.Fatalf("%s: argument decoder: %v", tool.Name, err)
+	}
+	return d
+}
+
 type inputSchema struct {
 	Properties map[string]json.RawMessage `json:"properties"`
 	Required   []string                   `json:"required"`
@@ -118,7 +128,7 @@ func TestSendEventWorkspaceOptionalWithPublishableKey(t *testing.T) {
 			t.Errorf("%s requires workspace_id although a publishable key is configured: %s", name, raw)
 		}
 	}
-	if _, err := c.byName["send_event"].decoder.decode(json.RawMessage(`{"event":"a.b","payload":{"email":"x@y.z"}}`)); err != nil {
+	if _, err := mustDecoder(t, c.byName["send_event"]).decode(json.RawMessage(`{"event":"a.b","payload":{"email":"x@y.z"}}`)); err != nil {
 		t.Errorf("send_event without workspace_id rejected with a publishable key: %v", err)
 	}
 }
@@ -199,7 +209,8 @@ func TestSchemaDefaultsAreApplied(t *testing.T) {
 		if err := json.Unmarshal(tool.Definition.RawInputSchema, &s); err != nil {
 			t.Fatal(err)
 		}
-		out, err := tool.decoder.decode(minimalArgs(t, tool.decoder.root))
+		d := mustDecoder(t, &tool)
+		out, err := d.decode(minimalArgs(t, d.root))
 		if err != nil {
 			t.Fatalf("%s: minimal valid arguments rejected: %v", tool.Name, err)
 		}

@@ -12,9 +12,11 @@ import (
 
 // The snapshot is every tool definition exactly as tools/list serves it
 // (without a publishable key). Any change to what a model sees shows up as
-// a diff in review. UPDATE_SNAPSHOTS=1 go test ./tools/ rewrites it.
+// a diff in review. UPDATE_SNAPSHOTS=1 go test ./tools/ rewrites it. The
+// schemas are reflected here, not taken from schemas_gen.go, so that one
+// run regenerates both; TestGeneratedSchemas ties the served ones to these.
 func TestToolSnapshot(t *testing.T) {
-	c := newTestCatalog(t, Options{})
+	c := newTestCatalog(t, Options{reflectSchemas: true})
 	defs := make([]mcp.Tool, 0, len(c.All()))
 	for _, tool := range c.All() {
 		defs = append(defs, tool.Definition)

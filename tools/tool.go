@@ -30,11 +30,18 @@ type Tool struct {
 	createsWorkspace bool
 	// nullable names top-level arguments where JSON null is meaningful.
 	nullable map[string]bool
-	decoder  *argDecoder
+	// inType and outType are the structs the schemas come from, adjusted by
+	// inputOptions; schemaKey names that combination among the generated
+	// schemas.
+	inType, outType reflect.Type
+	inputOptions    []schemas.Option
+	schemaKey       string
+	// decoder returns the argument decoder, parsed from the input schema on
+	// the tool's first call so that a start does not pay for every tool.
+	decoder func() (*argDecoder, error)
 	// invoke decodes raw arguments into the tool's input struct, validates
 	// them and runs the handler; it returns the handler's output struct.
 	invoke func(ctx context.Context, d *argDecoder, raw json.RawMessage) (any, error)
-	err    error
 }
 
 // spec is the hand-written part of a tool; the rest comes from its structs.
@@ -69,10 +76,11 @@ func (s spec) reachesOut() spec {
 // validator is implemented by inputs with rules that span several fields.
 type validator interface{ Validate() error }
 
-// newTool turns a typed handler into a catalog entry: schemas come from In
-// and Out, arguments are decoded strictly into In and validated before the
-// handler (and so before any request to Meshes) runs. This is the one place
-// where that sequence is written, so no tool can skip a step.
+// newTool turns a typed handler into a catalog entry: its schemas are those
+// of In and Out (attached by the catalog, see schemas_source.go), arguments
+// are decoded strictly into In and validated before the handler (and so
+// before any request to Meshes) runs. This is the one place where that
+// sequence is written, so no tool can skip a step.
 func newTool[In, Out any](s spec, handler func(context.Context, *In) (*Out, error)) Tool {
 	t := Tool{
 		Name:             s.name,
@@ -82,23 +90,15 @@ func newTool[In, Out any](s spec, handler func(context.Context, *In) (*Out, erro
 		Description:      s.description,
 		createsWorkspace: s.createsWorkspace,
 		nullable:         nullableFields(reflect.TypeFor[In]()),
-	}
-	in, err := schemas.Input[In](s.inputOptions...)
-	if err != nil {
-		t.err = err
-		return t
-	}
-	out, err := schemas.Output[Out]()
-	if err != nil {
-		t.err = err
-		return t
+		inType:           reflect.TypeFor[In](),
+		outType:          reflect.TypeFor[Out](),
+		inputOptions:     s.inputOptions,
+		schemaKey:        schemaKey(s.name, s.inputOptions),
 	}
 	t.Definition = mcp.Tool{
-		Name:            s.name,
-		Title:           s.title,
-		Description:     s.description,
-		RawInputSchema:  in,
-		RawOutputSchema: out,
+		Name:        s.name,
+		Title:       s.title,
+		Description: s.description,
 		Annotations: mcp.ToolAnnotation{
 			// Title is repeated here for clients of protocol versions
 			// before tools had a top-level title.
