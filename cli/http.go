@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"log/slog"
 	"runtime/debug"
-	"strconv"
 	"strings"
 	"time"
 
@@ -22,7 +21,6 @@ type HTTPOptions struct {
 	TLSCert         string
 	TLSKey          string
 	AllowedOrigins  []string
-	MaxBodyBytes    int64
 	ShutdownTimeout time.Duration
 }
 
@@ -37,7 +35,7 @@ func init() {
 }
 
 func registerHTTPFlags(f *Flags, cfg *Config) {
-	var origins, maxBody, shutdown string
+	var origins, shutdown string
 	h := &cfg.HTTP
 	f.String(&h.Addr, "addr", "MESHES_MCP_ADDR", httpserver.DefaultAddr,
 		"host:port the http and sse transports listen on; a non-loopback address requires --auth-token")
@@ -47,8 +45,6 @@ func registerHTTPFlags(f *Flags, cfg *Config) {
 	f.String(&h.TLSKey, "tls-key", "MESHES_MCP_TLS_KEY", "", "PEM private key file for --tls-cert")
 	f.String(&origins, "allowed-origins", "MESHES_MCP_ALLOWED_ORIGINS", "",
 		"comma-separated browser origins (scheme://host[:port], or *) allowed besides same-origin")
-	f.String(&maxBody, "max-body-bytes", "MESHES_MCP_MAX_BODY_BYTES", strconv.FormatInt(httpserver.DefaultMaxBodyBytes, 10),
-		"largest HTTP request body accepted; larger requests get 413")
 	f.String(&shutdown, "shutdown-timeout", "MESHES_MCP_SHUTDOWN_TIMEOUT", httpserver.DefaultShutdownTimeout.String(),
 		"on SIGINT/SIGTERM, how long in-flight HTTP calls may take to finish")
 	f.After(func() error {
@@ -56,11 +52,7 @@ func registerHTTPFlags(f *Flags, cfg *Config) {
 			h.AuthToken = strings.TrimSpace(f.env(envAuthToken))
 		}
 		h.AllowedOrigins = splitComma(origins)
-		n, err := strconv.ParseInt(strings.TrimSpace(maxBody), 10, 64)
-		if err != nil || n <= 0 {
-			return fmt.Errorf("--max-body-bytes must be a positive number of bytes, not %q", maxBody)
-		}
-		h.MaxBodyBytes = n
+		var err error
 		if h.ShutdownTimeout, err = time.ParseDuration(strings.TrimSpace(shutdown)); err != nil || h.ShutdownTimeout <= 0 {
 			return fmt.Errorf("--shutdown-timeout must be a positive duration such as 15s, not %q", shutdown)
 		}
@@ -68,14 +60,17 @@ func registerHTTPFlags(f *Flags, cfg *Config) {
 			return nil
 		}
 		// Refuse an unsafe exposure before the catalog or sandbox starts.
-		if err := h.serverConfig(httpserver.Transport(cfg.Transport), nil).Validate(); err != nil {
+		// MaxMessageBytes may not be parsed yet (hooks run in file order):
+		// its own check names the flag, and Validate treats 0 as the default.
+		if err := cfg.httpServerConfig(httpserver.Transport(cfg.Transport), nil).Validate(); err != nil {
 			return fmt.Errorf("--transport %s: %w", cfg.Transport, err)
 		}
 		return nil
 	})
 }
 
-func (h *HTTPOptions) serverConfig(t httpserver.Transport, logger *slog.Logger) httpserver.Config {
+func (c *Config) httpServerConfig(t httpserver.Transport, logger *slog.Logger) httpserver.Config {
+	h := &c.HTTP
 	return httpserver.Config{
 		Transport:       t,
 		Addr:            h.Addr,
@@ -83,7 +78,7 @@ func (h *HTTPOptions) serverConfig(t httpserver.Transport, logger *slog.Logger) 
 		TLSCertFile:     h.TLSCert,
 		TLSKeyFile:      h.TLSKey,
 		AllowedOrigins:  h.AllowedOrigins,
-		MaxBodyBytes:    h.MaxBodyBytes,
+		MaxBodyBytes:    c.MaxMessageBytes,
 		ShutdownTimeout: h.ShutdownTimeout,
 		Logger:          logger,
 	}
@@ -100,7 +95,7 @@ const httpGCPercent = 400
 // drains in-flight calls within --shutdown-timeout.
 func serveHTTP(t httpserver.Transport) Transport {
 	return func(ctx context.Context, srv *server.MCPServer, _ *tools.Catalog, cfg *Config, env *Env) error {
-		s, err := httpserver.New(srv, cfg.HTTP.serverConfig(t, env.Logger.With("component", "http")))
+		s, err := httpserver.New(srv, cfg.httpServerConfig(t, env.Logger.With("component", "http")))
 		if err != nil {
 			return err
 		}

@@ -17,8 +17,6 @@ func TestHTTPFlagsRefusedUpFront(t *testing.T) {
 		{"non-loopback without token", nil, []string{"--transport", "http", "--addr", "0.0.0.0:8808"}, "without an auth token"},
 		{"non-loopback without token via env", map[string]string{"MESHES_MCP_TRANSPORT": "sse", "MESHES_MCP_ADDR": "0.0.0.0:8808"}, nil, "without an auth token"},
 		{"all interfaces without token", nil, []string{"--transport", "http", "--addr", ":8808"}, "without an auth token"},
-		{"body limit not a number", nil, []string{"--transport", "http", "--max-body-bytes", "4MB"}, "--max-body-bytes"},
-		{"body limit zero", nil, []string{"--transport", "http", "--max-body-bytes", "0"}, "--max-body-bytes"},
 		{"shutdown timeout negative", nil, []string{"--transport", "http", "--shutdown-timeout", "-1s"}, "--shutdown-timeout"},
 		{"cert without key", nil, []string{"--transport", "http", "--tls-cert", "c.pem"}, "both a certificate file and a key file"},
 		{"origin with a path", nil, []string{"--transport", "sse", "--allowed-origins", "https://app.example.com/ui"}, "allowed origin"},

@@ -89,12 +89,12 @@ func TestToolsSubcommandRejectsBadInput(t *testing.T) {
 	}
 }
 
-// -h shows the flags that matter to the subcommand, not the HTTP ones.
+// -h shows the flags that matter to the subcommand, not the transports' ones.
 func TestSubcommandHelpHidesTransportFlags(t *testing.T) {
 	for _, cmd := range []string{"tools", "call"} {
 		_, stderr, code := runMain(t, nil, nil, cmd, "-h")
 		if code != 0 || !strings.Contains(stderr, "-read-only") || !strings.Contains(stderr, "-sandbox") ||
-			strings.Contains(stderr, "-addr") || strings.Contains(stderr, "-auth-token") {
+			strings.Contains(stderr, "-addr") || strings.Contains(stderr, "-auth-token") || strings.Contains(stderr, "-max-body-bytes") {
 			t.Errorf("%s -h: exit %d\n%s", cmd, code, stderr)
 		}
 	}

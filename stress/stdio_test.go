@@ -56,7 +56,7 @@ func childEnv(t testing.TB, s *teststack.Stack, extra ...string) []string {
 		"MESHES_ORG_ID=" + s.Creds.OrgID, "MESHES_ORGANIZATION_ID=", "MESHES_API_URL=" + s.Proxy.URL,
 		"MESHES_EVENTS_URL=", "MESHES_PUBLISHABLE_KEY=", "MESHES_CREDENTIALS_FILE=",
 		"MESHES_READ_ONLY=", "MESHES_TOOLSETS=", "MESHES_WORKSPACES=", "MESHES_SANDBOX=",
-		"MESHES_MCP_TRANSPORT=", "MESHES_LOG_LEVEL=", "HOME=" + home, "XDG_CONFIG_HOME=" + home,
+		"MESHES_MCP_TRANSPORT=", "MESHES_MCP_MAX_BODY_BYTES=", "MESHES_LOG_LEVEL=", "HOME=" + home, "XDG_CONFIG_HOME=" + home,
 		"PATH=" + os.Getenv("PATH"), "GORACE=halt_on_error=1",
 	}
 	return append(env, extra...)

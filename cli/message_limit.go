@@ -1,0 +1,29 @@
+package cli
+
+import (
+	"fmt"
+	"strconv"
+	"strings"
+
+	"github.com/meshes-mcp/meshes-mcp/httpserver"
+)
+
+// The largest MCP message accepted is one setting for every transport, so
+// that an agent meets the same limit whichever way it connects. It is a
+// flag hook rather than part of RegisterServeFlags because only serving
+// reads it: subcommands accept it but leave it out of their -h.
+func init() { RegisterFlagHook(registerMessageLimitFlag) }
+
+func registerMessageLimitFlag(f *Flags, cfg *Config) {
+	var raw string
+	f.String(&raw, "max-body-bytes", "MESHES_MCP_MAX_BODY_BYTES", strconv.FormatInt(httpserver.DefaultMaxBodyBytes, 10),
+		"largest HTTP request body accepted; larger requests get 413")
+	f.After(func() error {
+		n, err := strconv.ParseInt(strings.TrimSpace(raw), 10, 64)
+		if err != nil || n <= 0 {
+			return fmt.Errorf("--max-body-bytes must be a positive number of bytes, not %q", raw)
+		}
+		cfg.MaxMessageBytes = n
+		return nil
+	})
+}
