@@ -24,9 +24,9 @@ type Config struct {
 	// client at it, so everything works without an account.
 	Sandbox   bool
 	Transport string
-	// MaxMessageBytes caps one MCP message: an HTTP request body
-	// (registered by message_limit.go). Zero means
-	// httpserver.DefaultMaxBodyBytes.
+	// MaxMessageBytes caps one MCP message on every transport: an HTTP
+	// request body, or one line of stdin (registered by message_limit.go).
+	// Zero means httpserver.DefaultMaxBodyBytes.
 	MaxMessageBytes int64
 	// HTTP holds the http/sse transport flags, registered by http.go.
 	HTTP     HTTPOptions

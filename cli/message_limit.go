@@ -17,7 +17,7 @@ func init() { RegisterFlagHook(registerMessageLimitFlag) }
 func registerMessageLimitFlag(f *Flags, cfg *Config) {
 	var raw string
 	f.String(&raw, "max-body-bytes", "MESHES_MCP_MAX_BODY_BYTES", strconv.FormatInt(httpserver.DefaultMaxBodyBytes, 10),
-		"largest HTTP request body accepted; larger requests get 413")
+		"largest MCP message accepted: an HTTP request body (413 beyond) or one stdin line")
 	f.After(func() error {
 		n, err := strconv.ParseInt(strings.TrimSpace(raw), 10, 64)
 		if err != nil || n <= 0 {

@@ -6,14 +6,24 @@ import (
 
 	"github.com/mark3labs/mcp-go/server"
 
+	"github.com/meshes-mcp/meshes-mcp/httpserver"
 	"github.com/meshes-mcp/meshes-mcp/tools"
 )
 
 // serveStdio speaks MCP over stdin/stdout until stdin closes or ctx ends.
 // stdout carries JSON-RPC only: every log line goes to stderr through slog,
-// including mcp-go's own error logger.
-func serveStdio(ctx context.Context, srv *server.MCPServer, _ *tools.Catalog, _ *Config, env *Env) error {
+// including mcp-go's own error logger. A stdin line longer than
+// --max-body-bytes never reaches mcp-go: it is dropped as it is read and
+// answered with a JSON-RPC error, written through the same serialised
+// stdout as mcp-go's own messages.
+func serveStdio(ctx context.Context, srv *server.MCPServer, _ *tools.Catalog, cfg *Config, env *Env) error {
 	stdio := server.NewStdioServer(srv)
 	stdio.SetErrorLogger(slog.NewLogLogger(env.Logger.Handler(), slog.LevelError))
-	return stdio.Listen(ctx, env.Stdin, env.Stdout)
+	limit := cfg.MaxMessageBytes
+	if limit <= 0 {
+		limit = httpserver.DefaultMaxBodyBytes // unset means the default, as for HTTP
+	}
+	out := &syncWriter{w: env.Stdout}
+	answerer := &overlongAnswerer{out: out, limit: limit, logger: env.Logger}
+	return stdio.Listen(ctx, newLineLimiter(env.Stdin, limit, answerer.answer), out)
 }
