@@ -135,7 +135,7 @@ func (f *fixture) env(t *testing.T, extra ...string) []string {
 		"MESHES_API_URL=" + f.sb.URL,
 		"MESHES_EVENTS_URL=", "MESHES_PUBLISHABLE_KEY=", "MESHES_CREDENTIALS_FILE=",
 		"MESHES_READ_ONLY=", "MESHES_TOOLSETS=", "MESHES_WORKSPACES=", "MESHES_SANDBOX=",
-		"MESHES_MCP_TRANSPORT=", "MESHES_LOG_LEVEL=warn",
+		"MESHES_MCP_TRANSPORT=", "MESHES_MCP_MAX_BODY_BYTES=", "MESHES_LOG_LEVEL=warn",
 		"HOME=" + home, "XDG_CONFIG_HOME=" + home,
 	}, extra...)
 }
