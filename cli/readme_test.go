@@ -159,6 +159,7 @@ func configurationTable(t *testing.T) string {
 		{meshesapi.EnvAPIURL, "api_url", "`" + meshesapi.DefaultAPIURL + "`", "Management API base; `/api/v1` is appended when missing."},
 		{meshesapi.EnvEventsURL, "events_url", "`" + meshesapi.DefaultEventsURL + "` with the default API URL, else the API URL", "Ingestion base, so a staging or sandbox setup never sends events to production."},
 		{meshesapi.EnvPublishableKey, "publishable_key", "—", "Optional workspace publishable key: events are sent with it and may omit `workspace_id`."},
+		{meshesapi.EnvMaxRequestBytes, "—", fmt.Sprintf("`%d`", meshesapi.DefaultMaxRequestBytes), "Largest request body sent to Meshes; a bigger event is refused before anything is sent, and `send_events` packs its batches to fit. Meshes publishes no limit; 4 MiB is what the sandbox accepts."},
 		{meshesapi.EnvCredentialsFile, "—", "`<user config dir>/meshes/credentials.json` if present", "JSON file holding the keys above; refused unless only its owner can read it (`chmod 600`). Environment variables beat the file."},
 	} {
 		fmt.Fprintf(&b, "| `%s` | %s | %s | %s |\n", row[0], codeOrDash(row[1]), row[2], row[3])

@@ -80,6 +80,11 @@ func (c *Client) APIURL() string { return c.cfg.APIURL }
 // EventsURL is the normalised ingestion base.
 func (c *Client) EventsURL() string { return c.cfg.EventsURL }
 
+// MaxRequestBytes is the largest request body the client sends; a larger one
+// fails with *RequestTooLargeError. Callers that split work (send_events)
+// pack their requests to fit it.
+func (c *Client) MaxRequestBytes() int64 { return c.cfg.MaxRequestBytes }
+
 // request describes one API call. path is relative to the API base and has
 // already been validated and escaped by buildPath.
 type request struct {
@@ -108,6 +113,9 @@ func (c *Client) do(ctx context.Context, r request, out any) error {
 		b, err := json.Marshal(r.body)
 		if err != nil {
 			return fmt.Errorf("meshesapi: cannot encode the body of %s %s: %w", r.method, r.path, err)
+		}
+		if int64(len(b)) > c.cfg.MaxRequestBytes {
+			return &RequestTooLargeError{Method: r.method, Path: r.path, Size: int64(len(b)), Limit: c.cfg.MaxRequestBytes}
 		}
 		body = b
 	}

@@ -29,6 +29,18 @@ const (
 	DefaultUserAgent        = "meshes-mcp"
 )
 
+// DefaultMaxRequestBytes caps a request body. The contract publishes no
+// size limit for Meshes, so this is our choice: 4 MiB is what the sandbox
+// and the MCP HTTP transport accept, and a body over it is refused here,
+// before anything is sent, rather than sent to be refused with a 413 (or,
+// worse, to time out half-uploaded, leaving a POST's outcome unknown).
+const DefaultMaxRequestBytes = 4 << 20
+
+// minMaxRequestBytes is the smallest cap MESHES_MAX_REQUEST_BYTES may set:
+// below it no realistic event fits, so a smaller value is a unit slip
+// ("4" meant as 4 MiB) rather than a wish.
+const minMaxRequestBytes = 1 << 10
+
 // Config holds everything a Client needs. LoadConfig fills it from the
 // environment and the credentials file; New validates it, normalises the URLs
 // and applies defaults, so a hand-built Config gets the same checks.
@@ -55,6 +67,10 @@ type Config struct {
 	Retry   RetryPolicy
 	// MaxResponseBytes caps how much of a response body is read.
 	MaxResponseBytes int64
+	// MaxRequestBytes caps the encoded body of a request; 0 means
+	// DefaultMaxRequestBytes. A larger request fails with a
+	// *RequestTooLargeError and never leaves the process.
+	MaxRequestBytes int64
 	// UserAgent is sent as User-Agent and X-Meshes-Client, e.g. "meshes-mcp/1.2.0".
 	UserAgent string
 	// HTTPClient carries requests; nil means a dedicated client. Its redirect
@@ -109,6 +125,7 @@ const (
 	EnvEventsURL       = "MESHES_EVENTS_URL"
 	EnvPublishableKey  = "MESHES_PUBLISHABLE_KEY"
 	EnvCredentialsFile = "MESHES_CREDENTIALS_FILE"
+	EnvMaxRequestBytes = "MESHES_MAX_REQUEST_BYTES"
 )
 
 // normalized returns cfg validated, with URLs normalised and defaults set.
@@ -173,6 +190,9 @@ func (cfg Config) normalized() (Config, error) {
 	}
 	if cfg.MaxResponseBytes <= 0 {
 		cfg.MaxResponseBytes = DefaultMaxResponseBytes
+	}
+	if cfg.MaxRequestBytes <= 0 {
+		cfg.MaxRequestBytes = DefaultMaxRequestBytes
 	}
 	if cfg.UserAgent == "" {
 		cfg.UserAgent = DefaultUserAgent

@@ -163,6 +163,46 @@ func TestMalformedCredentialsAreNamedNotEchoed(t *testing.T) {
 	}
 }
 
+func TestMaxRequestBytesFromEnv(t *testing.T) {
+	isolate(t)
+	tests := []struct {
+		value string
+		want  int64 // 0: a ConfigError naming the variable
+	}{
+		{"", DefaultMaxRequestBytes},
+		{"1048576", 1 << 20},
+		{" 8388608 ", 8 << 20},
+		{"1024", 1024},
+		{"1023", 0},
+		{"4", 0}, // meant as MiB
+		{"4MiB", 0},
+		{"0x400000", 0},
+		{"-4194304", 0},
+		{"0", 0},
+		{"99999999999999999999", 0},
+	}
+	for _, tc := range tests {
+		t.Run(tc.value, func(t *testing.T) {
+			env := goodEnv()
+			env[EnvMaxRequestBytes] = tc.value
+			cfg, err := LoadConfig(envOf(env))
+			if tc.want != 0 {
+				if err != nil || cfg.MaxRequestBytes != tc.want {
+					t.Fatalf("MaxRequestBytes = %d, %v; want %d", cfg.MaxRequestBytes, err, tc.want)
+				}
+				return
+			}
+			var ce *ConfigError
+			if !errors.As(err, &ce) || ce.Variable != EnvMaxRequestBytes {
+				t.Fatalf("error %v, want a ConfigError naming %s", err, EnvMaxRequestBytes)
+			}
+			if msg := err.Error(); !strings.Contains(msg, "whole number of bytes") || len(tc.value) > 4 && strings.Contains(msg, tc.value) {
+				t.Errorf("error %q should state the rule without echoing the value", msg)
+			}
+		})
+	}
+}
+
 func TestURLNormalisation(t *testing.T) {
 	isolate(t)
 	tests := []struct {

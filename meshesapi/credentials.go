@@ -10,6 +10,7 @@ import (
 	"os"
 	"path/filepath"
 	"runtime"
+	"strconv"
 	"strings"
 )
 
@@ -91,6 +92,11 @@ func LoadConfig(getenv func(string) string) (Config, error) {
 		orgID = alias
 	}
 
+	maxRequest, err := parseMaxRequestBytes(env(EnvMaxRequestBytes))
+	if err != nil {
+		return Config{}, err
+	}
+
 	path, required := env(EnvCredentialsFile), true
 	if path == "" {
 		path, required = DefaultCredentialsFile(), false
@@ -114,12 +120,13 @@ func LoadConfig(getenv func(string) string) (Config, error) {
 		return fileValue
 	}
 	cfg := Config{
-		AccessKey:      pick(EnvAccessKey, env(EnvAccessKey), file.AccessKey),
-		SecretKey:      pick(EnvSecretKey, env(EnvSecretKey), file.SecretKey),
-		OrgID:          pick(EnvOrgID, orgID, file.OrgID),
-		APIURL:         pick(EnvAPIURL, env(EnvAPIURL), file.APIURL),
-		EventsURL:      pick(EnvEventsURL, env(EnvEventsURL), file.EventsURL),
-		PublishableKey: pick(EnvPublishableKey, env(EnvPublishableKey), file.PublishableKey),
+		AccessKey:       pick(EnvAccessKey, env(EnvAccessKey), file.AccessKey),
+		SecretKey:       pick(EnvSecretKey, env(EnvSecretKey), file.SecretKey),
+		OrgID:           pick(EnvOrgID, orgID, file.OrgID),
+		APIURL:          pick(EnvAPIURL, env(EnvAPIURL), file.APIURL),
+		EventsURL:       pick(EnvEventsURL, env(EnvEventsURL), file.EventsURL),
+		PublishableKey:  pick(EnvPublishableKey, env(EnvPublishableKey), file.PublishableKey),
+		MaxRequestBytes: maxRequest,
 	}
 	cfg, err = cfg.normalized()
 	var missing *MissingCredentialsError
@@ -131,6 +138,21 @@ func LoadConfig(getenv func(string) string) (Config, error) {
 		bad.Source = source[bad.Variable]
 	}
 	return cfg, err
+}
+
+// parseMaxRequestBytes reads MESHES_MAX_REQUEST_BYTES: unset means the
+// default (0), anything else must be a plain count of bytes, so that a unit
+// slip ("4MiB", "4") fails at startup instead of refusing every event later.
+func parseMaxRequestBytes(v string) (int64, error) {
+	if v == "" {
+		return 0, nil
+	}
+	n, err := strconv.ParseInt(v, 10, 64)
+	if err != nil || n < minMaxRequestBytes {
+		return 0, &ConfigError{Variable: EnvMaxRequestBytes, Problem: fmt.Sprintf(
+			"must be a whole number of bytes, at least %d (e.g. %d for 4 MiB)", minMaxRequestBytes, DefaultMaxRequestBytes)}
+	}
+	return n, nil
 }
 
 // DefaultCredentialsFile is <os.UserConfigDir()>/meshes/credentials.json, or

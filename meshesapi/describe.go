@@ -55,3 +55,15 @@ func verifyHint(path string) string {
 	}
 	return "read the current state before repeating the request"
 }
+
+// shrinkHint says how to make a request to path small enough to be accepted.
+func shrinkHint(path string) string {
+	const reference = "put large blobs in your own storage and send a reference"
+	switch path {
+	case "/events":
+		return "send a smaller payload (" + reference + ")"
+	case "/events/bulk":
+		return "send smaller payloads (" + reference + ") or fewer events at once"
+	}
+	return "send less in one request, for example a smaller mapping or less metadata"
+}

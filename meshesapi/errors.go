@@ -21,6 +21,10 @@ var (
 	ErrServer         = errors.New("meshes failed")                          // 5xx
 	ErrTimeout        = errors.New("request to meshes timed out")
 	ErrNetwork        = errors.New("network error talking to meshes")
+	// ErrRequestTooLarge marks a request refused for its size, either here
+	// before it was sent (*RequestTooLargeError) or by Meshes (413). Either
+	// way nothing took effect: made smaller, it is safe to send.
+	ErrRequestTooLarge = errors.New("request to meshes is too large")
 	// ErrOutcomeUnknown marks a non-idempotent request (POST) that may or may
 	// not have taken effect: it timed out, the connection failed after it was
 	// sent, Meshes answered 5xx, or its success response could not be read.
@@ -90,6 +94,8 @@ func (e *APIError) Is(target error) bool {
 		return e.Status == http.StatusNotFound
 	case ErrConflict:
 		return e.Status == http.StatusConflict
+	case ErrRequestTooLarge:
+		return e.Status == http.StatusRequestEntityTooLarge
 	case ErrRateLimited:
 		return e.Status == http.StatusTooManyRequests
 	case ErrServer:
@@ -136,6 +142,8 @@ func (e *APIError) headline() string {
 		return "the connection is still used by rules"
 	case s == http.StatusConflict:
 		return "the request conflicts with the current state in Meshes"
+	case s == http.StatusRequestEntityTooLarge:
+		return "Meshes refused the request as too large"
 	case s == http.StatusTooEarly:
 		return "Meshes is already retrying this delivery"
 	case s == http.StatusTooManyRequests:
@@ -168,6 +176,10 @@ func (e *APIError) advice() string {
 		return "check that " + urlVariable(e.ingest) + " points at the Meshes API"
 	case s == http.StatusConflict:
 		return e.conflictAdvice()
+	case s == http.StatusRequestEntityTooLarge:
+		// Meshes publishes no limit; if it is below this client's cap, a
+		// lower cap makes callers that split their work send smaller requests.
+		return "nothing was stored; " + shrinkHint(e.Path) + ", then call again; if smaller requests are refused too, Meshes' limit is below this client's, so lower " + EnvMaxRequestBytes
 	case s == http.StatusTooEarly:
 		return "wait for the scheduled attempt and get the event to see its outcome instead of retrying now"
 	case s == http.StatusTooManyRequests && e.RetryAfter > 0:
@@ -198,6 +210,25 @@ func (e *APIError) conflictAdvice() string {
 		return "this delivery cannot be retried in its current state; get the event to see the delivery's status"
 	}
 	return "read the current state (for example whether the name is already taken) and adjust the request"
+}
+
+// RequestTooLargeError is a request the client refused to send because its
+// encoded body is over Config.MaxRequestBytes. It never left the process, so
+// it matches neither ErrNetwork nor ErrOutcomeUnknown: made smaller, it is
+// safe to send. It carries sizes only, never any of the body.
+type RequestTooLargeError struct {
+	Method string
+	// Path is relative to the API base, without the query.
+	Path string
+	// Size is the encoded body's length and Limit the cap, in bytes.
+	Size, Limit int64
+}
+
+func (e *RequestTooLargeError) Is(target error) bool { return target == ErrRequestTooLarge }
+
+func (e *RequestTooLargeError) Error() string {
+	return fmt.Sprintf("the body of %s %s is %d bytes, over the %d-byte limit for a request to Meshes (%s), so nothing was sent: %s, then call again",
+		e.Method, e.Path, e.Size, e.Limit, EnvMaxRequestBytes, shrinkHint(e.Path))
 }
 
 // NetworkError is a request that got no complete answer: the connection

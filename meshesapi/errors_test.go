@@ -47,6 +47,13 @@ func TestErrorText(t *testing.T) {
 		{name: "409 on refresh says create a new session", status: 409, call: refreshSession, wantIs: ErrConflict, contains: []string{"create a new session"}},
 		{name: "409 on create names the likely cause", status: 409, body: `{"message":"connection already exists"}`, call: createRule, wantIs: ErrConflict,
 			contains: []string{"conflicts", "connection already exists", "already taken"}},
+		{name: "413 on ingestion says nothing was stored and how to shrink the payload", status: 413, body: `{"message":"Payload Too Large"}`, call: sendEvent,
+			wantIs: ErrRequestTooLarge, contains: []string{"refused the request as too large", "413", "nothing was stored", "put large blobs in your own storage", "call again", EnvMaxRequestBytes},
+			absent: []string{"effect is unknown"}},
+		{name: "413 on bulk ingestion suggests fewer events", status: 413, call: sendBulk, wantIs: ErrRequestTooLarge,
+			contains: []string{"on POST /events/bulk", "nothing was stored", "fewer events at once"}},
+		{name: "413 on a mapping suggests sending less", status: 413, call: putMapping, wantIs: ErrRequestTooLarge,
+			contains: []string{"nothing was stored", "smaller mapping"}},
 		{name: "425 on retry says wait for the scheduled attempt", status: 425, call: retryDelivery, contains: []string{"already retrying", "scheduled attempt"}},
 		{name: "429 gives the wait", status: 429, header: map[string]string{"Retry-After": "90"}, call: getWorkspace, wantIs: ErrRateLimited,
 			contains: []string{"rate limit", "wait 1m30s"}},
@@ -115,6 +122,10 @@ func TestErrorText(t *testing.T) {
 
 func getWorkspace(ctx context.Context, c *Client) error { return callFor("GET")(ctx, c) }
 func sendEvent(ctx context.Context, c *Client) error    { return callFor("POST")(ctx, c) }
+func sendBulk(ctx context.Context, c *Client) error {
+	_, err := c.SendEvents(ctx, []EventInput{{Event: "user.signup", Payload: map[string]any{"email": "a@b.co"}, Workspace: wsID}})
+	return err
+}
 func listWorkspaces(ctx context.Context, c *Client) error {
 	_, err := c.ListWorkspaces(ctx, Page{})
 	return err

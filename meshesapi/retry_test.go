@@ -75,6 +75,8 @@ func TestRetryMatrix(t *testing.T) {
 		{name: "POST on 429 honours Retry-After", method: "POST", steps: []step{{429, "2"}, {201, ""}}, wantRequests: 2, wantWaits: []time.Duration{2 * time.Second}},
 		{name: "POST rate-limited throughout is not an unknown outcome", method: "POST", steps: []step{{429, ""}}, wantRequests: 4, wantErr: ErrRateLimited},
 		{name: "POST on 400 is not retried", method: "POST", steps: []step{{400, ""}}, wantRequests: 1, wantErr: ErrInvalidRequest},
+		{name: "POST on 413 is not retried and not an unknown outcome", method: "POST", steps: []step{{413, ""}, {201, ""}}, wantRequests: 1, wantErr: ErrRequestTooLarge,
+			wantText: "nothing was stored"},
 		{name: "Retry-After seconds", method: "GET", steps: []step{{429, "7"}, {200, ""}}, wantRequests: 2, wantWaits: []time.Duration{7 * time.Second}},
 		{name: "Retry-After HTTP date", method: "GET", steps: []step{{503, inFive}, {200, ""}}, wantRequests: 2, wantWaits: []time.Duration{5 * time.Second}},
 		{name: "Retry-After date in the past retries at once", method: "GET", steps: []step{{503, now.Add(-time.Minute).Format(http.TimeFormat)}, {200, ""}},

@@ -1,0 +1,120 @@
+package meshesapi
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"net/http"
+	"strings"
+	"testing"
+)
+
+// bodyMarker is planted in every oversized body, so that a test can tell
+// when any of the body leaks into an error.
+const bodyMarker = "BODY-CONTENT-MARKER"
+
+// padded returns an event whose POST /events body is exactly size bytes.
+func padded(t *testing.T, size int) EventInput {
+	t.Helper()
+	ev := EventInput{Event: "user.signup", Workspace: wsID, Payload: map[string]any{"email": "a@b.co", "blob": bodyMarker}}
+	b, err := json.Marshal(ev)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(b) > size {
+		t.Fatalf("the smallest padded event is %d bytes, over %d", len(b), size)
+	}
+	ev.Payload["blob"] = bodyMarker + strings.Repeat("x", size-len(b))
+	return ev
+}
+
+// TestOversizedRequestNeverLeaves proves that a body over the cap is refused
+// before any byte reaches Meshes, with an error that says nothing was sent,
+// is never taken for an unknown outcome, and carries sizes but no content,
+// while a body of exactly the cap still goes out.
+func TestOversizedRequestNeverLeaves(t *testing.T) {
+	const limit = 4096
+	tests := []struct {
+		name     string
+		size     int // of the encoded body
+		call     func(context.Context, *Client, EventInput) error
+		path     string
+		contains string
+	}{
+		{name: "send event over the cap", size: limit + 1, path: "/events", contains: "send a smaller payload",
+			call: func(ctx context.Context, c *Client, ev EventInput) error { _, err := c.SendEvent(ctx, ev); return err }},
+		{name: "send event at the cap", size: limit, path: "/events",
+			call: func(ctx context.Context, c *Client, ev EventInput) error { _, err := c.SendEvent(ctx, ev); return err }},
+		{name: "bulk over the cap", size: limit + 1, path: "/events/bulk", contains: "fewer events at once",
+			call: func(ctx context.Context, c *Client, ev EventInput) error {
+				_, err := c.SendEvents(ctx, []EventInput{ev})
+				return err
+			}},
+		{name: "create rule with huge metadata", size: 2 * limit, path: "/rules", contains: "less metadata",
+			call: func(ctx context.Context, c *Client, ev EventInput) error {
+				_, err := c.CreateRule(ctx, CreateRuleRequest{Workspace: wsID, Connection: connID, Event: "a.b", Metadata: ev.Payload})
+				return err
+			}},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			f := newFake(t, func(w http.ResponseWriter, r *http.Request, n int) {
+				reply(w, 201, `{"event":{"id":"`+evID+`"},"count":1,"records":[{"id":"`+evID+`"}],"id":"`+ruleID+`"}`)
+			})
+			cfg := testConfig(f.srv.URL)
+			cfg.MaxRequestBytes = limit
+			c, _ := newTestClient(t, cfg)
+			ev := padded(t, tc.size)
+			if tc.path == "/events/bulk" {
+				ev = padded(t, tc.size-2) // the array's brackets
+			}
+			err := tc.call(context.Background(), c, ev)
+			if tc.size <= limit {
+				if err != nil || f.count() != 1 {
+					t.Fatalf("a body of exactly the cap: %v, %d requests; want it sent", err, f.count())
+				}
+				if got := len(f.requests()[0].Body); got != tc.size {
+					t.Errorf("body on the wire is %d bytes, the test meant %d", got, tc.size)
+				}
+				return
+			}
+			if n := f.count(); n != 0 {
+				t.Fatalf("%d requests reached Meshes, want 0", n)
+			}
+			var tooLarge *RequestTooLargeError
+			if !errors.As(err, &tooLarge) || !errors.Is(err, ErrRequestTooLarge) {
+				t.Fatalf("error %v, want a *RequestTooLargeError", err)
+			}
+			if tooLarge.Limit != limit || tooLarge.Size <= limit || tooLarge.Path != tc.path || tooLarge.Method != http.MethodPost {
+				t.Errorf("error fields %+v, want POST %s over %d", tooLarge, tc.path, limit)
+			}
+			if tc.path != "/rules" && tooLarge.Size != int64(tc.size) {
+				t.Errorf("Size = %d, want the encoded body's %d", tooLarge.Size, tc.size)
+			}
+			if IsOutcomeUnknown(err) || errors.Is(err, ErrNetwork) || errors.Is(err, ErrInvalidRequest) {
+				t.Errorf("a request that never left is classified as sent or as Meshes' answer: %v", err)
+			}
+			msg := err.Error()
+			for _, want := range []string{"nothing was sent", "4096-byte limit", EnvMaxRequestBytes, tc.contains} {
+				if !strings.Contains(msg, want) {
+					t.Errorf("error %q lacks %q", msg, want)
+				}
+			}
+			if strings.Contains(msg, bodyMarker) || strings.Contains(msg, "xxxx") {
+				t.Errorf("error carries body content: %q", msg)
+			}
+			assertNoSecrets(t, msg)
+		})
+	}
+}
+
+func TestMaxRequestBytesDefault(t *testing.T) {
+	for _, tc := range []struct {
+		set, want int64
+	}{{0, DefaultMaxRequestBytes}, {-1, DefaultMaxRequestBytes}, {1 << 20, 1 << 20}} {
+		c, _ := newTestClient(t, Config{AccessKey: testAccessKey, SecretKey: testSecretKey, OrgID: testOrgID, MaxRequestBytes: tc.set})
+		if got := c.MaxRequestBytes(); got != tc.want {
+			t.Errorf("MaxRequestBytes %d → %d, want %d", tc.set, got, tc.want)
+		}
+	}
+}
