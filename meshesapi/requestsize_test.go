@@ -118,3 +118,38 @@ func TestMaxRequestBytesDefault(t *testing.T) {
 		}
 	}
 }
+
+// EventSize and BulkFraming must predict the bytes on the wire exactly, or a
+// caller packing batches to the cap would have some refused.
+func TestEventSizePredictsTheWire(t *testing.T) {
+	f := newFake(t, func(w http.ResponseWriter, r *http.Request, n int) {
+		reply(w, 201, `{"event":{"id":"`+evID+`"},"count":3,"records":[{"id":"`+evID+`"},{"id":"`+evID+`"},{"id":"`+evID+`"}]}`)
+	})
+	c, _ := newTestClient(t, testConfig(f.srv.URL))
+	events := []EventInput{
+		{Event: "user.signup", Workspace: wsID, Payload: map[string]any{"email": "a@b.co"}},
+		{Event: "html <b>&</b>", Payload: map[string]any{"note": "<script>&amp;", "n": json.Number("12345678901234567890")}, Resource: "user", ResourceID: "u1"},
+		{Event: "unicode", Payload: map[string]any{"name": "Zoë \u2028 😀", "nested": map[string]any{"list": []any{1, "two", nil, true}}}},
+	}
+	var sizes int64
+	for i, ev := range events {
+		size, err := EventSize(ev)
+		if err != nil {
+			t.Fatal(err)
+		}
+		sizes += size
+		if _, err := c.SendEvent(context.Background(), ev); err != nil {
+			t.Fatal(err)
+		}
+		if got := int64(len(f.requests()[i].Body)); got != size {
+			t.Errorf("event %d: EventSize %d, body on the wire %d", i, size, got)
+		}
+	}
+	if _, err := c.SendEvents(context.Background(), events); err != nil {
+		t.Fatal(err)
+	}
+	reqs := f.requests()
+	if got, want := int64(len(reqs[len(reqs)-1].Body)), sizes+BulkFraming(len(events)); got != want {
+		t.Errorf("bulk body on the wire %d bytes, predicted %d", got, want)
+	}
+}

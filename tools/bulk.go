@@ -12,12 +12,14 @@ import (
 	"github.com/meshes-mcp/meshes-mcp/schemas"
 )
 
-// send_events accepts any number of events and sends them in batches of
-// meshesapi.MaxBulkEvents, a few batches at a time. Every event ends with
-// exactly one status. A batch whose fate Meshes did not confirm (timeout,
-// 5xx, unreadable answer) is reported "unknown" item by item and never sent
-// again: resending could deliver each event twice, and only the caller can
-// check (list_events) which ones arrived.
+// send_events accepts any number of events and sends them in batches that
+// fit one bulk request: at most meshesapi.MaxBulkEvents events and at most
+// the client's MaxRequestBytes, a few batches at a time. Every event ends
+// with exactly one status. An event too large to be sent even alone is
+// reported not_sent while the others go out. A batch whose fate Meshes did
+// not confirm (timeout, 5xx, unreadable answer) is reported "unknown" item by
+// item and never sent again: resending could deliver each event twice, and
+// only the caller can check (list_events) which ones arrived.
 
 const (
 	statusAccepted = "accepted"
@@ -35,19 +37,35 @@ func (c *Catalog) sendEvents(ctx context.Context, in *schemas.SendEventsInput) (
 			return nil, err
 		}
 	}
+	requests := make([]meshesapi.EventInput, len(in.Events))
+	sizes := make([]int64, len(in.Events))
+	for i := range in.Events {
+		requests[i] = eventRequest(in.Events[i].Input())
+		size, err := meshesapi.EventSize(requests[i])
+		if err != nil {
+			return nil, &schemas.FieldError{Field: "events[" + strconv.Itoa(i) + "].payload", Rule: "cannot be encoded as JSON: " + err.Error()}
+		}
+		sizes[i] = size
+	}
 	items := make([]schemas.BulkItem, len(in.Events))
 	for i := range items {
 		items[i] = schemas.BulkItem{Index: i, Status: statusNotSent, Error: "not sent: the call was cancelled first"}
 	}
-	total := len(in.Events)
+	limit := c.client.MaxRequestBytes()
+	batches, tooLarge := packBatches(sizes, limit)
+	for _, i := range tooLarge {
+		items[i].Error = fmt.Sprintf("not sent: events[%d].payload is too large: a request holding this event alone would be %d bytes, "+
+			"over the %d-byte limit for a request to Meshes (%s); put large blobs in your own storage and send a reference, then send this event again",
+			i, sizes[i]+meshesapi.BulkFraming(1), limit, meshesapi.EnvMaxRequestBytes)
+	}
+	total := len(in.Events) - len(tooLarge)
 	var (
 		mu   sync.Mutex
 		done int
 		wg   sync.WaitGroup
 		sem  = make(chan struct{}, c.limits.Concurrency)
 	)
-	for start := 0; start < total; start += meshesapi.MaxBulkEvents {
-		end := min(start+meshesapi.MaxBulkEvents, total)
+	for _, batch := range batches {
 		select {
 		case sem <- struct{}{}:
 		case <-ctx.Done():
@@ -56,56 +74,88 @@ func (c *Catalog) sendEvents(ctx context.Context, in *schemas.SendEventsInput) (
 			break
 		}
 		wg.Add(1)
-		go func(start, end int) {
+		go func(batch []int) {
 			defer func() { <-sem; wg.Done() }()
-			batch := make([]meshesapi.EventInput, 0, end-start)
-			for i := start; i < end; i++ {
-				batch = append(batch, eventRequest(in.Events[i].Input()))
+			events := make([]meshesapi.EventInput, len(batch))
+			for j, i := range batch {
+				events[j] = requests[i]
 			}
-			res, err := c.client.SendEvents(ctx, batch)
-			outcome := batchOutcome(start, end, res, err)
+			res, err := c.client.SendEvents(ctx, events)
+			outcome := batchOutcome(batch, res, err)
 			mu.Lock()
-			copy(items[start:end], outcome)
-			done += end - start
+			for _, it := range outcome {
+				items[it.Index] = it
+			}
+			done += len(batch)
 			n := done
 			mu.Unlock()
 			reportProgress(ctx, n, total, fmt.Sprintf("%d of %d events sent", n, total))
-		}(start, end)
+		}(batch)
 	}
 	wg.Wait()
 	return c.bulkResult(items), nil
 }
 
-// batchOutcome assigns each event of one batch its status. Meshes' records
-// are read as index-aligned with the request, the contract's suggested
-// reading (§17 q10); when their count differs, alignment cannot be trusted
-// and every item is reported unknown rather than guessed.
-func batchOutcome(start, end int, res *meshesapi.BulkResult, err error) []schemas.BulkItem {
-	out := make([]schemas.BulkItem, end-start)
+// packBatches splits events, given their encoded sizes (meshesapi.EventSize),
+// into bulk requests in order: at most MaxBulkEvents events and at most limit
+// bytes each. An event that would not fit even alone is left out and listed
+// in tooLarge, so that it cannot hold back the rest. Every index ends up in
+// exactly one batch or in tooLarge.
+func packBatches(sizes []int64, limit int64) (batches [][]int, tooLarge []int) {
+	var cur []int
+	var curBytes int64 // event bytes in cur, without the array's framing
+	for i, size := range sizes {
+		if size+meshesapi.BulkFraming(1) > limit {
+			tooLarge = append(tooLarge, i)
+			continue
+		}
+		if len(cur) == meshesapi.MaxBulkEvents || curBytes+size+meshesapi.BulkFraming(len(cur)+1) > limit {
+			batches = append(batches, cur)
+			cur, curBytes = nil, 0
+		}
+		cur = append(cur, i)
+		curBytes += size
+	}
+	if len(cur) > 0 {
+		batches = append(batches, cur)
+	}
+	return batches, tooLarge
+}
+
+// batchOutcome assigns each event of one batch (indexes into the call's
+// events) its status. Meshes' records are read as index-aligned with the
+// request, the contract's suggested reading (§17 q10); when their count
+// differs, alignment cannot be trusted and every item is reported unknown
+// rather than guessed.
+func batchOutcome(batch []int, res *meshesapi.BulkResult, err error) []schemas.BulkItem {
+	out := make([]schemas.BulkItem, len(batch))
 	set := func(status, msg string) {
-		for i := range out {
-			out[i] = schemas.BulkItem{Index: start + i, Status: status, Error: msg}
+		for j, i := range batch {
+			out[j] = schemas.BulkItem{Index: i, Status: status, Error: msg}
 		}
 	}
-	var netErr *meshesapi.NetworkError
+	var (
+		netErr   *meshesapi.NetworkError
+		tooLarge *meshesapi.RequestTooLargeError
+	)
 	switch {
-	case err == nil && len(res.Records) != end-start:
-		set(statusUnknown, fmt.Sprintf("Meshes answered %d records for %d events, so per-event outcomes are unknown; check list_events before resending", len(res.Records), end-start))
+	case err == nil && len(res.Records) != len(batch):
+		set(statusUnknown, fmt.Sprintf("Meshes answered %d records for %d events, so per-event outcomes are unknown; check list_events before resending", len(res.Records), len(batch)))
 	case err == nil:
-		for i, r := range res.Records {
+		for j, r := range res.Records {
 			if r.Accepted() {
-				out[i] = schemas.BulkItem{Index: start + i, Status: statusAccepted, EventID: r.ID}
+				out[j] = schemas.BulkItem{Index: batch[j], Status: statusAccepted, EventID: r.ID}
 			} else {
 				msg := r.Message
 				if msg == "" {
 					msg = "rejected by Meshes without a reason"
 				}
-				out[i] = schemas.BulkItem{Index: start + i, Status: statusRejected, Error: redactText(msg)}
+				out[j] = schemas.BulkItem{Index: batch[j], Status: statusRejected, Error: redactText(msg)}
 			}
 		}
 	case meshesapi.IsOutcomeUnknown(err):
 		set(statusUnknown, "outcome unknown: check list_events before resending, never resend blindly ("+errorText(err)+")")
-	case errors.As(err, &netErr) && !netErr.Sent:
+	case errors.As(err, &netErr) && !netErr.Sent, errors.As(err, &tooLarge):
 		set(statusNotSent, "not sent, safe to resend: "+errorText(err))
 	case errors.Is(err, context.Canceled):
 		set(statusNotSent, "not sent: the call was cancelled first")

@@ -8,6 +8,7 @@ import (
 	"testing"
 
 	"github.com/meshes-mcp/meshes-mcp/meshesapi"
+	"github.com/meshes-mcp/meshes-mcp/schemas"
 )
 
 func TestBatchOutcome(t *testing.T) {
@@ -35,13 +36,18 @@ func TestBatchOutcome(t *testing.T) {
 			[]string{statusNotSent, statusNotSent}, "safe to resend"},
 		{"whole batch refused", nil, &meshesapi.APIError{Status: 400, Method: http.MethodPost, Path: "/events/bulk", Message: "bad"},
 			[]string{statusRejected, statusRejected}, "rejected the request as invalid"},
+		{"refused by the client for its size: nothing left", nil, &meshesapi.RequestTooLargeError{Method: http.MethodPost, Path: "/events/bulk", Size: 5000, Limit: 4096},
+			[]string{statusNotSent, statusNotSent}, "nothing was sent"},
+		{"413 from Meshes", nil, &meshesapi.APIError{Status: 413, Method: http.MethodPost, Path: "/events/bulk"},
+			[]string{statusRejected, statusRejected}, "nothing was stored"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			got := batchOutcome(100, 102, tt.res, tt.err)
+			batch := []int{100, 105} // a batch need not be contiguous
+			got := batchOutcome(batch, tt.res, tt.err)
 			for i, it := range got {
-				if it.Index != 100+i || it.Status != tt.want[i] {
-					t.Errorf("item %d = %+v, want index %d status %s", i, it, 100+i, tt.want[i])
+				if it.Index != batch[i] || it.Status != tt.want[i] {
+					t.Errorf("item %d = %+v, want index %d status %s", i, it, batch[i], tt.want[i])
 				}
 				if it.Status == statusAccepted && it.EventID == "" {
 					t.Errorf("accepted item %d has no event id", i)
@@ -58,9 +64,9 @@ func TestBatchOutcome(t *testing.T) {
 // the budget, however many events there were.
 func TestBulkResultListsProblemsFirst(t *testing.T) {
 	c := newTestCatalog(t, Options{Limits: Limits{MaxResultBytes: 5000}})
-	items := batchOutcome(0, 3000, &meshesapi.BulkResult{Records: make([]meshesapi.BulkRecord, 3000)}, nil)
+	items := make([]schemas.BulkItem, 3000)
 	for i := range items {
-		items[i].Status, items[i].EventID, items[i].Error = statusAccepted, "e", ""
+		items[i] = schemas.BulkItem{Index: i, Status: statusAccepted, EventID: "e"}
 	}
 	items[2500].Status, items[2500].Error = statusRejected, "bad payload"
 	out := c.bulkResult(items)

@@ -3,6 +3,7 @@ package tools
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 
 	"github.com/meshes-mcp/meshes-mcp/meshesapi"
@@ -56,6 +57,14 @@ func (c *Catalog) sendEvent(ctx context.Context, in *schemas.SendEventInput) (*s
 		return nil, err
 	}
 	r, err := c.client.SendEvent(ctx, eventRequest(&in.EventInput))
+	var tooLarge *meshesapi.RequestTooLargeError
+	if errors.As(err, &tooLarge) {
+		// The event's other fields are short; the payload is what to shrink.
+		return nil, &schemas.FieldError{Field: "payload", Rule: fmt.Sprintf(
+			"is too large: the event encodes to %d bytes, over the %d-byte limit for a request to Meshes (%s), so nothing was sent; "+
+				"put large blobs in your own storage and send a reference, then call again",
+			tooLarge.Size, tooLarge.Limit, meshesapi.EnvMaxRequestBytes)}
+	}
 	if err != nil {
 		return nil, err
 	}
