@@ -2,10 +2,8 @@ package tools
 
 import (
 	"bytes"
-	"cmp"
 	"encoding/json"
 	"fmt"
-	"maps"
 	"math"
 	"net/url"
 	"regexp"
@@ -49,6 +47,7 @@ type argSchema struct {
 	minItems   *int
 	maxItems   *int
 	def        any
+	defJSON    []byte // def as written into decoded arguments
 	hasDefault bool
 }
 
@@ -91,6 +90,13 @@ func parseArgSchema(raw json.RawMessage) (*argSchema, error) {
 	s.format, _ = m["format"].(string)
 	s.enum, _ = m["enum"].([]any)
 	s.def, s.hasDefault = m["default"]
+	if s.hasDefault {
+		b, err := json.Marshal(s.def)
+		if err != nil {
+			return nil, err
+		}
+		s.defJSON = b
+	}
 	if subs.Properties != nil {
 		var props map[string]json.RawMessage
 		if err := json.Unmarshal(subs.Properties, &props); err != nil {
@@ -183,108 +189,351 @@ func (p *problems) add(path, format string, args ...any) {
 	}
 }
 
+// at adds a problem at a path that is rendered only if there is room.
+func (p *problems) at(path fmt.Stringer, format string, args ...any) {
+	if len(*p) < maxProblems {
+		p.add(path.String(), format, args...)
+	}
+}
+
 // decode returns raw as canonical JSON for the input struct: unknown keys
 // refused, common slips coerced ("42" → 42), defaults filled in, every
 // constraint checked. Nothing about the call has left the process yet.
+//
+// The arguments are walked as raw JSON and written out as they are checked;
+// only scalars are decoded. A free-form object (an event's payload, a
+// connection's metadata) is copied through as the bytes that came in:
+// send_events with 10,000 events would otherwise build, and encode again,
+// 10,000 payload maps here alone.
 func (d *argDecoder) decode(raw json.RawMessage) ([]byte, error) {
-	var v any = map[string]any{}
-	if t := bytes.TrimSpace(raw); len(t) > 0 && !bytes.Equal(t, []byte("null")) {
-		dec := json.NewDecoder(bytes.NewReader(t))
-		dec.UseNumber()
-		if err := dec.Decode(&v); err != nil {
-			return nil, &argError{msg: "arguments are not valid JSON: " + err.Error()}
-		}
+	t := bytes.TrimSpace(raw)
+	if len(t) == 0 || bytes.Equal(t, []byte("null")) {
+		t = []byte("{}")
 	}
-	args, ok := v.(map[string]any)
-	if !ok {
+	if !json.Valid(t) {
+		err := json.Unmarshal(t, new(json.RawMessage))
+		return nil, &argError{msg: "arguments are not valid JSON: " + err.Error()}
+	}
+	if t[0] != '{' {
 		return nil, &argError{msg: "arguments must be a JSON object"}
 	}
-	var probs problems
-	out := d.object("", args, d.root, &probs, true)
-	if len(probs) > 0 {
-		return nil, &argError{msg: "invalid arguments: " + strings.Join(probs, "; ") + "."}
+	w := walker{d: d, out: make([]byte, 0, len(t)+64)}
+	w.fields(t, d.root, true)
+	if len(w.probs) > 0 {
+		return nil, &argError{msg: "invalid arguments: " + strings.Join(w.probs, "; ") + "."}
 	}
-	return json.Marshal(out)
+	return w.out, nil
 }
 
-func (d *argDecoder) object(path string, obj map[string]any, s *argSchema, probs *problems, top bool) map[string]any {
-	if !s.closed() {
-		if s.values != nil {
-			for k, v := range obj {
-				obj[k] = d.value(join(path, k), v, s.values, probs)
-			}
-		}
-		return obj
-	}
-	out := make(map[string]any, len(obj))
-	var unknown []string
-	// Schema order, so that the same mistake always reads the same way.
-	keys := slices.SortedFunc(maps.Keys(obj), func(a, b string) int {
-		return cmp.Compare(orderOf(s.order, a), orderOf(s.order, b))
-	})
-	for _, k := range keys {
-		v := obj[k]
-		sub, known := s.properties[k]
+// walker is one run of decode: the normalised JSON written so far, the
+// problems found, and where in the arguments it is.
+type walker struct {
+	d     *argDecoder
+	out   []byte
+	probs problems
+	path  []pathStep
+}
+
+// pathStep is one key or index on the way to a value. The path is rendered
+// only for a problem, so a valid call builds no path strings.
+type pathStep struct {
+	key     string
+	index   int
+	isIndex bool
+}
+
+func (w *walker) enter(step pathStep) { w.path = append(w.path, step) }
+func (w *walker) leave()              { w.path = w.path[:len(w.path)-1] }
+
+// String renders where the walker is, e.g. events[3].payload.
+func (w *walker) String() string {
+	var b strings.Builder
+	for _, st := range w.path {
 		switch {
-		case !known:
+		case st.isIndex:
+			b.WriteString("[" + strconv.Itoa(st.index) + "]")
+		case b.Len() > 0:
+			b.WriteString("." + st.key)
+		default:
+			b.WriteString(st.key)
+		}
+	}
+	return b.String()
+}
+
+// problemAt adds a problem about the key below the current object.
+func (w *walker) problemAt(key, format string, args ...any) {
+	w.enter(pathStep{key: key})
+	w.probs.at(w, format, args...)
+	w.leave()
+}
+
+// node checks one JSON value against s and writes it normalised. raw is
+// valid JSON without surrounding space.
+func (w *walker) node(raw []byte, s *argSchema) {
+	kind := raw[0]
+	switch {
+	case kind == '{' && (s.typ == "object" || s.typ == ""):
+		w.object(raw, s)
+		return
+	case kind == '[' && (s.typ == "array" || s.typ == ""):
+		w.items(raw, s)
+		return
+	case kind == '"' && (s.typ == "object" || s.typ == "array"):
+		// JSON text where an object or array is wanted.
+		if inner, ok := jsonText(raw, s.typ); ok {
+			w.node(inner, s)
+			return
+		}
+		if s.typ == "array" {
+			w.one(raw, s)
+			return
+		}
+	case s.typ == "array" && kind != 'n':
+		// One item where a list is wanted.
+		w.one(raw, s)
+		return
+	}
+	w.scalar(raw, s)
+}
+
+// object checks one JSON object: a struct's fields, a map's values, or
+// nothing for a free-form object, whose bytes are copied as they came.
+func (w *walker) object(raw []byte, s *argSchema) {
+	switch {
+	case s.closed():
+		w.fields(raw, s, false)
+	case s.values != nil:
+		w.out = append(w.out, '{')
+		for key, v := range members(raw) {
+			if w.out[len(w.out)-1] != '{' {
+				w.out = append(w.out, ',')
+			}
+			w.out = append(append(w.out, key...), ':')
+			w.enter(pathStep{key: unquote(key)})
+			w.node(v, s.values)
+			w.leave()
+		}
+		w.out = append(w.out, '}')
+	default:
+		w.out = append(w.out, raw...)
+	}
+}
+
+// maxFieldsOnStack covers every input struct, so fields needs no heap.
+const maxFieldsOnStack = 16
+
+// fields checks the keys of an object that comes from a Go struct and
+// writes the known ones, in schema order, with defaults for those missing.
+// Problems come in a fixed order: values, unknown keys, missing keys.
+func (w *walker) fields(raw []byte, s *argSchema, top bool) {
+	var valStack [maxFieldsOnStack][]byte
+	var givenStack [maxFieldsOnStack]bool
+	vals, given := valStack[:0], givenStack[:0]
+	if len(s.order) > maxFieldsOnStack {
+		vals, given = make([][]byte, 0, len(s.order)), make([]bool, 0, len(s.order))
+	}
+	vals, given = vals[:len(s.order)], given[:len(s.order)]
+	var unknown []string
+	for key, v := range members(raw) {
+		if i := fieldIndex(s.order, key); i >= 0 {
+			vals[i] = v // a repeated key: the last one counts, as in encoding/json
+		} else if k := unquote(key); !slices.Contains(unknown, k) {
 			unknown = append(unknown, k)
-		case top && d.nullable[k] && (v == nil || v == ""):
-			out[k] = nil
-		case v == nil || v == "":
+		}
+	}
+	w.out = append(w.out, '{')
+	for i, name := range s.order {
+		v := vals[i]
+		switch {
+		case v == nil:
+		case top && w.d.nullable[name] && notGiven(v):
+			w.key(name)
+			w.out = append(w.out, "null"...)
+			given[i] = true
+		case notGiven(v):
 			// Models send null or "" for "not given"; treat them so (a
 			// required one is then reported missing below).
 		default:
-			out[k] = d.value(join(path, k), v, sub, probs)
+			w.key(name)
+			w.enter(pathStep{key: name})
+			w.node(v, s.properties[name])
+			w.leave()
+			given[i] = true
 		}
 	}
 	slices.Sort(unknown)
 	for _, k := range unknown {
-		probs.add(join(path, k), "is not an argument%s; valid: %s", suggest(k, s.order), strings.Join(s.order, ", "))
+		w.problemAt(k, "is not an argument%s; valid: %s", suggest(k, s.order), strings.Join(s.order, ", "))
 	}
 	for _, r := range s.required {
-		if _, ok := out[r]; !ok {
-			probs.add(join(path, r), "is required")
+		if i := slices.Index(s.order, r); i < 0 || !given[i] {
+			w.problemAt(r, "is required")
 		}
 	}
-	for _, name := range s.order {
-		if sub := s.properties[name]; sub.hasDefault {
-			if _, ok := out[name]; !ok {
-				out[name] = sub.def
-			}
+	for i, name := range s.order {
+		if sub := s.properties[name]; sub.hasDefault && !given[i] {
+			w.key(name)
+			w.out = append(w.out, sub.defJSON...)
 		}
 	}
-	return out
+	w.out = append(w.out, '}')
 }
 
-// value coerces v to s's type where the intent is unambiguous, then checks
-// s's constraints.
-func (d *argDecoder) value(path string, v any, s *argSchema, probs *problems) any {
+// key writes an object key (a property name, plain ASCII) and its colon,
+// after a comma unless it is the object's first.
+func (w *walker) key(name string) {
+	if w.out[len(w.out)-1] != '{' {
+		w.out = append(w.out, ',')
+	}
+	w.out = append(append(append(w.out, '"'), name...), '"', ':')
+}
+
+// notGiven reports the values models send for "not given": null and "".
+func notGiven(v []byte) bool { return string(v) == "null" || string(v) == `""` }
+
+// fieldIndex is the position in order of the JSON key key (still quoted),
+// or -1.
+func fieldIndex(order []string, key []byte) int {
+	inner, ok := plainText(key)
+	if !ok {
+		inner = []byte(unquote(key))
+	}
+	for i, name := range order {
+		if string(inner) == name {
+			return i
+		}
+	}
+	return -1
+}
+
+// items checks the items of an array; without an item schema they are
+// copied as they came.
+func (w *walker) items(raw []byte, s *argSchema) {
+	if s.minItems != nil || s.maxItems != nil {
+		n := 0
+		for range elements(raw) {
+			n++
+		}
+		checkCount(w, n, s.minItems, s.maxItems, "items", &w.probs)
+	}
+	w.out = append(w.out, '[')
+	i := 0
+	for item := range elements(raw) {
+		if i > 0 {
+			w.out = append(w.out, ',')
+		}
+		if s.items == nil {
+			w.out = append(w.out, item...)
+		} else {
+			w.enter(pathStep{index: i, isIndex: true})
+			w.node(item, s.items)
+			w.leave()
+		}
+		i++
+	}
+	w.out = append(w.out, ']')
+}
+
+// one checks a single value given where a list is wanted, as that list.
+func (w *walker) one(raw []byte, s *argSchema) {
+	checkCount(w, 1, s.minItems, s.maxItems, "items", &w.probs)
+	w.out = append(w.out, '[')
+	if s.items == nil {
+		w.out = append(w.out, raw...)
+	} else {
+		w.enter(pathStep{index: 0, isIndex: true})
+		w.node(raw, s.items)
+		w.leave()
+	}
+	w.out = append(w.out, ']')
+}
+
+// jsonText reads a JSON string whose text is itself a JSON object (typ
+// "object") or array, as models sometimes send one.
+func jsonText(raw []byte, typ string) ([]byte, bool) {
+	inner := bytes.TrimSpace([]byte(unquote(raw)))
+	want := byte('{')
+	if typ == "array" {
+		want = '['
+	}
+	return inner, len(inner) > 0 && inner[0] == want && json.Valid(inner)
+}
+
+// scalar checks a value that is not walked further and writes it: as it
+// came when checking left it unchanged, else encoded anew.
+func (w *walker) scalar(raw []byte, s *argSchema) {
+	got := value(w, decodeScalar(raw), s, &w.probs)
+	if sameScalar(raw, got) {
+		w.out = append(w.out, raw...)
+		return
+	}
+	b, _ := json.Marshal(got)
+	w.out = append(w.out, b...)
+}
+
+// sameScalar reports whether raw already is got's JSON.
+func sameScalar(raw []byte, got any) bool {
+	switch x := got.(type) {
+	case string:
+		if raw[0] != '"' {
+			return false
+		}
+		inner, ok := plainText(raw)
+		return ok && string(inner) == x
+	case json.Number:
+		return string(raw) == string(x)
+	case bool:
+		return string(raw) == strconv.FormatBool(x)
+	case nil:
+		return string(raw) == "null"
+	}
+	return true // an object or array, only ever an error: the call fails
+}
+
+// decodeScalar decodes a JSON value for value: numbers stay exact
+// json.Number literals. Objects and arrays get here only to be described in
+// an error.
+func decodeScalar(raw []byte) any {
+	switch raw[0] {
+	case '"':
+		return unquote(raw)
+	case 't', 'f':
+		return raw[0] == 't'
+	case 'n':
+		return nil
+	case '{', '[':
+		dec := json.NewDecoder(bytes.NewReader(raw))
+		dec.UseNumber()
+		var v any
+		_ = dec.Decode(&v)
+		return v
+	}
+	return json.Number(raw)
+}
+
+// value coerces a scalar v to s's type where the intent is unambiguous, then
+// checks s's constraints.
+func value(path fmt.Stringer, v any, s *argSchema, probs *problems) any {
 	v, ok := coerce(v, s.typ)
 	if !ok {
-		probs.add(path, "must be %s, not %s", article(s.typ), describeJSON(v))
+		probs.at(path, "must be %s, not %s", article(s.typ), describeJSON(v))
 		return v
 	}
 	switch x := v.(type) {
 	case string:
-		return checkString(path, x, s, probs)
+		if y := checkString(path, x, s, probs); y != x {
+			return y
+		}
 	case json.Number:
 		checkNumber(path, x, s, probs)
-	case []any:
-		checkCount(path, len(x), s.minItems, s.maxItems, "items", probs)
-		if s.items != nil {
-			for i, item := range x {
-				x[i] = d.value(fmt.Sprintf("%s[%d]", path, i), item, s.items, probs)
-			}
-		}
-	case map[string]any:
-		return d.object(path, x, s, probs, false)
 	}
 	return v
 }
 
-// coerce converts the slips models commonly make: numbers and booleans as
-// strings, a number where a string is wanted, JSON text where an object or
-// array is wanted, and one item where a list is wanted.
+// coerce converts the scalar slips models commonly make: numbers and
+// booleans as strings, and a number where a string is wanted. (JSON text
+// for an object or array, and one item for a list, are handled by node.)
 func coerce(v any, typ string) (any, bool) {
 	switch typ {
 	case "":
@@ -292,7 +541,7 @@ func coerce(v any, typ string) (any, bool) {
 	case "string":
 		switch x := v.(type) {
 		case string:
-			return x, true
+			return v, true
 		case json.Number:
 			return x.String(), true
 		}
@@ -327,98 +576,59 @@ func coerce(v any, typ string) (any, bool) {
 				return false, true
 			}
 		}
-	case "object":
-		switch x := v.(type) {
-		case map[string]any:
-			return x, true
-		case string:
-			if obj, ok := parseJSONText(x).(map[string]any); ok {
-				return obj, true
-			}
-		}
-	case "array":
-		switch x := v.(type) {
-		case []any:
-			return x, true
-		case string:
-			if arr, ok := parseJSONText(x).([]any); ok {
-				return arr, true
-			}
-			return []any{x}, true
-		case map[string]any, json.Number, bool:
-			return []any{x}, true
-		}
 	}
 	return v, false
 }
 
-func parseJSONText(s string) any {
-	dec := json.NewDecoder(strings.NewReader(s))
-	dec.UseNumber()
-	var v any
-	if dec.Decode(&v) != nil || dec.More() {
-		return nil
-	}
-	return v
-}
-
-func checkString(path, x string, s *argSchema, probs *problems) string {
+func checkString(path fmt.Stringer, x string, s *argSchema, probs *problems) string {
 	if len(s.enum) > 0 {
 		for _, e := range s.enum {
 			if es, _ := e.(string); strings.EqualFold(es, strings.TrimSpace(x)) {
 				return es
 			}
 		}
-		probs.add(path, "must be one of %s, not %q", joinEnum(s.enum), x)
+		probs.at(path, "must be one of %s, not %q", joinEnum(s.enum), x)
 		return x
 	}
 	checkCount(path, utf8.RuneCountInString(x), s.minLength, s.maxLength, "characters", probs)
 	if s.pattern != nil && x != "" && !s.pattern.MatchString(x) {
-		probs.add(path, "must match %s", s.pattern)
+		probs.at(path, "must match %s", s.pattern)
 	}
 	switch s.format {
 	case "uuid":
 		if !meshesapi.IsUUID(x) {
-			probs.add(path, "must be a UUID such as 123e4567-e89b-42d3-a456-426614174000, not %q", clip(x))
+			probs.at(path, "must be a UUID such as 123e4567-e89b-42d3-a456-426614174000, not %q", clip(x))
 		}
 		return strings.ToLower(x)
 	case "uri":
 		if u, err := url.Parse(x); err != nil || (u.Scheme != "https" && u.Scheme != "http") || u.Host == "" {
-			probs.add(path, "must be an http(s) URL, not %q", clip(x))
+			probs.at(path, "must be an http(s) URL, not %q", clip(x))
 		}
 	}
 	return x
 }
 
-func checkNumber(path string, n json.Number, s *argSchema, probs *problems) {
+func checkNumber(path fmt.Stringer, n json.Number, s *argSchema, probs *problems) {
 	f, _ := n.Float64()
 	if s.minimum != nil && f < *s.minimum {
-		probs.add(path, "must be at least %v", *s.minimum)
+		probs.at(path, "must be at least %v", *s.minimum)
 	}
 	if s.maximum != nil && f > *s.maximum {
-		probs.add(path, "must be at most %v", *s.maximum)
+		probs.at(path, "must be at most %v", *s.maximum)
 	}
 }
 
-func checkCount(path string, n int, lo, hi *int, unit string, probs *problems) {
+func checkCount(path fmt.Stringer, n int, lo, hi *int, unit string, probs *problems) {
 	if lo != nil && n < *lo {
 		if *lo == 1 && unit == "characters" {
-			probs.add(path, "must not be empty")
+			probs.at(path, "must not be empty")
 		} else {
-			probs.add(path, "must have at least %d %s", *lo, unit)
+			probs.at(path, "must have at least %d %s", *lo, unit)
 		}
 	}
 	if hi != nil && n > *hi {
-		probs.add(path, "must have at most %d %s", *hi, unit)
+		probs.at(path, "must have at most %d %s", *hi, unit)
 	}
-}
-
-// orderOf is a key's position in the schema; unknown keys sort last.
-func orderOf(order []string, key string) int {
-	if i := slices.Index(order, key); i >= 0 {
-		return i
-	}
-	return len(order)
 }
 
 func join(path, key string) string {

@@ -86,6 +86,34 @@ func TestDecoderKeepsLargeNumbersExact(t *testing.T) {
 	}
 }
 
+// The decoder walks raw JSON; layout, escapes and repeated keys must read
+// as encoding/json reads them, and free-form objects pass through intact.
+func TestDecoderReadsJSONAsEncodingJSONDoes(t *testing.T) {
+	c := newTestCatalog(t, Options{})
+	compact := `{"workspace_id":"` + testUUID + `","event":"a","payload":{"id":12345678901234567890,"s":"<&>","n":null,"l":[1,{"x":[]}]}}`
+	tests := []struct{ name, args string }{
+		{"pretty-printed", " \n{\n\t\"workspace_id\" : \"" + testUUID + "\",\r\n \"event\":\"a\" ,\"payload\": {\"id\": 12345678901234567890, \"s\":\"<&>\",\"n\":null,\"l\":[ 1 , {\"x\":[ ]} ]}\n}\n"},
+		{"escaped key and value", `{"\u0077orkspace_id":"` + testUUID + `","event":"\u0061","payload":{"id":12345678901234567890,"s":"\u003c\u0026\u003e","n":null,"l":[1,{"x":[]}]}}`},
+		{"repeated key: the last counts", `{"event":"b","workspace_id":"` + testUUID + `","event":"a","payload":{"id":12345678901234567890,"s":"<&>","n":null,"l":[1,{"x":[]}]}}`},
+	}
+	want, err := decodeArgs(t, c, "send_event", compact)
+	if err != nil {
+		t.Fatal(err)
+	}
+	wantJSON, _ := json.Marshal(want)
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			got, err := decodeArgs(t, c, "send_event", tt.args)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if gotJSON, _ := json.Marshal(got); string(gotJSON) != string(wantJSON) {
+				t.Errorf("decoded\n  %s\nwant\n  %s", gotJSON, wantJSON)
+			}
+		})
+	}
+}
+
 func TestDecoderRejectsWithActionableErrors(t *testing.T) {
 	c := newTestCatalog(t, Options{})
 	tests := []struct {
@@ -111,6 +139,9 @@ func TestDecoderRejectsWithActionableErrors(t *testing.T) {
 		{"too many items", "create_session", `{"workspace_id":"` + testUUID + `","allowed_origins":["a","b","c","d","e","f","g","h","i","j","k"]}`, []string{"allowed_origins must have at most 10 items"}},
 		{"arguments not an object", "list_events", `[1,2]`, []string{"arguments must be a JSON object"}},
 		{"arguments not JSON", "list_events", `{"limit":`, []string{"arguments are not valid JSON"}},
+		{"data after the arguments", "list_events", `{"limit":5} {"limit":6}`, []string{"arguments are not valid JSON"}},
+		{"object as JSON text with data after it", "send_event", `{"workspace_id":"` + testUUID + `","event":"a","payload":"{\"a\":1}}"}`,
+			[]string{"payload must be an object, not the string"}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
