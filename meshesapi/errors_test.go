@@ -2,6 +2,7 @@ package meshesapi
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"net/http"
@@ -123,7 +124,7 @@ func TestErrorText(t *testing.T) {
 func getWorkspace(ctx context.Context, c *Client) error { return callFor("GET")(ctx, c) }
 func sendEvent(ctx context.Context, c *Client) error    { return callFor("POST")(ctx, c) }
 func sendBulk(ctx context.Context, c *Client) error {
-	_, err := c.SendEvents(ctx, []EventInput{{Event: "user.signup", Payload: map[string]any{"email": "a@b.co"}, Workspace: wsID}})
+	_, err := c.SendEvents(ctx, []EventInput{{Event: "user.signup", Payload: json.RawMessage(`{"email":"a@b.co"}`), Workspace: wsID}})
 	return err
 }
 func listWorkspaces(ctx context.Context, c *Client) error {

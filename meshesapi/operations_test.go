@@ -230,7 +230,7 @@ func operationCases() []opCase {
 			wantBody: `{"event":"user.signup","payload":{"email":"a@b.co","plan":"pro"},"resource":"user","resource_id":"u1","workspace":"` + wsID + `"}`,
 			status:   201, resp: `{"event":{"id":"` + evID + `","event":"user.signup","workspace":"` + wsID + `","created_by":"pub_key","created_at":"t"}}`, want: evID,
 			call: func(ctx context.Context, c *Client) (string, error) {
-				r, err := c.SendEvent(ctx, EventInput{Event: "user.signup", Payload: map[string]any{"email": "a@b.co", "plan": "pro"}, Resource: "user", ResourceID: "u1", Workspace: wsID})
+				r, err := c.SendEvent(ctx, EventInput{Event: "user.signup", Payload: json.RawMessage(`{"email":"a@b.co","plan":"pro"}`), Resource: "user", ResourceID: "u1", Workspace: wsID})
 				return field(err, func() string { return r.ID })
 			}},
 		{name: "SendEvents 207 reports the status and per-item outcome", method: "POST", wantPath: "/events/bulk", ingest: true,
@@ -238,7 +238,7 @@ func operationCases() []opCase {
 			status:   207, resp: `{"count":2,"error_count":1,"records":[{"id":"` + evID + `","event":"a.b","workspace":"` + wsID + `"},{"message":"event is required"}]}`,
 			want: "207 true false event is required",
 			call: func(ctx context.Context, c *Client) (string, error) {
-				r, err := c.SendEvents(ctx, []EventInput{{Event: "a.b", Payload: map[string]any{"email": "a@b.co"}}, {Event: "", Payload: map[string]any{}}})
+				r, err := c.SendEvents(ctx, []EventInput{{Event: "a.b", Payload: json.RawMessage(`{"email":"a@b.co"}`)}, {Event: "", Payload: json.RawMessage(`{}`)}})
 				return field(err, func() string {
 					return fmt.Sprint(r.Status, " ", r.Records[0].Accepted(), " ", r.Records[1].Accepted(), " ", r.Records[1].Message)
 				})
@@ -247,7 +247,7 @@ func operationCases() []opCase {
 			wantBody: `[{"event":"a.b","payload":{"n":1}}]`,
 			status:   201, resp: `{"count":1,"records":[{"id":"` + evID + `","event":"a.b","workspace":"` + wsID + `"}]}`, want: "201 1",
 			call: func(ctx context.Context, c *Client) (string, error) {
-				r, err := c.SendEvents(ctx, []EventInput{{Event: "a.b", Payload: map[string]any{"n": 1}}})
+				r, err := c.SendEvents(ctx, []EventInput{{Event: "a.b", Payload: json.RawMessage(`{"n":1}`)}})
 				return field(err, func() string { return fmt.Sprint(r.Status, " ", r.Count) })
 			}},
 		{name: "ListEvents", method: "GET", wantPath: "/events", wantQuery: url.Values{"limit": {"50"}, "cursor": {"c_2"}}, status: 200, resp: list(evJSON), want: evID,

@@ -16,7 +16,10 @@ const bodyMarker = "BODY-CONTENT-MARKER"
 // padded returns an event whose POST /events body is exactly size bytes.
 func padded(t *testing.T, size int) EventInput {
 	t.Helper()
-	ev := EventInput{Event: "user.signup", Workspace: wsID, Payload: map[string]any{"email": "a@b.co", "blob": bodyMarker}}
+	payload := func(pad int) json.RawMessage {
+		return json.RawMessage(`{"email":"a@b.co","blob":"` + bodyMarker + strings.Repeat("x", pad) + `"}`)
+	}
+	ev := EventInput{Event: "user.signup", Workspace: wsID, Payload: payload(0)}
 	b, err := json.Marshal(ev)
 	if err != nil {
 		t.Fatal(err)
@@ -24,7 +27,7 @@ func padded(t *testing.T, size int) EventInput {
 	if len(b) > size {
 		t.Fatalf("the smallest padded event is %d bytes, over %d", len(b), size)
 	}
-	ev.Payload["blob"] = bodyMarker + strings.Repeat("x", size-len(b))
+	ev.Payload = payload(size - len(b))
 	return ev
 }
 
@@ -52,7 +55,11 @@ func TestOversizedRequestNeverLeaves(t *testing.T) {
 			}},
 		{name: "create rule with huge metadata", size: 2 * limit, path: "/rules", contains: "less metadata",
 			call: func(ctx context.Context, c *Client, ev EventInput) error {
-				_, err := c.CreateRule(ctx, CreateRuleRequest{Workspace: wsID, Connection: connID, Event: "a.b", Metadata: ev.Payload})
+				var metadata map[string]any
+				if err := json.Unmarshal(ev.Payload, &metadata); err != nil {
+					return err
+				}
+				_, err := c.CreateRule(ctx, CreateRuleRequest{Workspace: wsID, Connection: connID, Event: "a.b", Metadata: metadata})
 				return err
 			}},
 	}
@@ -127,9 +134,9 @@ func TestEventSizePredictsTheWire(t *testing.T) {
 	})
 	c, _ := newTestClient(t, testConfig(f.srv.URL))
 	events := []EventInput{
-		{Event: "user.signup", Workspace: wsID, Payload: map[string]any{"email": "a@b.co"}},
-		{Event: "html <b>&</b>", Payload: map[string]any{"note": "<script>&amp;", "n": json.Number("12345678901234567890")}, Resource: "user", ResourceID: "u1"},
-		{Event: "unicode", Payload: map[string]any{"name": "Zoë \u2028 😀", "nested": map[string]any{"list": []any{1, "two", nil, true}}}},
+		{Event: "user.signup", Workspace: wsID, Payload: json.RawMessage(`{"email":"a@b.co"}`)},
+		{Event: "html <b>&</b>", Payload: json.RawMessage(`{"note":"<script>&amp;","n":12345678901234567890}`), Resource: "user", ResourceID: "u1"},
+		{Event: "unicode", Payload: json.RawMessage("{\"name\":\"Zoë \u2028 😀\", \"nested\": {\"list\": [1, \"two\", null, true]}}")},
 	}
 	var sizes int64
 	for i, ev := range events {

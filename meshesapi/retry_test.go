@@ -2,6 +2,7 @@ package meshesapi
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"net"
@@ -33,7 +34,7 @@ func callFor(method string) func(context.Context, *Client) error {
 		return func(ctx context.Context, c *Client) error { _, err := c.DeleteRule(ctx, ruleID); return err }
 	case "POST":
 		return func(ctx context.Context, c *Client) error {
-			_, err := c.SendEvent(ctx, EventInput{Event: "user.signup", Payload: map[string]any{"email": "a@b.co"}, Workspace: wsID})
+			_, err := c.SendEvent(ctx, EventInput{Event: "user.signup", Payload: json.RawMessage(`{"email":"a@b.co"}`), Workspace: wsID})
 			return err
 		}
 	}

@@ -286,11 +286,13 @@ type DeletedRule struct {
 // EventInput is one event to ingest (§10.2). Workspace may be empty only when
 // the client sends a publishable key, which implies the workspace.
 type EventInput struct {
-	Event      string         `json:"event"`
-	Payload    map[string]any `json:"payload"`
-	Resource   string         `json:"resource,omitempty"`
-	ResourceID string         `json:"resource_id,omitempty"`
-	Workspace  string         `json:"workspace,omitempty"`
+	Event string `json:"event"`
+	// Payload is the event data, a JSON object. It is sent as given: the
+	// server passes payloads through from the model without decoding them.
+	Payload    json.RawMessage `json:"payload"`
+	Resource   string          `json:"resource,omitempty"`
+	ResourceID string          `json:"resource_id,omitempty"`
+	Workspace  string          `json:"workspace,omitempty"`
 }
 
 // EventReceipt is the reduced event the ingestion endpoints return: proof of

@@ -1,25 +1,32 @@
 package schemas
 
 import (
+	"bytes"
+	"encoding/json"
 	"strconv"
 	"strings"
+
+	"github.com/meshes-mcp/meshes-mcp/internal/rawjson"
 )
 
 // Events toolset (contract §5.6–§5.8, §10).
 
 // EventInput is one event to emit; send_event takes one, send_events many.
 type EventInput struct {
-	WorkspaceID string         `json:"workspace_id,omitempty" jsonschema:"format=uuid" jsonschema_description:"Workspace ID."`
-	Event       string         `json:"event" jsonschema:"minLength=1" jsonschema_description:"Event name, e.g. user.signup."`
-	Payload     map[string]any `json:"payload" jsonschema_description:"Event data; include email for person events."`
-	Resource    string         `json:"resource,omitempty" jsonschema_description:"Resource key (list_resources)."`
-	ResourceID  string         `json:"resource_id,omitempty" jsonschema_description:"Your id of that resource."`
+	WorkspaceID string  `json:"workspace_id,omitempty" jsonschema:"format=uuid" jsonschema_description:"Workspace ID."`
+	Event       string  `json:"event" jsonschema:"minLength=1" jsonschema_description:"Event name, e.g. user.signup."`
+	Payload     Payload `json:"payload" jsonschema_description:"Event data; include email for person events."`
+	Resource    string  `json:"resource,omitempty" jsonschema_description:"Resource key (list_resources)."`
+	ResourceID  string  `json:"resource_id,omitempty" jsonschema_description:"Your id of that resource."`
 }
 
 // Validate applies the ingestion rule of the official events client: a
 // payload with nothing in it is a mistake, not an event.
 func (in *EventInput) Validate() error {
-	for _, v := range in.Payload {
+	if len(in.Payload) == 0 || !json.Valid(in.Payload) || bytes.TrimSpace(in.Payload)[0] != '{' {
+		return &FieldError{Field: "payload", Rule: "must be a JSON object"}
+	}
+	for _, v := range rawjson.Members(in.Payload) {
 		if !emptyValue(v) {
 			return nil
 		}
@@ -27,19 +34,42 @@ func (in *EventInput) Validate() error {
 	return &FieldError{Field: "payload", Rule: "must hold at least one non-empty value, e.g. {\"email\": \"a@example.com\"}"}
 }
 
-func emptyValue(v any) bool {
-	switch x := v.(type) {
-	case nil:
+// emptyValue reports a JSON value that carries nothing: null, a blank
+// string, an empty array or object.
+func emptyValue(v []byte) bool {
+	switch v[0] {
+	case 'n':
 		return true
-	case string:
-		return blank(x)
-	case []any:
-		return len(x) == 0
-	case map[string]any:
-		return len(x) == 0
+	case '"':
+		if text, ok := rawjson.PlainText(v); ok {
+			return len(bytes.TrimSpace(text)) == 0
+		}
+		return blank(rawjson.Unquote(v))
+	case '[', '{':
+		return len(bytes.TrimSpace(v[1:len(v)-1])) == 0
 	}
 	return false
 }
+
+// Payload is event data as the JSON object the model sent. The server only
+// checks it and passes it on to Meshes, so it is never decoded into maps:
+// send_events takes 10,000 events at once. Its schema is a map's.
+type Payload json.RawMessage
+
+func (p Payload) MarshalJSON() ([]byte, error) {
+	if p == nil {
+		return []byte("null"), nil
+	}
+	return p, nil
+}
+
+func (p *Payload) UnmarshalJSON(b []byte) error {
+	*p = append((*p)[:0], b...)
+	return nil
+}
+
+// JSONSchemaAlias gives Payload the schema of map[string]any: an object.
+func (Payload) JSONSchemaAlias() any { return map[string]any{} }
 
 // SendEventInput is one event to emit.
 type SendEventInput struct {
@@ -65,11 +95,11 @@ type SendEventsInput struct {
 // EventItem is one event of send_events: EventInput with the descriptions
 // shortened, since send_event already explains each field to the model.
 type EventItem struct {
-	WorkspaceID string         `json:"workspace_id,omitempty" jsonschema:"format=uuid" jsonschema_description:"Workspace ID."`
-	Event       string         `json:"event" jsonschema:"minLength=1" jsonschema_description:"Event name."`
-	Payload     map[string]any `json:"payload" jsonschema_description:"Event data."`
-	Resource    string         `json:"resource,omitempty" jsonschema_description:"Resource key."`
-	ResourceID  string         `json:"resource_id,omitempty" jsonschema_description:"Resource id."`
+	WorkspaceID string  `json:"workspace_id,omitempty" jsonschema:"format=uuid" jsonschema_description:"Workspace ID."`
+	Event       string  `json:"event" jsonschema:"minLength=1" jsonschema_description:"Event name."`
+	Payload     Payload `json:"payload" jsonschema_description:"Event data."`
+	Resource    string  `json:"resource,omitempty" jsonschema_description:"Resource key."`
+	ResourceID  string  `json:"resource_id,omitempty" jsonschema_description:"Resource id."`
 }
 
 // Input returns the item as the EventInput it is.

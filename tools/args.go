@@ -12,6 +12,7 @@ import (
 	"strings"
 	"unicode/utf8"
 
+	"github.com/meshes-mcp/meshes-mcp/internal/rawjson"
 	"github.com/meshes-mcp/meshes-mcp/meshesapi"
 )
 
@@ -305,19 +306,31 @@ func (w *walker) object(raw []byte, s *argSchema) {
 		w.fields(raw, s, false)
 	case s.values != nil:
 		w.out = append(w.out, '{')
-		for key, v := range members(raw) {
+		for key, v := range rawjson.Members(raw) {
 			if w.out[len(w.out)-1] != '{' {
 				w.out = append(w.out, ',')
 			}
 			w.out = append(append(w.out, key...), ':')
-			w.enter(pathStep{key: unquote(key)})
+			w.enter(pathStep{key: rawjson.Unquote(key)})
 			w.node(v, s.values)
 			w.leave()
 		}
 		w.out = append(w.out, '}')
 	default:
-		w.out = append(w.out, raw...)
+		w.copy(raw)
 	}
+}
+
+// copy writes a value that needs no checking as it came, unless it holds
+// invalid UTF-8: encoding/json reads that as U+FFFD, so it is encoded anew,
+// and nothing but valid JSON text is passed on to Meshes.
+func (w *walker) copy(raw []byte) {
+	if utf8.Valid(raw) {
+		w.out = append(w.out, raw...)
+		return
+	}
+	b, _ := json.Marshal(decodeValue(raw))
+	w.out = append(w.out, b...)
 }
 
 // maxFieldsOnStack covers every input struct, so fields needs no heap.
@@ -335,10 +348,10 @@ func (w *walker) fields(raw []byte, s *argSchema, top bool) {
 	}
 	vals, given = vals[:len(s.order)], given[:len(s.order)]
 	var unknown []string
-	for key, v := range members(raw) {
+	for key, v := range rawjson.Members(raw) {
 		if i := fieldIndex(s.order, key); i >= 0 {
 			vals[i] = v // a repeated key: the last one counts, as in encoding/json
-		} else if k := unquote(key); !slices.Contains(unknown, k) {
+		} else if k := rawjson.Unquote(key); !slices.Contains(unknown, k) {
 			unknown = append(unknown, k)
 		}
 	}
@@ -395,9 +408,9 @@ func notGiven(v []byte) bool { return string(v) == "null" || string(v) == `""` }
 // fieldIndex is the position in order of the JSON key key (still quoted),
 // or -1.
 func fieldIndex(order []string, key []byte) int {
-	inner, ok := plainText(key)
+	inner, ok := rawjson.PlainText(key)
 	if !ok {
-		inner = []byte(unquote(key))
+		inner = []byte(rawjson.Unquote(key))
 	}
 	for i, name := range order {
 		if string(inner) == name {
@@ -412,19 +425,19 @@ func fieldIndex(order []string, key []byte) int {
 func (w *walker) items(raw []byte, s *argSchema) {
 	if s.minItems != nil || s.maxItems != nil {
 		n := 0
-		for range elements(raw) {
+		for range rawjson.Elements(raw) {
 			n++
 		}
 		checkCount(w, n, s.minItems, s.maxItems, "items", &w.probs)
 	}
 	w.out = append(w.out, '[')
 	i := 0
-	for item := range elements(raw) {
+	for item := range rawjson.Elements(raw) {
 		if i > 0 {
 			w.out = append(w.out, ',')
 		}
 		if s.items == nil {
-			w.out = append(w.out, item...)
+			w.copy(item)
 		} else {
 			w.enter(pathStep{index: i, isIndex: true})
 			w.node(item, s.items)
@@ -440,7 +453,7 @@ func (w *walker) one(raw []byte, s *argSchema) {
 	checkCount(w, 1, s.minItems, s.maxItems, "items", &w.probs)
 	w.out = append(w.out, '[')
 	if s.items == nil {
-		w.out = append(w.out, raw...)
+		w.copy(raw)
 	} else {
 		w.enter(pathStep{index: 0, isIndex: true})
 		w.node(raw, s.items)
@@ -452,7 +465,7 @@ func (w *walker) one(raw []byte, s *argSchema) {
 // jsonText reads a JSON string whose text is itself a JSON object (typ
 // "object") or array, as models sometimes send one.
 func jsonText(raw []byte, typ string) ([]byte, bool) {
-	inner := bytes.TrimSpace([]byte(unquote(raw)))
+	inner := bytes.TrimSpace([]byte(rawjson.Unquote(raw)))
 	want := byte('{')
 	if typ == "array" {
 		want = '['
@@ -463,7 +476,7 @@ func jsonText(raw []byte, typ string) ([]byte, bool) {
 // scalar checks a value that is not walked further and writes it: as it
 // came when checking left it unchanged, else encoded anew.
 func (w *walker) scalar(raw []byte, s *argSchema) {
-	got := value(w, decodeScalar(raw), s, &w.probs)
+	got := value(w, decodeValue(raw), s, &w.probs)
 	if sameScalar(raw, got) {
 		w.out = append(w.out, raw...)
 		return
@@ -479,7 +492,7 @@ func sameScalar(raw []byte, got any) bool {
 		if raw[0] != '"' {
 			return false
 		}
-		inner, ok := plainText(raw)
+		inner, ok := rawjson.PlainText(raw)
 		return ok && string(inner) == x
 	case json.Number:
 		return string(raw) == string(x)
@@ -491,13 +504,13 @@ func sameScalar(raw []byte, got any) bool {
 	return true // an object or array, only ever an error: the call fails
 }
 
-// decodeScalar decodes a JSON value for value: numbers stay exact
-// json.Number literals. Objects and arrays get here only to be described in
-// an error.
-func decodeScalar(raw []byte) any {
+// decodeValue decodes a JSON value as encoding/json would into an any, but
+// numbers stay exact json.Number literals. Scalars are decoded without a
+// json.Decoder, which costs a buffer per call.
+func decodeValue(raw []byte) any {
 	switch raw[0] {
 	case '"':
-		return unquote(raw)
+		return rawjson.Unquote(raw)
 	case 't', 'f':
 		return raw[0] == 't'
 	case 'n':

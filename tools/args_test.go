@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"strings"
 	"testing"
+	"unicode/utf8"
 )
 
 const testUUID = "123e4567-e89b-42d3-a456-426614174000"
@@ -111,6 +112,19 @@ func TestDecoderReadsJSONAsEncodingJSONDoes(t *testing.T) {
 				t.Errorf("decoded\n  %s\nwant\n  %s", gotJSON, wantJSON)
 			}
 		})
+	}
+}
+
+// A payload is copied through, but never with bytes that are not UTF-8:
+// they read as U+FFFD, as encoding/json reads them.
+func TestDecoderPassesOnlyValidUTF8(t *testing.T) {
+	c := newTestCatalog(t, Options{})
+	out, err := mustDecoder(t, c.byName["send_event"]).decode(json.RawMessage("{\"workspace_id\":\"" + testUUID + "\",\"event\":\"a\",\"payload\":{\"name\":\"x\xffy\",\"n\":12345678901234567890}}"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !utf8.Valid(out) || !strings.Contains(string(out), "x\uFFFDy") || !strings.Contains(string(out), "12345678901234567890") {
+		t.Errorf("decoded %q: want valid UTF-8 with U+FFFD and the exact number", out)
 	}
 }
 

@@ -48,7 +48,7 @@ func (c *Catalog) eventWorkspace(ctx context.Context, field, workspaceID string)
 
 func eventRequest(in *schemas.EventInput) meshesapi.EventInput {
 	return meshesapi.EventInput{
-		Event: in.Event, Payload: in.Payload, Resource: in.Resource, ResourceID: in.ResourceID, Workspace: in.WorkspaceID,
+		Event: in.Event, Payload: json.RawMessage(in.Payload), Resource: in.Resource, ResourceID: in.ResourceID, Workspace: in.WorkspaceID,
 	}
 }
 

@@ -1,4 +1,10 @@
-package tools
+// Package rawjson reads JSON that json.Valid has already accepted without
+// decoding it: the members of an object and the items of an array come back
+// as sub-slices of the input. The argument decoder walks tool arguments
+// this way, and event payloads are checked this way, so that the free-form
+// parts of a call (an event's payload) are passed on, never decoded into
+// maps and encoded again.
+package rawjson
 
 import (
 	"bytes"
@@ -7,15 +13,15 @@ import (
 	"unicode/utf8"
 )
 
-// Zero-copy reading of JSON that json.Valid has already accepted: the
-// members of an object and the items of an array come back as sub-slices of
-// the input. The argument decoder walks arguments this way so that the
-// free-form parts (an event's payload) are never decoded, only passed on.
-
-// members yields each key (still quoted) and value of the object raw.
-func members(raw []byte) iter.Seq2[[]byte, []byte] {
+// Members yields each key (still quoted) and value of the object raw; for
+// anything but an object it yields nothing.
+func Members(raw []byte) iter.Seq2[[]byte, []byte] {
 	return func(yield func(key, value []byte) bool) {
-		b := skipSpace(raw[1:]) // past '{'
+		b := skipSpace(raw)
+		if len(b) == 0 || b[0] != '{' {
+			return
+		}
+		b = skipSpace(b[1:])
 		for len(b) > 0 && b[0] != '}' {
 			n := stringEnd(b)
 			key := b[:n]
@@ -33,10 +39,15 @@ func members(raw []byte) iter.Seq2[[]byte, []byte] {
 	}
 }
 
-// elements yields each item of the array raw.
-func elements(raw []byte) iter.Seq[[]byte] {
+// Elements yields each item of the array raw; for anything but an array it
+// yields nothing.
+func Elements(raw []byte) iter.Seq[[]byte] {
 	return func(yield func([]byte) bool) {
-		b := skipSpace(raw[1:]) // past '['
+		b := skipSpace(raw)
+		if len(b) == 0 || b[0] != '[' {
+			return
+		}
+		b = skipSpace(b[1:])
 		for len(b) > 0 && b[0] != ']' {
 			n := valueEnd(b)
 			if !yield(b[:n]) {
@@ -101,9 +112,9 @@ func stringEnd(b []byte) int {
 	return len(b)
 }
 
-// unquote returns the text of the JSON string raw.
-func unquote(raw []byte) string {
-	if inner, ok := plainText(raw); ok {
+// Unquote returns the text of the JSON string raw.
+func Unquote(raw []byte) string {
+	if inner, ok := PlainText(raw); ok {
 		return string(inner)
 	}
 	var s string
@@ -111,9 +122,9 @@ func unquote(raw []byte) string {
 	return s
 }
 
-// plainText returns the inside of the JSON string raw when it is the text
+// PlainText returns the inside of the JSON string raw when it is the text
 // itself: no escapes, valid UTF-8 (which decoding would otherwise replace).
-func plainText(raw []byte) ([]byte, bool) {
+func PlainText(raw []byte) ([]byte, bool) {
 	inner := raw[1 : len(raw)-1]
 	return inner, bytes.IndexByte(inner, '\\') < 0 && utf8.Valid(inner)
 }
