@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"os"
 	"slices"
 	"testing"
 	"time"
@@ -19,27 +20,40 @@ import (
 
 // BenchmarkColdStart measures process spawn to tools/list answered, and
 // reports the median and the fastest run: on a shared machine the mean
-// carries other processes' noise.
+// carries other processes' noise. With STRESS_BASELINE_BIN naming another
+// build (an earlier commit's, say), iterations alternate between the two
+// and the baseline's median is reported too: the machine's drift then hits
+// both alike, which makes the comparison fair where two separate runs are
+// not.
 func BenchmarkColdStart(b *testing.B) {
 	s := teststack.Start(b, teststack.Options{})
-	bin, env := binary(b), childEnv(b, s)
-	var runs []time.Duration
-	for b.Loop() {
+	env := childEnv(b, s)
+	bins := []string{binary(b)}
+	if baseline := os.Getenv("STRESS_BASELINE_BIN"); baseline != "" {
+		bins = append(bins, baseline)
+	}
+	runs := make([][]time.Duration, len(bins))
+	for i := 0; b.Loop(); i++ {
+		k := i % len(bins)
 		t0 := time.Now()
-		p := start(b, bin, env)
+		p := start(b, bins[k], env)
 		p.initialize()
 		if m := p.request("tools/list", map[string]any{}); m.Error != nil {
 			b.Fatal(m.Error)
 		}
-		runs = append(runs, time.Since(t0))
+		runs[k] = append(runs[k], time.Since(t0))
 		b.StopTimer()
 		if code := p.close(); code != 0 {
-			b.Fatalf("exit code %d", code)
+			b.Fatalf("%s: exit code %d", bins[k], code)
 		}
 		b.StartTimer()
 	}
-	b.ReportMetric(ms(percentile(runs, 50)), "p50-ms")
-	b.ReportMetric(ms(slices.Min(runs)), "min-ms")
+	b.ReportMetric(ms(percentile(runs[0], 50)), "p50-ms")
+	b.ReportMetric(ms(slices.Min(runs[0])), "min-ms")
+	if len(bins) > 1 && len(runs[1]) > 0 {
+		b.ReportMetric(ms(percentile(runs[1], 50)), "baseline-p50-ms")
+		b.ReportMetric(ms(slices.Min(runs[1])), "baseline-min-ms")
+	}
 }
 
 // BenchmarkStdioCallLatency calls get_workspace (one GET to Meshes) over one
