@@ -89,7 +89,7 @@ type SendEventOutput struct {
 
 // SendEventsInput is any number of events.
 type SendEventsInput struct {
-	Events []EventItem `json:"events" jsonschema:"minItems=1" jsonschema_description:"Events like send_event's; sent 100 per request."`
+	Events []EventItem `json:"events" jsonschema:"minItems=1" jsonschema_description:"Events like send_event's; sent up to 100 per request."`
 }
 
 // EventItem is one event of send_events: EventInput with the descriptions

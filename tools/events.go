@@ -14,7 +14,7 @@ func (c *Catalog) eventTools() []Tool {
 	send := writing("send_event", "Send event", toolsetEvents,
 		"Emit one event; delivery is asynchronous (check with get_event).", false, false).reachesOut()
 	sendMany := writing("send_events", "Send events", toolsetEvents,
-		"Emit any number of events (batches of 100) with per-item results.", false, false).reachesOut()
+		"Emit any number of events (batches of up to 100) with per-item results.", false, false).reachesOut()
 	if !c.opts.PublishableKey {
 		// Machine credentials are organisation-wide, so each event must
 		// name its workspace (contract §3.3).
