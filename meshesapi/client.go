@@ -6,6 +6,7 @@
 package meshesapi
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
@@ -105,12 +106,26 @@ type request struct {
 // compound.
 func (r request) idempotent() bool { return r.method != http.MethodPost }
 
+// encodeBody is a request body as the client sends it: JSON without the
+// HTML escaping json.Marshal applies. Meshes is an API, not a web page, and
+// escaping turns each <, > or & of a payload into six bytes, so a payload
+// full of markup would weigh up to six times more against the request cap.
+func encodeBody(v any) ([]byte, error) {
+	var b bytes.Buffer
+	enc := json.NewEncoder(&b)
+	enc.SetEscapeHTML(false)
+	if err := enc.Encode(v); err != nil {
+		return nil, err
+	}
+	return bytes.TrimSuffix(b.Bytes(), []byte("\n")), nil
+}
+
 // do sends r, retrying per the policy in retry.go, and decodes a successful
 // JSON body into out.
 func (c *Client) do(ctx context.Context, r request, out any) error {
 	var body []byte
 	if r.body != nil {
-		b, err := json.Marshal(r.body)
+		b, err := encodeBody(r.body)
 		if err != nil {
 			return fmt.Errorf("meshesapi: cannot encode the body of %s %s: %w", r.method, r.path, err)
 		}

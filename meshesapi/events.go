@@ -2,7 +2,6 @@ package meshesapi
 
 import (
 	"context"
-	"encoding/json"
 	"net/http"
 )
 
@@ -40,26 +39,13 @@ const MaxBulkEvents = 100
 // /events/bulk body is the sum of its events' sizes plus BulkFraming. With
 // MaxRequestBytes, that lets a caller pack batches the client will send.
 func EventSize(in EventInput) (int64, error) {
-	var n countingWriter
-	// Encoder and Marshal write the same bytes (HTML-escaped), bar the
-	// newline Encode appends.
-	if err := json.NewEncoder(&n).Encode(in); err != nil {
-		return 0, err
-	}
-	return int64(n) - 1, nil
+	b, err := encodeBody(in)
+	return int64(len(b)), err
 }
 
 // BulkFraming is what the JSON array adds around n events in a POST
 // /events/bulk body: two brackets and n-1 commas.
 func BulkFraming(n int) int64 { return int64(n) + 1 }
-
-// countingWriter counts bytes instead of keeping them.
-type countingWriter int64
-
-func (w *countingWriter) Write(p []byte) (int, error) {
-	*w += countingWriter(len(p))
-	return len(p), nil
-}
 
 // ListEvents returns one page of the organisation's events (no filters exist here).
 func (c *Client) ListEvents(ctx context.Context, p Page) (*List[Event], error) {

@@ -160,3 +160,23 @@ func TestEventSizePredictsTheWire(t *testing.T) {
 		t.Errorf("bulk body on the wire %d bytes, predicted %d", got, want)
 	}
 }
+
+// Markup in a payload travels as itself: HTML-escaping would make each <, >
+// and & six bytes on the wire and count six times against the cap.
+func TestBodiesAreNotHTMLEscaped(t *testing.T) {
+	f := newFake(t, func(w http.ResponseWriter, r *http.Request, n int) {
+		reply(w, 201, `{"event":{"id":"`+evID+`"}}`)
+	})
+	cfg := testConfig(f.srv.URL)
+	cfg.MaxRequestBytes = 64 << 10
+	c, _ := newTestClient(t, cfg)
+	markup := strings.Repeat("<a&b>", 10<<10) // 50 KiB; 230 KiB if escaped
+	ev := EventInput{Event: "page.saved", Workspace: wsID, Payload: json.RawMessage(`{"html":"` + markup + `"}`)}
+	if _, err := c.SendEvent(context.Background(), ev); err != nil {
+		t.Fatalf("a 50 KiB payload of markup under a 64 KiB cap: %v", err)
+	}
+	body := string(f.requests()[0].Body)
+	if !strings.Contains(body, markup) || strings.Contains(body, `\u003c`) {
+		t.Errorf("payload escaped on the wire: %.120s", body)
+	}
+}
