@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"io"
 	"net/http"
-	"net/http/httptest"
 	"slices"
 	"strings"
 	"sync"
@@ -119,20 +118,7 @@ func (f *fakeIngest) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 // cappedCatalog is a catalog whose client refuses bodies over maxRequest.
 func cappedCatalog(t *testing.T, h http.Handler, maxRequest int64) *Catalog {
 	t.Helper()
-	srv := httptest.NewServer(h)
-	t.Cleanup(srv.Close)
-	client, err := meshesapi.New(meshesapi.Config{
-		AccessKey: "mk_" + strings.Repeat("a", 22), SecretKey: strings.Repeat("s", 43), OrgID: testUUID, APIURL: srv.URL,
-		MaxRequestBytes: maxRequest,
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
-	c, err := New(client, Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	return c
+	return fakeCatalog(t, h, Limits{}, func(c *meshesapi.Config) { c.MaxRequestBytes = maxRequest })
 }
 
 // blobEvents makes one event per blob length; payload.n is its index.

@@ -86,13 +86,19 @@ func (f *fakeEvents) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	}
 }
 
-func fakeCatalog(t *testing.T, h http.Handler, limits Limits) *Catalog {
+// fakeCatalog is a catalog whose client talks to h; adjust, when given,
+// changes the client's configuration first.
+func fakeCatalog(t *testing.T, h http.Handler, limits Limits, adjust ...func(*meshesapi.Config)) *Catalog {
 	t.Helper()
 	srv := httptest.NewServer(h)
 	t.Cleanup(srv.Close)
-	client, err := meshesapi.New(meshesapi.Config{
+	cfg := meshesapi.Config{
 		AccessKey: "mk_" + strings.Repeat("a", 22), SecretKey: strings.Repeat("s", 43), OrgID: testUUID, APIURL: srv.URL,
-	})
+	}
+	for _, f := range adjust {
+		f(&cfg)
+	}
+	client, err := meshesapi.New(cfg)
 	if err != nil {
 		t.Fatal(err)
 	}
