@@ -11,6 +11,7 @@ import (
 	"strings"
 	"unicode/utf8"
 
+	"github.com/meshes-mcp/meshes-mcp/internal/rawjson"
 	"github.com/meshes-mcp/meshes-mcp/meshesapi"
 )
 
@@ -45,9 +46,7 @@ type argSchema struct {
 	maximum    *float64
 	minItems   *int
 	maxItems   *int
-	def        any
-	defJSON    []byte // def as written into decoded arguments
-	hasDefault bool
+	defJSON    []byte // the default as written into decoded arguments; nil if none
 }
 
 // closed reports whether unknown keys are errors: objects that declare
@@ -88,30 +87,29 @@ func parseArgSchema(raw json.RawMessage) (*argSchema, error) {
 	s.typ, _ = m["type"].(string)
 	s.format, _ = m["format"].(string)
 	s.enum, _ = m["enum"].([]any)
-	s.def, s.hasDefault = m["default"]
-	if s.hasDefault {
-		b, err := json.Marshal(s.def)
+	if def, ok := m["default"]; ok {
+		b, err := json.Marshal(def)
 		if err != nil {
 			return nil, err
 		}
 		s.defJSON = b
 	}
 	if subs.Properties != nil {
-		var props map[string]json.RawMessage
-		if err := json.Unmarshal(subs.Properties, &props); err != nil {
-			return nil, err
-		}
-		s.properties = make(map[string]*argSchema, len(props))
-		for name, p := range props {
+		// Walked in document order, so that errors list valid arguments in
+		// the order the model saw them.
+		s.properties = map[string]*argSchema{}
+		for key, p := range rawjson.Members(subs.Properties) {
+			name := rawjson.Unquote(key)
 			sub, err := parseArgSchema(p)
 			if err != nil {
 				return nil, fmt.Errorf("%s: %w", name, err)
 			}
 			s.properties[name] = sub
+			s.order = append(s.order, name)
 		}
-		s.order = objectKeys(subs.Properties)
 	}
-	for _, r := range asSlice(m["required"]) {
+	required, _ := m["required"].([]any)
+	for _, r := range required {
 		s.required = append(s.required, r.(string))
 	}
 	var err error
@@ -135,30 +133,6 @@ func parseArgSchema(raw json.RawMessage) (*argSchema, error) {
 	s.minimum, s.maximum = floatKeyword(m, "minimum"), floatKeyword(m, "maximum")
 	return s, nil
 }
-
-// objectKeys lists the keys of a JSON object in document order, so that
-// errors list valid arguments in the order the model saw them.
-func objectKeys(raw json.RawMessage) []string {
-	dec := json.NewDecoder(bytes.NewReader(raw))
-	if _, err := dec.Token(); err != nil {
-		return nil
-	}
-	var keys []string
-	for dec.More() {
-		tok, err := dec.Token()
-		if err != nil {
-			return keys
-		}
-		keys = append(keys, tok.(string))
-		var skip json.RawMessage
-		if err := dec.Decode(&skip); err != nil {
-			return keys
-		}
-	}
-	return keys
-}
-
-func asSlice(v any) []any { s, _ := v.([]any); return s }
 
 func intKeyword(m map[string]any, k string) *int {
 	if n, ok := m[k].(json.Number); ok {
@@ -205,9 +179,7 @@ func value(path fmt.Stringer, v any, s *argSchema, probs *problems) any {
 	}
 	switch x := v.(type) {
 	case string:
-		if y := checkString(path, x, s, probs); y != x {
-			return y
-		}
+		return checkString(path, x, s, probs)
 	case json.Number:
 		checkNumber(path, x, s, probs)
 	}
@@ -312,13 +284,6 @@ func checkCount(path fmt.Stringer, n int, lo, hi *int, unit string, probs *probl
 	if hi != nil && n > *hi {
 		probs.at(path, "must have at most %d %s", *hi, unit)
 	}
-}
-
-func join(path, key string) string {
-	if path == "" {
-		return key
-	}
-	return path + "." + key
 }
 
 func article(typ string) string {

@@ -202,7 +202,7 @@ func (w *walker) fields(raw []byte, s *argSchema, top bool) {
 		}
 	}
 	for i, name := range s.order {
-		if sub := s.properties[name]; sub.hasDefault && !given[i] {
+		if sub := s.properties[name]; sub.defJSON != nil && !given[i] {
 			w.key(name)
 			w.out = append(w.out, sub.defJSON...)
 		}
