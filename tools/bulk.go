@@ -62,37 +62,27 @@ func (c *Catalog) sendEvents(ctx context.Context, in *schemas.SendEventsInput) (
 	var (
 		mu   sync.Mutex
 		done int
-		wg   sync.WaitGroup
-		sem  = make(chan struct{}, c.limits.Concurrency)
 	)
-	for _, batch := range batches {
-		select {
-		case sem <- struct{}{}:
-		case <-ctx.Done():
+	// Every batch ends in an item status, never an error, so forEach stops
+	// early only when the call is cancelled; the batches it did not start
+	// keep their not_sent status.
+	_ = forEach(ctx, c.limits.Concurrency, batches, func(ctx context.Context, batch []int) error {
+		events := make([]meshesapi.EventInput, len(batch))
+		for j, i := range batch {
+			events[j] = requests[i]
 		}
-		if ctx.Err() != nil {
-			break
+		res, err := c.client.SendEvents(ctx, events)
+		outcome := batchOutcome(batch, res, err)
+		mu.Lock()
+		for _, it := range outcome {
+			items[it.Index] = it
 		}
-		wg.Add(1)
-		go func(batch []int) {
-			defer func() { <-sem; wg.Done() }()
-			events := make([]meshesapi.EventInput, len(batch))
-			for j, i := range batch {
-				events[j] = requests[i]
-			}
-			res, err := c.client.SendEvents(ctx, events)
-			outcome := batchOutcome(batch, res, err)
-			mu.Lock()
-			for _, it := range outcome {
-				items[it.Index] = it
-			}
-			done += len(batch)
-			n := done
-			mu.Unlock()
-			reportProgress(ctx, n, total, fmt.Sprintf("%d of %d events sent", n, total))
-		}(batch)
-	}
-	wg.Wait()
+		done += len(batch)
+		n := done
+		mu.Unlock()
+		reportProgress(ctx, n, total, fmt.Sprintf("%d of %d events sent", n, total))
+		return nil
+	})
 	return c.bulkResult(items), nil
 }
 
