@@ -1,10 +1,12 @@
 package tools
 
 import (
+	"context"
 	"encoding/base64"
 	"encoding/json"
 	"fmt"
 
+	"github.com/meshes-mcp/meshes-mcp/meshesapi"
 	"github.com/meshes-mcp/meshes-mcp/schemas"
 )
 
@@ -81,4 +83,35 @@ func pageLocal[T any](tool string, records []T, cur cursor, budget int) ([]T, sc
 		p.Notice = fmt.Sprintf("showing %d of %d from offset %d to keep the result small; call again with cursor for the rest", len(kept), len(records), cur.Offset)
 	}
 	return kept, p
+}
+
+// budget is the byte budget for the records of one list result.
+func (c *Catalog) budget() int { return c.limits.MaxResultBytes - envelopeReserve }
+
+// collectPages reads every page of an org-level list that Meshes pages at a
+// small fixed size, up to meshesapi.DefaultMaxPages; more reports that the
+// cap cut the list short.
+func collectPages[T any](ctx context.Context, fetch meshesapi.PageFunc[T]) (records []T, more bool, err error) {
+	records, next, err := meshesapi.Collect(ctx, meshesapi.Page{}, meshesapi.DefaultMaxPages, fetch)
+	return records, next != nil && *next != "", err
+}
+
+// unpagedNotice warns when collectPages stopped at its page cap: records
+// beyond it are not shown.
+func unpagedNotice(more bool) string {
+	if !more {
+		return ""
+	}
+	return fmt.Sprintf("Meshes has more of this list than the %d pages read; narrow it (e.g. by workspace_id) to see the rest", meshesapi.DefaultMaxPages)
+}
+
+// joinNotice joins two notices of one result, either of which may be empty.
+func joinNotice(a, b string) string {
+	switch {
+	case a == "":
+		return b
+	case b == "":
+		return a
+	}
+	return a + "; " + b
 }

@@ -118,9 +118,6 @@ func (c *Catalog) listResources(ctx context.Context, in *schemas.ListResourcesIn
 	return &schemas.ListResourcesOutput{Count: len(items), Resources: items, Notice: notice}, nil
 }
 
-// budget is the byte budget for the records of one list result.
-func (c *Catalog) budget() int { return c.limits.MaxResultBytes - envelopeReserve }
-
 // fitAll cuts a list without a cursor argument to the budget.
 func (c *Catalog) fitAll(items []schemas.CatalogItem) ([]schemas.CatalogItem, string) {
 	kept, next := window(items, 0, c.budget())
@@ -128,32 +125,4 @@ func (c *Catalog) fitAll(items []schemas.CatalogItem) ([]schemas.CatalogItem, st
 		return kept, ""
 	}
 	return kept, fmt.Sprintf("showing the first %d of %d entries to keep the result small", len(kept), len(items))
-}
-
-// unpagedNotice warns when Meshes returned a page cursor for a list it does
-// not document as paginated (contract §17 q3): records beyond its first page
-// are not shown.
-// collectPages reads every page of an org-level list that Meshes pages at a
-// small fixed size, up to meshesapi.DefaultMaxPages; more reports that the
-// cap cut the list short.
-func collectPages[T any](ctx context.Context, fetch meshesapi.PageFunc[T]) (records []T, more bool, err error) {
-	records, next, err := meshesapi.Collect(ctx, meshesapi.Page{}, meshesapi.DefaultMaxPages, fetch)
-	return records, next != nil && *next != "", err
-}
-
-func unpagedNotice(more bool) string {
-	if !more {
-		return ""
-	}
-	return fmt.Sprintf("Meshes has more of this list than the %d pages read; narrow it (e.g. by workspace_id) to see the rest", meshesapi.DefaultMaxPages)
-}
-
-func joinNotice(a, b string) string {
-	switch {
-	case a == "":
-		return b
-	case b == "":
-		return a
-	}
-	return a + "; " + b
 }
