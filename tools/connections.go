@@ -50,18 +50,12 @@ func (c *Catalog) listConnections(ctx context.Context, in *schemas.ListConnectio
 			return c.client.ListWorkspaceConnections(ctx, in.WorkspaceID, p)
 		}
 	}
-	records, more, err := collectPages(ctx, fetch)
+	kept, page, err := pageWhole(ctx, c, "list_connections", cur, fetch, func(conn *meshesapi.Connection) (schemas.Connection, bool) {
+		return connectionOut(conn, false), visible(ctx, conn.Workspace)
+	})
 	if err != nil {
 		return nil, err
 	}
-	all := make([]schemas.Connection, 0, len(records))
-	for i := range records {
-		if visible(ctx, records[i].Workspace) {
-			all = append(all, connectionOut(&records[i], false))
-		}
-	}
-	kept, page := pageLocal("list_connections", all, cur, c.budget())
-	page.Notice = joinNotice(page.Notice, unpagedNotice(more))
 	return &schemas.ListConnectionsOutput{Count: len(kept), Connections: kept, Page: page}, nil
 }
 

@@ -85,6 +85,25 @@ func pageLocal[T any](tool string, records []T, cur cursor, budget int) ([]T, sc
 	return kept, p
 }
 
+// pageWhole serves a list Meshes returns whole (up to collectPages' cap):
+// show converts a record and says whether the agent may see it; the records
+// kept are paged from cur, and the notice says when the cap cut the list.
+func pageWhole[R, T any](ctx context.Context, c *Catalog, tool string, cur cursor, fetch meshesapi.PageFunc[R], show func(*R) (T, bool)) ([]T, schemas.Page, error) {
+	records, more, err := collectPages(ctx, fetch)
+	if err != nil {
+		return nil, schemas.Page{}, err
+	}
+	all := make([]T, 0, len(records))
+	for i := range records {
+		if out, ok := show(&records[i]); ok {
+			all = append(all, out)
+		}
+	}
+	kept, page := pageLocal(tool, all, cur, c.budget())
+	page.Notice = joinNotice(page.Notice, unpagedNotice(more))
+	return kept, page, nil
+}
+
 // budget is the byte budget for the records of one list result.
 func (c *Catalog) budget() int { return c.limits.MaxResultBytes - envelopeReserve }
 

@@ -32,18 +32,12 @@ func (c *Catalog) listRules(ctx context.Context, in *schemas.ListRulesInput) (*s
 			return nil, err
 		}
 	}
-	records, more, err := collectPages(ctx, c.rulesLister(in.WorkspaceID, f))
+	kept, page, err := pageWhole(ctx, c, "list_rules", cur, c.rulesLister(in.WorkspaceID, f), func(r *meshesapi.Rule) (schemas.Rule, bool) {
+		return ruleOut(r, false), visible(ctx, r.Workspace)
+	})
 	if err != nil {
 		return nil, err
 	}
-	all := make([]schemas.Rule, 0, len(records))
-	for i := range records {
-		if visible(ctx, records[i].Workspace) {
-			all = append(all, ruleOut(&records[i], false))
-		}
-	}
-	kept, page := pageLocal("list_rules", all, cur, c.budget())
-	page.Notice = joinNotice(page.Notice, unpagedNotice(more))
 	return &schemas.ListRulesOutput{Count: len(kept), Rules: kept, Page: page}, nil
 }
 

@@ -32,18 +32,12 @@ func (c *Catalog) listWorkspaces(ctx context.Context, in *schemas.ListWorkspaces
 	if err != nil {
 		return nil, err
 	}
-	records, more, err := collectPages(ctx, c.client.ListWorkspaces)
+	kept, page, err := pageWhole(ctx, c, "list_workspaces", cur, c.client.ListWorkspaces, func(w *meshesapi.Workspace) (schemas.Workspace, bool) {
+		return workspaceOut(w, false), visible(ctx, w.ID)
+	})
 	if err != nil {
 		return nil, err
 	}
-	all := make([]schemas.Workspace, 0, len(records))
-	for i := range records {
-		if visible(ctx, records[i].ID) {
-			all = append(all, workspaceOut(&records[i], false))
-		}
-	}
-	kept, page := pageLocal("list_workspaces", all, cur, c.budget())
-	page.Notice = joinNotice(page.Notice, unpagedNotice(more))
 	return &schemas.ListWorkspacesOutput{Count: len(kept), Workspaces: kept, Page: page}, nil
 }
 
