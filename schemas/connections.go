@@ -2,13 +2,6 @@ package schemas
 
 // Connections toolset (contract §7, §8, §13).
 
-// IntegrationTypes are the integration types accepted everywhere: the union
-// of every source (contract §13.1 recommends accepting all 15).
-var IntegrationTypes = []string{
-	"activecampaign", "aweber", "customer_io", "discord", "hubspot", "intercom", "mailchimp",
-	"mailerlite", "pipedrive", "resend", "salesforce", "sendgrid", "slack", "webhook", "zoom",
-}
-
 // ListConnectionsInput optionally narrows the list to one workspace.
 type ListConnectionsInput struct {
 	WorkspaceID string `json:"workspace_id,omitempty" jsonschema:"format=uuid" jsonschema_description:"Only this workspace."`
@@ -49,7 +42,9 @@ type GetConnectionOutput struct {
 	Connection
 }
 
-// CreateConnectionInput configures a new destination in a workspace.
+// CreateConnectionInput configures a new destination in a workspace. Type
+// accepts the union of every source's integration types (contract §13.1
+// recommends accepting all 15).
 type CreateConnectionInput struct {
 	WorkspaceID string         `json:"workspace_id" jsonschema:"format=uuid" jsonschema_description:"Workspace ID."`
 	Type        string         `json:"type" jsonschema:"enum=activecampaign,enum=aweber,enum=customer_io,enum=discord,enum=hubspot,enum=intercom,enum=mailchimp,enum=mailerlite,enum=pipedrive,enum=resend,enum=salesforce,enum=sendgrid,enum=slack,enum=webhook,enum=zoom" jsonschema_description:"Integration type."`

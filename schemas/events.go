@@ -145,11 +145,9 @@ type SendEventsOutput struct {
 	Notice   string     `json:"notice,omitempty"`
 }
 
-// EventStatuses is the status filter vocabulary the workspace event list
-// documents (contract §6); retrying/canceled appear only in reads.
-var EventStatuses = []string{"pending", "processing", "completed", "failed"}
-
-// ListEventsInput pages through events, newest first.
+// ListEventsInput pages through events, newest first. Status takes the
+// filter vocabulary the workspace event list documents (contract §6);
+// retrying/canceled appear only in reads.
 type ListEventsInput struct {
 	WorkspaceID string `json:"workspace_id,omitempty" jsonschema:"format=uuid" jsonschema_description:"Only this workspace; needed for filters."`
 	Limit       int    `json:"limit,omitempty" jsonschema:"minimum=1,maximum=200,default=20" jsonschema_description:"Page size."`
