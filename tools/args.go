@@ -338,8 +338,12 @@ func suggest(key string, valid []string) string {
 	return ""
 }
 
+// keySeparators is built once: a Replacer costs a 256-entry table to build,
+// and suggest normalises every valid key for each unknown one.
+var keySeparators = strings.NewReplacer("_", "", "-", "")
+
 func normalizeKey(s string) string {
-	return strings.NewReplacer("_", "", "-", "").Replace(strings.ToLower(s))
+	return keySeparators.Replace(strings.ToLower(s))
 }
 
 func editDistance(a, b string) int {

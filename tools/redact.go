@@ -27,8 +27,12 @@ var harmlessAuthKeys = map[string]bool{"authscheme": true, "authtype": true, "au
 
 var plainWord = regexp.MustCompile(`^[A-Za-z_ -]{1,24}$`)
 
+// nameSeparators is built once: a Replacer costs a 256-entry table to build,
+// and every metadata key of every result is normalised.
+var nameSeparators = strings.NewReplacer("_", "", "-", "", " ", "")
+
 func normalizeName(k string) string {
-	return strings.NewReplacer("_", "", "-", "", " ", "").Replace(strings.ToLower(k))
+	return nameSeparators.Replace(strings.ToLower(k))
 }
 
 // sensitiveKey reports whether a metadata key names a credential.
