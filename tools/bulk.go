@@ -175,11 +175,8 @@ func (c *Catalog) bulkResult(items []schemas.BulkItem) *schemas.SendEventsOutput
 	slices.SortStableFunc(ordered, func(a, b schemas.BulkItem) int {
 		return boolRank(a.Status == statusAccepted) - boolRank(b.Status == statusAccepted)
 	})
-	kept, next := window(ordered, 0, c.budget())
-	out.Items = kept
-	if next >= 0 {
-		out.Notice = fmt.Sprintf("%d of %d items listed to keep the result small (problems first); the counts cover all; list_events shows accepted events", len(kept), len(items))
-	}
+	out.Items, out.Notice = fitAll(c, ordered,
+		"%d of %d items listed to keep the result small (problems first); the counts cover all; list_events shows accepted events")
 	return out
 }
 

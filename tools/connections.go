@@ -197,11 +197,7 @@ func (c *Catalog) getConnectionFields(ctx context.Context, in *schemas.GetConnec
 		}
 		fields = append(fields, out)
 	}
-	kept, next := window(fields, 0, c.budget())
-	var notice string
-	if next >= 0 {
-		notice = fmt.Sprintf("showing the first %d of %d fields to keep the result small", len(kept), len(fields))
-	}
+	kept, notice := fitAll(c, fields, "showing the first %d of %d fields to keep the result small")
 	return &schemas.GetConnectionFieldsOutput{
 		ConnectionID: in.ConnectionID, IntegrationType: fc.IntegrationType, CatalogVersion: fc.CatalogVersion,
 		RefreshedAt: fc.RefreshedAt, Count: len(kept), Fields: kept, Notice: notice,
@@ -266,11 +262,7 @@ func (c *Catalog) listIntegrations(ctx context.Context, in *schemas.ListIntegrat
 		}
 	}
 	// The catalog is a few dozen entries at most; cut without a cursor.
-	kept, next := window(all, 0, c.budget())
-	var notice string
-	if next >= 0 {
-		notice = fmt.Sprintf("showing %d of %d integrations to keep the result small; pass type for one", len(kept), len(all))
-	}
+	kept, notice := fitAll(c, all, "showing %d of %d integrations to keep the result small; pass type for one")
 	return &schemas.ListIntegrationsOutput{Count: len(kept), Integrations: kept, Notice: joinNotice(notice, unpagedNotice(more))}, nil
 }
 

@@ -104,6 +104,16 @@ func pageWhole[R, T any](ctx context.Context, c *Catalog, tool string, cur curso
 	return kept, page, nil
 }
 
+// fitAll cuts a list that has no cursor to the budget. notice, given how
+// many records were kept and how many there were, says what was left out.
+func fitAll[T any](c *Catalog, records []T, notice string) ([]T, string) {
+	kept, next := window(records, 0, c.budget())
+	if next < 0 {
+		return kept, ""
+	}
+	return kept, fmt.Sprintf(notice, len(kept), len(records))
+}
+
 // budget is the byte budget for the records of one list result.
 func (c *Catalog) budget() int { return c.limits.MaxResultBytes - envelopeReserve }
 

@@ -2,7 +2,6 @@ package tools
 
 import (
 	"context"
-	"fmt"
 
 	"github.com/meshes-mcp/meshes-mcp/meshesapi"
 	"github.com/meshes-mcp/meshes-mcp/schemas"
@@ -88,6 +87,9 @@ func (c *Catalog) updateWorkspace(ctx context.Context, in *schemas.UpdateWorkspa
 	return &schemas.UpdateWorkspaceOutput{Workspace: workspaceOut(w, true)}, nil
 }
 
+// catalogNotice says that list_event_types or list_resources was cut.
+const catalogNotice = "showing the first %d of %d entries to keep the result small"
+
 func (c *Catalog) listEventTypes(ctx context.Context, in *schemas.ListEventTypesInput) (*schemas.ListEventTypesOutput, error) {
 	if err := checkWorkspace(ctx, in.WorkspaceID); err != nil {
 		return nil, err
@@ -96,7 +98,7 @@ func (c *Catalog) listEventTypes(ctx context.Context, in *schemas.ListEventTypes
 	if err != nil {
 		return nil, err
 	}
-	items, notice := c.fitAll(catalogOut(entries))
+	items, notice := fitAll(c, catalogOut(entries), catalogNotice)
 	return &schemas.ListEventTypesOutput{Count: len(items), EventTypes: items, Notice: notice}, nil
 }
 
@@ -108,15 +110,6 @@ func (c *Catalog) listResources(ctx context.Context, in *schemas.ListResourcesIn
 	if err != nil {
 		return nil, err
 	}
-	items, notice := c.fitAll(catalogOut(entries))
+	items, notice := fitAll(c, catalogOut(entries), catalogNotice)
 	return &schemas.ListResourcesOutput{Count: len(items), Resources: items, Notice: notice}, nil
-}
-
-// fitAll cuts a list without a cursor argument to the budget.
-func (c *Catalog) fitAll(items []schemas.CatalogItem) ([]schemas.CatalogItem, string) {
-	kept, next := window(items, 0, c.budget())
-	if next < 0 {
-		return kept, ""
-	}
-	return kept, fmt.Sprintf("showing the first %d of %d entries to keep the result small", len(kept), len(items))
 }
