@@ -145,7 +145,6 @@ func (c *Catalog) listConnectionActions(ctx context.Context, in *schemas.ListCon
 // budget: live action data is mostly long item lists, and the first items of
 // each say enough to choose or to ask for more.
 func shrinkJSON(v any, budget int) (any, string) {
-	size := func(v any) int { b, _ := json.Marshal(v); return len(b) }
 	if size(v) <= budget {
 		return v, ""
 	}

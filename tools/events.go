@@ -163,6 +163,7 @@ func (c *Catalog) getEvent(ctx context.Context, in *schemas.GetEventInput) (*sch
 	return out, nil
 }
 
+// size is the length of v's JSON.
 func size(v any) int {
 	b, _ := json.Marshal(v)
 	return len(b)
