@@ -80,10 +80,7 @@ func (c *Catalog) listEvents(ctx context.Context, in *schemas.ListEventsInput) (
 	if err != nil {
 		return nil, err
 	}
-	limit := in.Limit
-	if cur.Offset > 0 && cur.Limit > 0 {
-		limit = cur.Limit
-	}
+	limit := cur.pageSize(in.Limit)
 	page := meshesapi.Page{Limit: limit, Cursor: cur.API}
 	var list *meshesapi.List[meshesapi.Event]
 	if in.WorkspaceID != "" {

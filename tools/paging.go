@@ -35,6 +35,15 @@ func (c cursor) encode() string {
 	return base64.RawURLEncoding.EncodeToString(b)
 }
 
+// pageSize is the page size to read Meshes' page with: the one the list
+// was started with while resuming inside that page, else requested.
+func (c cursor) pageSize(requested int) int {
+	if c.Offset > 0 && c.Limit > 0 {
+		return c.Limit
+	}
+	return requested
+}
+
 // decodeCursor reads a cursor this tool issued; "" is the start.
 func decodeCursor(tool, s string) (cursor, error) {
 	if s == "" {

@@ -71,10 +71,7 @@ func (c *Catalog) listSessions(ctx context.Context, in *schemas.ListSessionsInpu
 	if err != nil {
 		return nil, err
 	}
-	limit := in.Limit
-	if cur.Offset > 0 && cur.Limit > 0 {
-		limit = cur.Limit
-	}
+	limit := cur.pageSize(in.Limit)
 	list, err := c.client.ListSessions(ctx, meshesapi.SessionQuery{
 		Page: meshesapi.Page{Limit: limit, Cursor: cur.API}, WorkspaceID: in.WorkspaceID,
 		Status: in.Status, Resource: in.Resource, ResourceID: in.ResourceID,
