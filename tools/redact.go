@@ -15,7 +15,7 @@ import (
 // what a value looks like.
 
 // sensitiveKeyParts mark a key as a credential wherever they appear in its
-// normalised name (lower case, no '_' or '-').
+// normalised name (lower case, no '_', '-' or space).
 var sensitiveKeyParts = []string{
 	"password", "passwd", "pwd", "secret", "token", "apikey", "credential",
 	"authorization", "privatekey", "signature", "signing", "cookie", "bearer",
