@@ -5,6 +5,7 @@ import (
 	"regexp"
 	"strings"
 
+	"github.com/meshes-mcp/meshes-mcp/meshesapi"
 	"github.com/meshes-mcp/meshes-mcp/schemas"
 )
 
@@ -110,7 +111,6 @@ var (
 	tokenChars   = regexp.MustCompile(`^[A-Za-z0-9_+/=.~-]+$`)
 	hasLetter    = regexp.MustCompile(`[A-Za-z]`)
 	hasDigit     = regexp.MustCompile(`[0-9]`)
-	uuidLike     = regexp.MustCompile(`^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$`)
 	awsAccessKey = regexp.MustCompile(`\bAKIA[0-9A-Z]{16}\b`)
 )
 
@@ -118,7 +118,7 @@ var (
 // a generated credential: long, mixed letters and digits, not an id we know.
 func looksLikeSecret(s string, minLen int) bool {
 	return len(s) >= minLen && tokenChars.MatchString(s) && hasLetter.MatchString(s) &&
-		hasDigit.MatchString(s) && !uuidLike.MatchString(s) && !strings.Contains(s, "..")
+		hasDigit.MatchString(s) && !meshesapi.IsUUID(s) && !strings.Contains(s, "..")
 }
 
 // redactString hides credentials inside a value stored under a harmless key.
