@@ -72,15 +72,6 @@ func New(cfg Config) (*Client, error) {
 // publishable key, which implies the workspace: events may then omit it.
 func (c *Client) HasPublishableKey() bool { return c.cfg.PublishableKey != "" }
 
-// OrgID is the organization every machine token acts on.
-func (c *Client) OrgID() string { return c.cfg.OrgID }
-
-// APIURL is the normalised management base, e.g. https://api.meshes.io/api/v1.
-func (c *Client) APIURL() string { return c.cfg.APIURL }
-
-// EventsURL is the normalised ingestion base.
-func (c *Client) EventsURL() string { return c.cfg.EventsURL }
-
 // MaxRequestBytes is the largest request body the client sends; a larger one
 // fails with *RequestTooLargeError. Callers that split work (send_events)
 // pack their requests to fit it.
