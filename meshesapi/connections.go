@@ -9,7 +9,7 @@ import (
 
 // ListConnections returns the connections of every workspace in the organisation.
 func (c *Client) ListConnections(ctx context.Context, p Page) (*List[Connection], error) {
-	return getJSON[List[Connection]](ctx, c, pageQuery(nil, p), "connections")
+	return getJSON[List[Connection]](ctx, c, pageQuery(p), "connections")
 }
 
 // CreateConnection creates a connection (POST /connections → 201 {connection}).
@@ -105,5 +105,5 @@ func (c *Client) PutDefaultMapping(ctx context.Context, connectionID string, in 
 
 // ListIntegrations returns the integration catalog: types, credentials, actions.
 func (c *Client) ListIntegrations(ctx context.Context, p Page) (*List[Integration], error) {
-	return getJSON[List[Integration]](ctx, c, pageQuery(nil, p), "integrations")
+	return getJSON[List[Integration]](ctx, c, pageQuery(p), "integrations")
 }

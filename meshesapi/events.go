@@ -49,7 +49,7 @@ func BulkFraming(n int) int64 { return int64(n) + 1 }
 
 // ListEvents returns one page of the organisation's events (no filters exist here).
 func (c *Client) ListEvents(ctx context.Context, p Page) (*List[Event], error) {
-	return getJSON[List[Event]](ctx, c, pageQuery(nil, p), "events")
+	return getJSON[List[Event]](ctx, c, pageQuery(p), "events")
 }
 
 // GetEvent returns an event with its delivery matrix (rule_events).

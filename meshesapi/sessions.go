@@ -16,7 +16,7 @@ func (c *Client) ListSessions(ctx context.Context, q SessionQuery) (*List[Sessio
 	if !IsUUID(q.WorkspaceID) {
 		return nil, &ValidationError{Field: "workspace_id", Rule: "is required and must be a UUID"}
 	}
-	v := pageQuery(nil, q.Page)
+	v := pageQuery(q.Page)
 	v.Set("workspace_id", q.WorkspaceID)
 	setIf(v, "status", q.Status)
 	setIf(v, "resource", q.Resource)
