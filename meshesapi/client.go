@@ -184,3 +184,23 @@ func resetOutput(out any) {
 		v.Elem().SetZero()
 	}
 }
+
+// call sends r to the path buildPath makes of parts (validated and escaped)
+// and decodes the answer into a new T.
+func call[T any](ctx context.Context, c *Client, r request, parts ...any) (*T, error) {
+	p, err := buildPath(parts...)
+	if err != nil {
+		return nil, err
+	}
+	r.path = p
+	var out T
+	if err := c.do(ctx, r, &out); err != nil {
+		return nil, err
+	}
+	return &out, nil
+}
+
+// getJSON performs a management GET on a validated path and decodes the body.
+func getJSON[T any](ctx context.Context, c *Client, q url.Values, parts ...any) (*T, error) {
+	return call[T](ctx, c, request{method: http.MethodGet, query: q}, parts...)
+}

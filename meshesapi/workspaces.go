@@ -34,12 +34,7 @@ func (c *Client) GetWorkspace(ctx context.Context, workspaceID string) (*Workspa
 
 // UpdateWorkspace replaces name and description (a nil description clears it).
 func (c *Client) UpdateWorkspace(ctx context.Context, workspaceID string, in UpdateWorkspaceRequest) (*Workspace, error) {
-	p, err := buildPath("workspaces", uuidArg("workspace_id", workspaceID))
-	if err != nil {
-		return nil, err
-	}
-	var out Workspace
-	return &out, c.do(ctx, request{method: http.MethodPut, path: p, body: in}, &out)
+	return call[Workspace](ctx, c, request{method: http.MethodPut, body: in}, "workspaces", uuidArg("workspace_id", workspaceID))
 }
 
 // ListWorkspaceConnections returns the connections of one workspace.
@@ -87,17 +82,4 @@ func (f RuleFilter) query() url.Values {
 	setIf(v, "resource", f.Resource)
 	setIf(v, "resource_id", f.ResourceID)
 	return v
-}
-
-// getJSON performs a management GET on a validated path and decodes the body.
-func getJSON[T any](ctx context.Context, c *Client, q url.Values, parts ...any) (*T, error) {
-	p, err := buildPath(parts...)
-	if err != nil {
-		return nil, err
-	}
-	var out T
-	if err := c.do(ctx, request{method: http.MethodGet, path: p, query: q}, &out); err != nil {
-		return nil, err
-	}
-	return &out, nil
 }
