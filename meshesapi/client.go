@@ -72,15 +72,6 @@ func New(cfg Config) (*Client, error) {
 // publishable key, which implies the workspace: events may then omit it.
 func (c *Client) HasPublishableKey() bool { return c.cfg.PublishableKey != "" }
 
-// OrgID is the organization every machine token acts on.
-func (c *Client) OrgID() string { return c.cfg.OrgID }
-
-// APIURL is the normalised management base, e.g. https://api.meshes.io/api/v1.
-func (c *Client) APIURL() string { return c.cfg.APIURL }
-
-// EventsURL is the normalised ingestion base.
-func (c *Client) EventsURL() string { return c.cfg.EventsURL }
-
 // MaxRequestBytes is the largest request body the client sends; a larger one
 // fails with *RequestTooLargeError. Callers that split work (send_events)
 // pack their requests to fit it.
@@ -192,4 +183,24 @@ func resetOutput(out any) {
 	if v := reflect.ValueOf(out); v.Kind() == reflect.Pointer && !v.IsNil() {
 		v.Elem().SetZero()
 	}
+}
+
+// call sends r to the path buildPath makes of parts (validated and escaped)
+// and decodes the answer into a new T.
+func call[T any](ctx context.Context, c *Client, r request, parts ...any) (*T, error) {
+	p, err := buildPath(parts...)
+	if err != nil {
+		return nil, err
+	}
+	r.path = p
+	var out T
+	if err := c.do(ctx, r, &out); err != nil {
+		return nil, err
+	}
+	return &out, nil
+}
+
+// getJSON performs a management GET on a validated path and decodes the body.
+func getJSON[T any](ctx context.Context, c *Client, q url.Values, parts ...any) (*T, error) {
+	return call[T](ctx, c, request{method: http.MethodGet, query: q}, parts...)
 }

@@ -347,7 +347,7 @@ func TestNewValidatesLikeLoadConfig(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if c.APIURL() != "http://localhost:3000/api/v1" || c.EventsURL() != c.APIURL() || c.OrgID() != testOrgID || c.HasPublishableKey() {
-		t.Errorf("accessors: %s %s %s %v", c.APIURL(), c.EventsURL(), c.OrgID(), c.HasPublishableKey())
+	if c.cfg.APIURL != "http://localhost:3000/api/v1" || c.cfg.EventsURL != c.cfg.APIURL || c.cfg.OrgID != testOrgID || c.HasPublishableKey() {
+		t.Errorf("normalised config: %s %s %s %v", c.cfg.APIURL, c.cfg.EventsURL, c.cfg.OrgID, c.HasPublishableKey())
 	}
 }

@@ -9,7 +9,7 @@ import (
 
 // ListConnections returns the connections of every workspace in the organisation.
 func (c *Client) ListConnections(ctx context.Context, p Page) (*List[Connection], error) {
-	return getJSON[List[Connection]](ctx, c, pageQuery(nil, p), "connections")
+	return getJSON[List[Connection]](ctx, c, pageQuery(p), "connections")
 }
 
 // CreateConnection creates a connection (POST /connections → 201 {connection}).
@@ -31,13 +31,8 @@ func (c *Client) GetConnection(ctx context.Context, connectionID string) (*Conne
 
 // UpdateConnection replaces a connection's name, metadata and hidden flag.
 func (c *Client) UpdateConnection(ctx context.Context, connectionID string, in UpdateConnectionRequest) (*Connection, error) {
-	p, err := buildPath("connections", uuidArg("connection_id", connectionID))
-	if err != nil {
-		return nil, err
-	}
 	in.Metadata = nonNilMetadata(in.Metadata)
-	var out Connection
-	return &out, c.do(ctx, request{method: http.MethodPut, path: p, body: in}, &out)
+	return call[Connection](ctx, c, request{method: http.MethodPut, body: in}, "connections", uuidArg("connection_id", connectionID))
 }
 
 // nonNilMetadata sends {} for absent metadata: the API requires the key to
@@ -53,16 +48,11 @@ func nonNilMetadata(m map[string]any) map[string]any {
 // use it unless force is set. No body is sent unless forcing, like the
 // official MCP server; the API accepts both forms (§7.1).
 func (c *Client) DeleteConnection(ctx context.Context, connectionID string, force bool) (*DeletedConnection, error) {
-	p, err := buildPath("connections", uuidArg("connection_id", connectionID))
-	if err != nil {
-		return nil, err
-	}
-	r := request{method: http.MethodDelete, path: p}
+	r := request{method: http.MethodDelete}
 	if force {
 		r.body = map[string]bool{"force_delete": true}
 	}
-	var out DeletedConnection
-	return &out, c.do(ctx, r, &out)
+	return call[DeletedConnection](ctx, c, r, "connections", uuidArg("connection_id", connectionID))
 }
 
 // GetConnectionActions returns the live action data (lists, tags, channels…)
@@ -95,15 +85,11 @@ func (c *Client) GetDefaultMapping(ctx context.Context, connectionID string) (*M
 // PutDefaultMapping stores a new version of the default mapping. With
 // ExpectedVersion set, Meshes answers 409 if another writer got there first.
 func (c *Client) PutDefaultMapping(ctx context.Context, connectionID string, in PutMappingRequest) (*MappingResponse, error) {
-	p, err := buildPath("connections", uuidArg("connection_id", connectionID), "mappings", "default")
-	if err != nil {
-		return nil, err
-	}
-	var out MappingResponse
-	return &out, c.do(ctx, request{method: http.MethodPut, path: p, body: in}, &out)
+	return call[MappingResponse](ctx, c, request{method: http.MethodPut, body: in},
+		"connections", uuidArg("connection_id", connectionID), "mappings", "default")
 }
 
 // ListIntegrations returns the integration catalog: types, credentials, actions.
 func (c *Client) ListIntegrations(ctx context.Context, p Page) (*List[Integration], error) {
-	return getJSON[List[Integration]](ctx, c, pageQuery(nil, p), "integrations")
+	return getJSON[List[Integration]](ctx, c, pageQuery(p), "integrations")
 }

@@ -36,9 +36,6 @@ var (
 // IsNotFound reports whether err is a 404 from Meshes.
 func IsNotFound(err error) bool { return errors.Is(err, ErrNotFound) }
 
-// IsConflict reports whether err is a 409 from Meshes.
-func IsConflict(err error) bool { return errors.Is(err, ErrConflict) }
-
 // IsOutcomeUnknown reports whether a request may have taken effect although
 // it returned an error; see ErrOutcomeUnknown.
 func IsOutcomeUnknown(err error) bool { return errors.Is(err, ErrOutcomeUnknown) }

@@ -49,7 +49,7 @@ func BulkFraming(n int) int64 { return int64(n) + 1 }
 
 // ListEvents returns one page of the organisation's events (no filters exist here).
 func (c *Client) ListEvents(ctx context.Context, p Page) (*List[Event], error) {
-	return getJSON[List[Event]](ctx, c, pageQuery(nil, p), "events")
+	return getJSON[List[Event]](ctx, c, pageQuery(p), "events")
 }
 
 // GetEvent returns an event with its delivery matrix (rule_events).
@@ -65,10 +65,5 @@ func (c *Client) GetEventPayload(ctx context.Context, eventID string) (*Event, e
 // RetryDelivery asks Meshes to attempt one rule's delivery of an event again.
 // ruleID is the rule's id (the rule_event's "rule" field), not the rule_event id.
 func (c *Client) RetryDelivery(ctx context.Context, eventID, ruleID string) (*RuleEvent, error) {
-	p, err := buildPath("events", uuidArg("event_id", eventID), "rules", uuidArg("rule_id", ruleID), "retry")
-	if err != nil {
-		return nil, err
-	}
-	var out RuleEvent
-	return &out, c.do(ctx, request{method: http.MethodPost, path: p}, &out)
+	return call[RuleEvent](ctx, c, request{method: http.MethodPost}, "events", uuidArg("event_id", eventID), "rules", uuidArg("rule_id", ruleID), "retry")
 }

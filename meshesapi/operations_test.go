@@ -417,7 +417,7 @@ func TestEveryOperationIsCovered(t *testing.T) {
 	for _, tc := range operationCases() {
 		covered[strings.Fields(tc.name)[0]] = true
 	}
-	accessors := map[string]bool{"HasPublishableKey": true, "OrgID": true, "APIURL": true, "EventsURL": true, "MaxRequestBytes": true}
+	accessors := map[string]bool{"HasPublishableKey": true, "MaxRequestBytes": true}
 	typ := reflect.TypeFor[*Client]()
 	ops := 0
 	for i := range typ.NumMethod() {

@@ -84,42 +84,9 @@ func TestCollect(t *testing.T) {
 	}
 }
 
-func TestPaginateStopsWhenTheCallerBreaks(t *testing.T) {
-	p := &pager{pages: map[string]scriptedPage{"": {[]int{1, 2}, "b"}, "b": {[]int{3}, ""}}}
-	var got []int
-	for v, err := range Paginate(context.Background(), Page{}, 10, p.fetch) {
-		if err != nil {
-			t.Fatal(err)
-		}
-		got = append(got, v)
-		if v == 2 {
-			break
-		}
-	}
-	if !reflect.DeepEqual(got, []int{1, 2}) || len(p.fetched) != 1 {
-		t.Errorf("got %v after fetching %q; want [1 2] from one page", got, p.fetched)
-	}
-}
-
-func TestPaginateYieldsTheErrorLast(t *testing.T) {
-	p := &pager{pages: map[string]scriptedPage{"": {[]int{1}, "x"}, "x": {[]int{2}, "x"}}}
-	var got []int
-	var last error
-	for v, err := range Paginate(context.Background(), Page{}, 10, p.fetch) {
-		if err != nil {
-			last = err
-			continue
-		}
-		got = append(got, v)
-	}
-	if !reflect.DeepEqual(got, []int{1, 2}) || !errors.Is(last, ErrCursorRepeated) {
-		t.Errorf("got %v, %v", got, last)
-	}
-}
-
-// TestPaginateOverTheClient walks GET /events through a real client; the
-// method value fits Paginate directly.
-func TestPaginateOverTheClient(t *testing.T) {
+// TestCollectOverTheClient walks GET /events through a real client; the
+// method value fits Collect directly.
+func TestCollectOverTheClient(t *testing.T) {
 	f := newFake(t, func(w http.ResponseWriter, r *http.Request, n int) {
 		cursor := r.URL.Query().Get("cursor")
 		page, _ := strconv.Atoi(cursor)
@@ -130,11 +97,12 @@ func TestPaginateOverTheClient(t *testing.T) {
 		reply(w, 200, fmt.Sprintf(`{"count":1,"limit":1,"next_cursor":%s,"records":[{"id":"e%d"}]}`, next, page))
 	})
 	c, _ := newTestClient(t, testConfig(f.srv.URL))
+	events, _, err := Collect(context.Background(), Page{Limit: 1}, 5, c.ListEvents)
+	if err != nil {
+		t.Fatal(err)
+	}
 	var ids []string
-	for ev, err := range Paginate(context.Background(), Page{Limit: 1}, 5, c.ListEvents) {
-		if err != nil {
-			t.Fatal(err)
-		}
+	for _, ev := range events {
 		ids = append(ids, ev.ID)
 	}
 	if !reflect.DeepEqual(ids, []string{"e0", "e1", "e2"}) {

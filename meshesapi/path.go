@@ -72,11 +72,10 @@ func buildPath(parts ...any) (string, error) {
 	return b.String(), nil
 }
 
-// pageQuery adds limit and cursor to q when set.
-func pageQuery(q url.Values, p Page) url.Values {
-	if q == nil {
-		q = url.Values{}
-	}
+// pageQuery is a list query holding limit and cursor when set; callers add
+// their filters to it.
+func pageQuery(p Page) url.Values {
+	q := url.Values{}
 	if p.Limit > 0 {
 		q.Set("limit", fmt.Sprint(p.Limit))
 	}

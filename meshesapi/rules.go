@@ -29,10 +29,5 @@ func (c *Client) GetRule(ctx context.Context, ruleID string) (*Rule, error) {
 // DeleteRule deletes a rule; there is no update, so changing a rule means
 // deleting it and creating another.
 func (c *Client) DeleteRule(ctx context.Context, ruleID string) (*DeletedRule, error) {
-	p, err := buildPath("rules", uuidArg("rule_id", ruleID))
-	if err != nil {
-		return nil, err
-	}
-	var out DeletedRule
-	return &out, c.do(ctx, request{method: http.MethodDelete, path: p}, &out)
+	return call[DeletedRule](ctx, c, request{method: http.MethodDelete}, "rules", uuidArg("rule_id", ruleID))
 }

@@ -7,8 +7,7 @@ import (
 
 // CreateSession mints an embed session (POST /sessions → 200, not 201).
 func (c *Client) CreateSession(ctx context.Context, in CreateSessionRequest) (*Session, error) {
-	var out Session
-	return &out, c.do(ctx, request{method: http.MethodPost, path: "/sessions", body: in}, &out)
+	return call[Session](ctx, c, request{method: http.MethodPost, body: in}, "sessions")
 }
 
 // ListSessions returns one page of a workspace's embed sessions.
@@ -16,7 +15,7 @@ func (c *Client) ListSessions(ctx context.Context, q SessionQuery) (*List[Sessio
 	if !IsUUID(q.WorkspaceID) {
 		return nil, &ValidationError{Field: "workspace_id", Rule: "is required and must be a UUID"}
 	}
-	v := pageQuery(nil, q.Page)
+	v := pageQuery(q.Page)
 	v.Set("workspace_id", q.WorkspaceID)
 	setIf(v, "status", q.Status)
 	setIf(v, "resource", q.Resource)
@@ -26,20 +25,10 @@ func (c *Client) ListSessions(ctx context.Context, q SessionQuery) (*List[Sessio
 
 // RefreshSession issues a new access token for a mounted embed session.
 func (c *Client) RefreshSession(ctx context.Context, sessionID string) (*RefreshedSession, error) {
-	p, err := buildPath("sessions", sessionArg(sessionID), "refresh")
-	if err != nil {
-		return nil, err
-	}
-	var out RefreshedSession
-	return &out, c.do(ctx, request{method: http.MethodPost, path: p}, &out)
+	return call[RefreshedSession](ctx, c, request{method: http.MethodPost}, "sessions", sessionArg(sessionID), "refresh")
 }
 
 // RevokeSession ends an embed session.
 func (c *Client) RevokeSession(ctx context.Context, sessionID string) (*RevokeResult, error) {
-	p, err := buildPath("sessions", sessionArg(sessionID))
-	if err != nil {
-		return nil, err
-	}
-	var out RevokeResult
-	return &out, c.do(ctx, request{method: http.MethodDelete, path: p}, &out)
+	return call[RevokeResult](ctx, c, request{method: http.MethodDelete}, "sessions", sessionArg(sessionID))
 }

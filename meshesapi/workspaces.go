@@ -13,7 +13,7 @@ import (
 // envelope carries next_cursor and fixtures show pages of 20. Our reading:
 // pass back the cursor Meshes returned; the zero Page sends neither.
 func (c *Client) ListWorkspaces(ctx context.Context, p Page) (*List[Workspace], error) {
-	return getJSON[List[Workspace]](ctx, c, pageQuery(nil, p), "workspaces")
+	return getJSON[List[Workspace]](ctx, c, pageQuery(p), "workspaces")
 }
 
 // CreateWorkspace creates a tenant (POST /workspaces → 201 {workspace}).
@@ -34,17 +34,12 @@ func (c *Client) GetWorkspace(ctx context.Context, workspaceID string) (*Workspa
 
 // UpdateWorkspace replaces name and description (a nil description clears it).
 func (c *Client) UpdateWorkspace(ctx context.Context, workspaceID string, in UpdateWorkspaceRequest) (*Workspace, error) {
-	p, err := buildPath("workspaces", uuidArg("workspace_id", workspaceID))
-	if err != nil {
-		return nil, err
-	}
-	var out Workspace
-	return &out, c.do(ctx, request{method: http.MethodPut, path: p, body: in}, &out)
+	return call[Workspace](ctx, c, request{method: http.MethodPut, body: in}, "workspaces", uuidArg("workspace_id", workspaceID))
 }
 
 // ListWorkspaceConnections returns the connections of one workspace.
 func (c *Client) ListWorkspaceConnections(ctx context.Context, workspaceID string, p Page) (*List[Connection], error) {
-	return getJSON[List[Connection]](ctx, c, pageQuery(nil, p), "workspaces", uuidArg("workspace_id", workspaceID), "connections")
+	return getJSON[List[Connection]](ctx, c, pageQuery(p), "workspaces", uuidArg("workspace_id", workspaceID), "connections")
 }
 
 // ListWorkspaceRules returns the rules of one workspace, optionally filtered.
@@ -55,7 +50,7 @@ func (c *Client) ListWorkspaceRules(ctx context.Context, workspaceID string, f R
 // ListWorkspaceEvents returns one page of a workspace's events; the filters
 // exist only on this workspace-scoped variant (§10.1).
 func (c *Client) ListWorkspaceEvents(ctx context.Context, workspaceID string, q EventQuery) (*List[Event], error) {
-	v := pageQuery(nil, q.Page)
+	v := pageQuery(q.Page)
 	setIf(v, "event", q.Event)
 	setIf(v, "status", q.Status)
 	setIf(v, "resource", q.Resource)
@@ -82,22 +77,9 @@ func (c *Client) ListResources(ctx context.Context, workspaceID string) ([]Catal
 }
 
 func (f RuleFilter) query() url.Values {
-	v := pageQuery(nil, f.Page)
+	v := pageQuery(f.Page)
 	setIf(v, "event", f.Event)
 	setIf(v, "resource", f.Resource)
 	setIf(v, "resource_id", f.ResourceID)
 	return v
-}
-
-// getJSON performs a management GET on a validated path and decodes the body.
-func getJSON[T any](ctx context.Context, c *Client, q url.Values, parts ...any) (*T, error) {
-	p, err := buildPath(parts...)
-	if err != nil {
-		return nil, err
-	}
-	var out T
-	if err := c.do(ctx, request{method: http.MethodGet, path: p, query: q}, &out); err != nil {
-		return nil, err
-	}
-	return &out, nil
 }

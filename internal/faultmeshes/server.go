@@ -143,17 +143,6 @@ func (p *Proxy) count(method, pattern string, forwardedOnly bool) int {
 	return n
 }
 
-// Counts returns the number of requests per "METHOD /path".
-func (p *Proxy) Counts() map[string]int {
-	p.mu.Lock()
-	defer p.mu.Unlock()
-	out := map[string]int{}
-	for _, r := range p.log {
-		out[r.Method+" "+r.Path]++
-	}
-	return out
-}
-
 // Reset forgets the request log and every script and random setting.
 func (p *Proxy) Reset() {
 	p.mu.Lock()

@@ -210,8 +210,8 @@ func TestScriptsApplyInOrderToMatchingRequestsOnly(t *testing.T) {
 	if got := p.Forwarded(http.MethodGet, "/api/v1/workspaces/*"); got != 1 {
 		t.Errorf("GET /workspaces/* forwarded = %d, want 1", got)
 	}
-	if got := p.Counts()["DELETE /api/v1/rules"]; got != 2 {
-		t.Errorf("Counts[DELETE /api/v1/rules] = %d, want 2", got)
+	if got := p.Count(http.MethodDelete, "/api/v1/rules"); got != 2 {
+		t.Errorf("DELETE /api/v1/rules count = %d, want 2", got)
 	}
 }
 

@@ -8,7 +8,6 @@ package teststack
 import (
 	"context"
 	"fmt"
-	"log/slog"
 	"sync"
 	"testing"
 	"time"
@@ -31,12 +30,8 @@ type Options struct {
 	Timeout time.Duration
 	// MaxResponseBytes caps response bodies; default meshesapi's.
 	MaxResponseBytes int64
-	// Logger receives the client's and the catalog's logs; nil discards.
-	Logger *slog.Logger
 	// Credentials for the sandbox; empty fields are generated.
 	Credentials sandbox.Credentials
-	// Limits of the catalog.
-	Limits tools.Limits
 }
 
 // Stack is one backend. Close it (or let tb.Cleanup do it).
@@ -98,10 +93,10 @@ func New(opts Options) (*Stack, error) {
 	}
 	s.Client, err = meshesapi.New(meshesapi.Config{
 		AccessKey: run.Credentials.AccessKey, SecretKey: run.Credentials.SecretKey, OrgID: run.Credentials.OrgID,
-		APIURL: proxy.URL, Timeout: timeout, Retry: retry, MaxResponseBytes: opts.MaxResponseBytes, Logger: opts.Logger,
+		APIURL: proxy.URL, Timeout: timeout, Retry: retry, MaxResponseBytes: opts.MaxResponseBytes,
 	})
 	if err == nil {
-		s.Catalog, err = tools.New(s.Client, tools.Options{Logger: opts.Logger, Limits: opts.Limits})
+		s.Catalog, err = tools.New(s.Client, tools.Options{})
 	}
 	if err == nil {
 		err = s.findIDs()
