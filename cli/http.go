@@ -11,7 +11,6 @@ import (
 	"github.com/mark3labs/mcp-go/server"
 
 	"github.com/meshes-mcp/meshes-mcp/httpserver"
-	"github.com/meshes-mcp/meshes-mcp/tools"
 )
 
 // HTTPOptions are the settings of the HTTP transports (--transport http|sse).
@@ -94,7 +93,7 @@ const httpGCPercent = 400
 // serveHTTP serves MCP over HTTP until ctx ends (SIGINT/SIGTERM), then
 // drains in-flight calls within --shutdown-timeout.
 func serveHTTP(t httpserver.Transport) Transport {
-	return func(ctx context.Context, srv *server.MCPServer, _ *tools.Catalog, cfg *Config, env *Env) error {
+	return func(ctx context.Context, srv *server.MCPServer, cfg *Config, env *Env) error {
 		s, err := httpserver.New(srv, cfg.httpServerConfig(t, env.Logger.With("component", "http")))
 		if err != nil {
 			return err

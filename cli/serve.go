@@ -5,17 +5,14 @@ import (
 	"errors"
 	"flag"
 	"fmt"
-	"log/slog"
 	"slices"
 	"strings"
 
 	"github.com/mark3labs/mcp-go/server"
-
-	"github.com/meshes-mcp/meshes-mcp/tools"
 )
 
 // Transport serves srv until ctx is done or the client goes away.
-type Transport func(ctx context.Context, srv *server.MCPServer, cat *tools.Catalog, cfg *Config, env *Env) error
+type Transport func(ctx context.Context, srv *server.MCPServer, cfg *Config, env *Env) error
 
 // transports maps --transport values to their implementation; other files
 // add theirs with RegisterTransport.
@@ -63,7 +60,7 @@ func serve(ctx context.Context, args []string, env *Env) int {
 		fmt.Fprintln(env.Stdout, VersionString())
 		return 0
 	}
-	env.Logger = slog.New(slog.NewTextHandler(env.Stderr, &slog.HandlerOptions{Level: cfg.LogLevel}))
+	useLogLevel(env, &cfg)
 
 	cat, cleanup, err := buildCatalog(ctx, &cfg, env)
 	defer cleanup()
@@ -77,7 +74,7 @@ func serve(ctx context.Context, args []string, env *Env) int {
 	srv := cat.MCPServer(version)
 	env.Logger.Info("meshes-mcp serving", "transport", cfg.Transport, "version", version,
 		"read_only", cfg.ReadOnly, "toolsets", cfg.Toolsets, "workspaces", len(cfg.Workspaces), "sandbox", cfg.Sandbox)
-	if err := transports[cfg.Transport](ctx, srv, cat, &cfg, env); err != nil && !errors.Is(err, context.Canceled) {
+	if err := transports[cfg.Transport](ctx, srv, &cfg, env); err != nil && !errors.Is(err, context.Canceled) {
 		env.Logger.Error("server stopped", "error", err)
 		return 1
 	}
