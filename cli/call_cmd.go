@@ -13,6 +13,7 @@ import (
 
 	"github.com/mark3labs/mcp-go/mcp"
 
+	"github.com/meshes-mcp/meshes-mcp/httpserver"
 	"github.com/meshes-mcp/meshes-mcp/tools"
 )
 
@@ -20,9 +21,9 @@ func init() {
 	RegisterCommand(Command{Name: "call", Summary: "run one tool and print its result (exit 1 when the tool reports an error)", Run: runCall})
 }
 
-// maxArgumentBytes bounds what call reads from a file or stdin: the HTTP
-// transport's default body limit, so a CLI call cannot do what MCP cannot.
-const maxArgumentBytes = 4 << 20
+// maxArgumentBytes bounds what call reads from a file or stdin: the default
+// limit on an MCP message, so a CLI call cannot do what MCP cannot.
+const maxArgumentBytes = int(httpserver.DefaultMaxBodyBytes)
 
 // runCall runs one tool through the same catalog, policy and validation as
 // an MCP call. stdout gets the result's JSON (structuredContent, indented)
@@ -136,7 +137,7 @@ func readArguments(source string, stdin io.Reader) (json.RawMessage, error) {
 }
 
 func readLimited(r io.Reader) ([]byte, error) {
-	data, err := io.ReadAll(io.LimitReader(r, maxArgumentBytes+1))
+	data, err := io.ReadAll(io.LimitReader(r, int64(maxArgumentBytes)+1))
 	if err == nil && len(data) > maxArgumentBytes {
 		err = fmt.Errorf("more than %d bytes", maxArgumentBytes)
 	}
