@@ -5,7 +5,6 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
-	"flag"
 	"fmt"
 	"io"
 	"os"
@@ -35,11 +34,7 @@ func runCall(ctx context.Context, args []string, env *Env) int {
 	f := catalogFlags("call", "call [flags] TOOL [JSON | @FILE | -]", env, &cfg, nil)
 	positional, err := parseWithArgs(f, args)
 	if err != nil {
-		if errors.Is(err, flag.ErrHelp) {
-			return 0
-		}
-		fmt.Fprintf(env.Stderr, "meshes-mcp call: %v\n", err)
-		return 2
+		return f.exitStatus(err)
 	}
 	if len(positional) == 0 || len(positional) > 2 {
 		fmt.Fprintln(env.Stderr, "meshes-mcp call: want a tool name and at most one JSON argument; `meshes-mcp tools` lists the tools")

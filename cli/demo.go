@@ -6,7 +6,6 @@ import (
 	"encoding/hex"
 	"encoding/json"
 	"errors"
-	"flag"
 	"fmt"
 	"io"
 	"log/slog"
@@ -36,11 +35,7 @@ func runDemo(ctx context.Context, args []string, env *Env) int {
 		fmt.Fprintln(f.Output(), "Usage: meshes-mcp demo\n\nStarts a seeded Meshes sandbox, then finds, diagnoses, fixes and redelivers a failed delivery\nthrough the MCP tools, printing each call. Needs no account and sends nothing off this machine.")
 	}
 	if err := f.Parse(args); err != nil {
-		if errors.Is(err, flag.ErrHelp) {
-			return 0
-		}
-		fmt.Fprintf(env.Stderr, "meshes-mcp demo: %v\n", err)
-		return 2
+		return f.exitStatus(err)
 	}
 	env.Logger = slog.New(slog.NewTextHandler(env.Stderr, &slog.HandlerOptions{Level: slog.LevelWarn}))
 	ctx, cancel := context.WithTimeout(ctx, demoTimeout)

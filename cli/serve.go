@@ -3,7 +3,6 @@ package cli
 import (
 	"context"
 	"errors"
-	"flag"
 	"fmt"
 	"slices"
 	"strings"
@@ -49,11 +48,7 @@ func serve(ctx context.Context, args []string, env *Env) int {
 		return nil
 	})
 	if err := f.Parse(args); err != nil {
-		if errors.Is(err, flag.ErrHelp) {
-			return 0
-		}
-		fmt.Fprintf(env.Stderr, "meshes-mcp: %v\n", err)
-		return 2
+		return f.exitStatus(err)
 	}
 	if cfg.Version {
 		// Explicit CLI output; the process exits before any MCP traffic.
