@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"io"
 	"os"
@@ -56,12 +55,9 @@ func runCall(ctx context.Context, args []string, env *Env) int {
 	}
 	useLogLevel(env, &cfg)
 
-	cat, cleanup, err := buildCatalog(ctx, &cfg, env)
+	cat, cleanup := buildCatalog(ctx, "meshes-mcp call", &cfg, env)
 	defer cleanup()
-	if err != nil {
-		if !errors.Is(err, errReported) {
-			fmt.Fprintf(env.Stderr, "meshes-mcp call: %v\n", err)
-		}
+	if cat == nil {
 		return 1
 	}
 	res, err := cat.Call(ctx, name, arguments)

@@ -43,12 +43,9 @@ func runDemo(ctx context.Context, args []string, env *Env) int {
 
 	// The sandbox branch of buildCatalog ignores any real credentials in
 	// the environment, so the demo can never touch a real account.
-	cat, cleanup, err := buildCatalog(ctx, &Config{Sandbox: true}, env)
+	cat, cleanup := buildCatalog(ctx, "meshes-mcp demo", &Config{Sandbox: true}, env)
 	defer cleanup()
-	if err != nil {
-		if !errors.Is(err, errReported) {
-			fmt.Fprintf(env.Stderr, "meshes-mcp demo: %v\n", err)
-		}
+	if cat == nil {
 		return 1
 	}
 	version, _ := VersionInfo()

@@ -57,12 +57,9 @@ func serve(ctx context.Context, args []string, env *Env) int {
 	}
 	useLogLevel(env, &cfg)
 
-	cat, cleanup, err := buildCatalog(ctx, &cfg, env)
+	cat, cleanup := buildCatalog(ctx, "meshes-mcp", &cfg, env)
 	defer cleanup()
-	if err != nil {
-		if !errors.Is(err, errReported) {
-			fmt.Fprintf(env.Stderr, "meshes-mcp: %v\n", err)
-		}
+	if cat == nil {
 		return 1
 	}
 	version, _ := VersionInfo()
