@@ -53,7 +53,7 @@ func runCall(ctx context.Context, args []string, env *Env) int {
 		fmt.Fprintf(env.Stderr, "meshes-mcp call: %v\n", err)
 		return 2
 	}
-	useLogLevel(env, &cfg)
+	env.logAt(cfg.LogLevel)
 
 	cat, cleanup := buildCatalog(ctx, "meshes-mcp call", &cfg, env)
 	defer cleanup()

@@ -37,7 +37,7 @@ func runDemo(ctx context.Context, args []string, env *Env) int {
 	if err := f.Parse(args); err != nil {
 		return f.exitStatus(err)
 	}
-	env.Logger = slog.New(slog.NewTextHandler(env.Stderr, &slog.HandlerOptions{Level: slog.LevelWarn}))
+	env.logAt(slog.LevelWarn)
 	ctx, cancel := context.WithTimeout(ctx, demoTimeout)
 	defer cancel()
 

@@ -55,7 +55,7 @@ func serve(ctx context.Context, args []string, env *Env) int {
 		fmt.Fprintln(env.Stdout, VersionString())
 		return 0
 	}
-	useLogLevel(env, &cfg)
+	env.logAt(cfg.LogLevel)
 
 	cat, cleanup := buildCatalog(ctx, "meshes-mcp", &cfg, env)
 	defer cleanup()
