@@ -34,7 +34,7 @@ func TestMain(m *testing.M) {
 	// The server runs in its own process; under -race it is built with
 	// the race detector too, so that data races in tool handlers fail the run.
 	var err error
-	if binary, err = testbin.Build(raceEnabled); err != nil {
+	if binary, err = testbin.Build(testbin.RaceEnabled); err != nil {
 		fmt.Fprintln(os.Stderr, "building meshes-mcp:", err)
 		os.Exit(1)
 	}

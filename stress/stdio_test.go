@@ -25,20 +25,11 @@ import (
 
 // binary returns the plain meshes-mcp binary, built once per test run and
 // only for the tests that need it. Memory and speed figures come from it.
-func binary(t testing.TB) string { return build(t, false) }
+func binary(t testing.TB) string { return testbin.Binary(t, false) }
 
 // raceBinary is built with -race when the tests run under it, so that a data
 // race inside the server process fails the run.
-func raceBinary(t testing.TB) string { return build(t, raceEnabled) }
-
-func build(t testing.TB, race bool) string {
-	t.Helper()
-	bin, err := testbin.Build(race)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return bin
-}
+func raceBinary(t testing.TB) string { return testbin.Binary(t, testbin.RaceEnabled) }
 
 func TestMain(m *testing.M) {
 	code := m.Run()
@@ -101,7 +92,7 @@ func start(t testing.TB, bin string, env []string, args ...string) *proc {
 	t.Helper()
 	cmd := exec.Command(bin, args...)
 	cmd.Env = env
-	cmd.SysProcAttr = childAttrs()
+	cmd.SysProcAttr = testbin.ChildAttrs()
 	p := &proc{t: t, cmd: cmd, stderr: &testbin.SyncBuffer{}, exited: make(chan struct{}), waiters: map[string]chan message{}}
 	cmd.Stderr = p.stderr
 	var err error
