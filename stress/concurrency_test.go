@@ -162,17 +162,7 @@ func TestConcurrentCallsOverHTTP(t *testing.T) {
 // function that reports failures as errors.
 func mcpCaller(t *testing.T, c *client.Client) func(string, map[string]any) (json.RawMessage, error) {
 	t.Helper()
-	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
-	defer cancel()
-	if err := c.Start(ctx); err != nil {
-		t.Fatal(err)
-	}
-	init := mcp.InitializeRequest{}
-	init.Params.ProtocolVersion = mcp.LATEST_LEGACY_PROTOCOL_VERSION
-	init.Params.ClientInfo = mcp.Implementation{Name: "stress", Version: "1"}
-	if _, err := c.Initialize(ctx, init); err != nil {
-		t.Fatal(err)
-	}
+	handshake(t, c)
 	return func(name string, args map[string]any) (json.RawMessage, error) {
 		ctx, cancel := context.WithTimeout(context.Background(), 120*time.Second)
 		defer cancel()
