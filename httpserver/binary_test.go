@@ -58,13 +58,8 @@ func startBackend(tb testing.TB, wrap func(http.Handler) http.Handler) backend {
 // until it listens. At cleanup it checks the token never reached stderr.
 func startProcess(tb testing.TB, be backend, token string, args ...string) *testbin.HTTPServer {
 	tb.Helper()
-	home := tb.TempDir()
-	p := testbin.StartHTTP(tb, testbin.Binary(tb, false), []string{
-		"HOME=" + home, "XDG_CONFIG_HOME=" + home,
-		"MESHES_ACCESS_KEY=" + be.creds.AccessKey, "MESHES_SECRET_KEY=" + be.creds.SecretKey,
-		"MESHES_ORG_ID=" + be.creds.OrgID, "MESHES_API_URL=" + be.url,
-		"MESHES_MCP_TOKEN=" + token, "MESHES_LOG_LEVEL=info",
-	}, append([]string{"--addr", "127.0.0.1:0"}, args...)...)
+	env := testbin.ChildEnv(tb.TempDir(), be.creds, be.url, "MESHES_MCP_TOKEN="+token, "MESHES_LOG_LEVEL=info")
+	p := testbin.StartHTTP(tb, testbin.Binary(tb, false), env, append([]string{"--addr", "127.0.0.1:0"}, args...)...)
 	tb.Cleanup(func() {
 		p.Stop()
 		if token != "" && strings.Contains(p.Stderr.String(), token) {

@@ -41,16 +41,8 @@ func TestMain(m *testing.M) {
 // blanks every other variable the server reads, so the developer's own
 // configuration cannot leak in.
 func childEnv(t testing.TB, s *teststack.Stack, extra ...string) []string {
-	home := t.TempDir()
-	env := []string{
-		"MESHES_ACCESS_KEY=" + s.Creds.AccessKey, "MESHES_SECRET_KEY=" + s.Creds.SecretKey,
-		"MESHES_ORG_ID=" + s.Creds.OrgID, "MESHES_ORGANIZATION_ID=", "MESHES_API_URL=" + s.Proxy.URL,
-		"MESHES_EVENTS_URL=", "MESHES_PUBLISHABLE_KEY=", "MESHES_CREDENTIALS_FILE=",
-		"MESHES_READ_ONLY=", "MESHES_TOOLSETS=", "MESHES_WORKSPACES=", "MESHES_SANDBOX=",
-		"MESHES_MCP_TRANSPORT=", "MESHES_MCP_MAX_BODY_BYTES=", "MESHES_LOG_LEVEL=", "HOME=" + home, "XDG_CONFIG_HOME=" + home,
-		"PATH=" + os.Getenv("PATH"), "GORACE=halt_on_error=1",
-	}
-	return append(env, extra...)
+	return testbin.ChildEnv(t.TempDir(), s.Creds, s.Proxy.URL,
+		append([]string{"PATH=" + os.Getenv("PATH"), "GORACE=halt_on_error=1"}, extra...)...)
 }
 
 // rpcError is a JSON-RPC error object.
