@@ -50,7 +50,7 @@ func registerHTTPFlags(f *Flags, cfg *Config) {
 		if h.AuthToken == "" {
 			h.AuthToken = strings.TrimSpace(f.env(envAuthToken))
 		}
-		h.AllowedOrigins = splitComma(origins)
+		h.AllowedOrigins = strings.Split(origins, ",") // httpserver trims them and skips blanks
 		var err error
 		if h.ShutdownTimeout, err = time.ParseDuration(strings.TrimSpace(shutdown)); err != nil || h.ShutdownTimeout <= 0 {
 			return fmt.Errorf("--shutdown-timeout must be a positive duration such as 15s, not %q", shutdown)
@@ -103,14 +103,4 @@ func serveHTTP(t httpserver.Transport) Transport {
 		}
 		return s.ListenAndServe(ctx)
 	}
-}
-
-func splitComma(s string) []string {
-	var out []string
-	for part := range strings.SplitSeq(s, ",") {
-		if part = strings.TrimSpace(part); part != "" {
-			out = append(out, part)
-		}
-	}
-	return out
 }
