@@ -77,7 +77,7 @@ func (l *lineLimiter) next() ([]byte, error) {
 	line := l.buf[:0]
 	for {
 		frag, err := l.src.ReadSlice('\n')
-		if int64(len(line)+len(frag)) > l.limit+2 {
+		if int64(len(line)+len(frag))-2 > l.limit { // (limit+2 could overflow)
 			return nil, l.drop(err, line, frag)
 		}
 		if len(line) == 0 && err != bufio.ErrBufferFull {
@@ -99,7 +99,11 @@ func (l *lineLimiter) next() ([]byte, error) {
 // to limit+2 bytes (next drops longer lines before they get here).
 func (l *lineLimiter) grow(line, frag []byte) []byte {
 	if need := len(line) + len(frag); need > cap(line) {
-		grown := make([]byte, len(line), min(int64(max(need, 2*cap(line))), l.limit+2))
+		size := max(need, 2*cap(line))
+		if int64(size)-2 > l.limit {
+			size = int(l.limit) + 2
+		}
+		grown := make([]byte, len(line), size)
 		copy(grown, line)
 		line = grown
 	}
