@@ -4,8 +4,6 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
-	"errors"
-	"flag"
 	"fmt"
 	"io"
 	"os"
@@ -13,6 +11,7 @@ import (
 
 	"github.com/mark3labs/mcp-go/mcp"
 
+	"github.com/meshes-mcp/meshes-mcp/httpserver"
 	"github.com/meshes-mcp/meshes-mcp/tools"
 )
 
@@ -20,9 +19,9 @@ func init() {
 	RegisterCommand(Command{Name: "call", Summary: "run one tool and print its result (exit 1 when the tool reports an error)", Run: runCall})
 }
 
-// maxArgumentBytes bounds what call reads from a file or stdin: the HTTP
-// transport's default body limit, so a CLI call cannot do what MCP cannot.
-const maxArgumentBytes = 4 << 20
+// maxArgumentBytes bounds what call reads from a file or stdin: the default
+// limit on an MCP message, so a CLI call cannot do what MCP cannot.
+const maxArgumentBytes = int(httpserver.DefaultMaxBodyBytes)
 
 // runCall runs one tool through the same catalog, policy and validation as
 // an MCP call. stdout gets the result's JSON (structuredContent, indented)
@@ -34,11 +33,7 @@ func runCall(ctx context.Context, args []string, env *Env) int {
 	f := catalogFlags("call", "call [flags] TOOL [JSON | @FILE | -]", env, &cfg, nil)
 	positional, err := parseWithArgs(f, args)
 	if err != nil {
-		if errors.Is(err, flag.ErrHelp) {
-			return 0
-		}
-		fmt.Fprintf(env.Stderr, "meshes-mcp call: %v\n", err)
-		return 2
+		return f.exitStatus(err)
 	}
 	if len(positional) == 0 || len(positional) > 2 {
 		fmt.Fprintln(env.Stderr, "meshes-mcp call: want a tool name and at most one JSON argument; `meshes-mcp tools` lists the tools")
@@ -58,14 +53,11 @@ func runCall(ctx context.Context, args []string, env *Env) int {
 		fmt.Fprintf(env.Stderr, "meshes-mcp call: %v\n", err)
 		return 2
 	}
-	useLogLevel(env, &cfg)
+	env.logAt(cfg.LogLevel)
 
-	cat, cleanup, err := buildCatalog(ctx, &cfg, env)
+	cat, cleanup := buildCatalog(ctx, "meshes-mcp call", &cfg, env)
 	defer cleanup()
-	if err != nil {
-		if !errors.Is(err, errReported) {
-			fmt.Fprintf(env.Stderr, "meshes-mcp call: %v\n", err)
-		}
+	if cat == nil {
 		return 1
 	}
 	res, err := cat.Call(ctx, name, arguments)
@@ -136,7 +128,7 @@ func readArguments(source string, stdin io.Reader) (json.RawMessage, error) {
 }
 
 func readLimited(r io.Reader) ([]byte, error) {
-	data, err := io.ReadAll(io.LimitReader(r, maxArgumentBytes+1))
+	data, err := io.ReadAll(io.LimitReader(r, int64(maxArgumentBytes)+1))
 	if err == nil && len(data) > maxArgumentBytes {
 		err = fmt.Errorf("more than %d bytes", maxArgumentBytes)
 	}

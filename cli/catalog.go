@@ -10,14 +10,12 @@ import (
 	"github.com/meshes-mcp/meshes-mcp/tools"
 )
 
-// errReported means the failure was already explained on stderr.
-var errReported = errors.New("reported")
-
 // buildCatalog connects the catalog to Meshes, or, with --sandbox, to an
 // embedded sandbox started here. cleanup stops whatever was started and is
-// never nil. A missing-credentials failure prints what to set and returns
-// errReported.
-func buildCatalog(ctx context.Context, cfg *Config, env *Env) (*tools.Catalog, func(), error) {
+// never nil. On failure the catalog is nil and the failure is explained on
+// stderr, prefixed by cmd (the command's name); a configuration problem
+// says what to set.
+func buildCatalog(ctx context.Context, cmd string, cfg *Config, env *Env) (*tools.Catalog, func()) {
 	cleanup := func() {}
 	var (
 		mcfg meshesapi.Config
@@ -31,7 +29,8 @@ func buildCatalog(ctx context.Context, cfg *Config, env *Env) (*tools.Catalog, f
 			Logger:      env.Logger.With("component", "sandbox"),
 		})
 		if err != nil {
-			return nil, cleanup, fmt.Errorf("starting the sandbox: %w", err)
+			fmt.Fprintf(env.Stderr, "%s: starting the sandbox: %v\n", cmd, err)
+			return nil, cleanup
 		}
 		cleanup = func() { _ = run.Close() }
 		// Built by hand rather than with LoadConfig, so that nothing from a
@@ -44,7 +43,7 @@ func buildCatalog(ctx context.Context, cfg *Config, env *Env) (*tools.Catalog, f
 		env.Logger.Info("sandbox started", "url", run.URL, "org_id", run.Credentials.OrgID)
 	} else if mcfg, err = meshesapi.LoadConfig(env.Getenv); err != nil {
 		reportConfigError(env, err)
-		return nil, cleanup, errReported
+		return nil, cleanup
 	}
 	version, _ := VersionInfo()
 	mcfg.UserAgent = "meshes-mcp/" + version
@@ -53,14 +52,15 @@ func buildCatalog(ctx context.Context, cfg *Config, env *Env) (*tools.Catalog, f
 	if err != nil {
 		cleanup()
 		reportConfigError(env, err)
-		return nil, func() {}, errReported
+		return nil, func() {}
 	}
 	cat, err := tools.New(client, tools.Options{Policy: cfg.Policy(), Logger: env.Logger.With("component", "tools")})
 	if err != nil {
 		cleanup()
-		return nil, func() {}, err
+		fmt.Fprintf(env.Stderr, "%s: %v\n", cmd, err)
+		return nil, func() {}
 	}
-	return cat, cleanup, nil
+	return cat, cleanup
 }
 
 // reportConfigError explains a configuration problem on stderr. meshesapi's

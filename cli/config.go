@@ -111,6 +111,17 @@ func (f *Flags) Parse(args []string) error {
 	return errors.Join(f.errs...)
 }
 
+// exitStatus reports a Parse error: 0 once -h has printed the usage, else
+// 2 with the error on the flag set's output, prefixed by its name (the
+// command).
+func (f *Flags) exitStatus(err error) int {
+	if errors.Is(err, flag.ErrHelp) {
+		return 0
+	}
+	fmt.Fprintf(f.Output(), "%s: %v\n", f.Name(), err)
+	return 2
+}
+
 // flagHooks let other files add serve flags (for example --addr for the HTTP
 // transport) without editing RegisterServeFlags.
 var flagHooks []func(f *Flags, cfg *Config)

@@ -6,7 +6,6 @@ import (
 	"encoding/hex"
 	"encoding/json"
 	"errors"
-	"flag"
 	"fmt"
 	"io"
 	"log/slog"
@@ -36,24 +35,17 @@ func runDemo(ctx context.Context, args []string, env *Env) int {
 		fmt.Fprintln(f.Output(), "Usage: meshes-mcp demo\n\nStarts a seeded Meshes sandbox, then finds, diagnoses, fixes and redelivers a failed delivery\nthrough the MCP tools, printing each call. Needs no account and sends nothing off this machine.")
 	}
 	if err := f.Parse(args); err != nil {
-		if errors.Is(err, flag.ErrHelp) {
-			return 0
-		}
-		fmt.Fprintf(env.Stderr, "meshes-mcp demo: %v\n", err)
-		return 2
+		return f.exitStatus(err)
 	}
-	env.Logger = slog.New(slog.NewTextHandler(env.Stderr, &slog.HandlerOptions{Level: slog.LevelWarn}))
+	env.logAt(slog.LevelWarn)
 	ctx, cancel := context.WithTimeout(ctx, demoTimeout)
 	defer cancel()
 
 	// The sandbox branch of buildCatalog ignores any real credentials in
 	// the environment, so the demo can never touch a real account.
-	cat, cleanup, err := buildCatalog(ctx, &Config{Sandbox: true}, env)
+	cat, cleanup := buildCatalog(ctx, "meshes-mcp demo", &Config{Sandbox: true}, env)
 	defer cleanup()
-	if err != nil {
-		if !errors.Is(err, errReported) {
-			fmt.Fprintf(env.Stderr, "meshes-mcp demo: %v\n", err)
-		}
+	if cat == nil {
 		return 1
 	}
 	version, _ := VersionInfo()

@@ -11,7 +11,6 @@ import (
 	"github.com/mark3labs/mcp-go/server"
 
 	"github.com/meshes-mcp/meshes-mcp/httpserver"
-	"github.com/meshes-mcp/meshes-mcp/tools"
 )
 
 // HTTPOptions are the settings of the HTTP transports (--transport http|sse).
@@ -51,7 +50,7 @@ func registerHTTPFlags(f *Flags, cfg *Config) {
 		if h.AuthToken == "" {
 			h.AuthToken = strings.TrimSpace(f.env(envAuthToken))
 		}
-		h.AllowedOrigins = splitComma(origins)
+		h.AllowedOrigins = strings.Split(origins, ",") // httpserver trims them and skips blanks
 		var err error
 		if h.ShutdownTimeout, err = time.ParseDuration(strings.TrimSpace(shutdown)); err != nil || h.ShutdownTimeout <= 0 {
 			return fmt.Errorf("--shutdown-timeout must be a positive duration such as 15s, not %q", shutdown)
@@ -94,7 +93,7 @@ const httpGCPercent = 400
 // serveHTTP serves MCP over HTTP until ctx ends (SIGINT/SIGTERM), then
 // drains in-flight calls within --shutdown-timeout.
 func serveHTTP(t httpserver.Transport) Transport {
-	return func(ctx context.Context, srv *server.MCPServer, _ *tools.Catalog, cfg *Config, env *Env) error {
+	return func(ctx context.Context, srv *server.MCPServer, cfg *Config, env *Env) error {
 		s, err := httpserver.New(srv, cfg.httpServerConfig(t, env.Logger.With("component", "http")))
 		if err != nil {
 			return err
@@ -104,14 +103,4 @@ func serveHTTP(t httpserver.Transport) Transport {
 		}
 		return s.ListenAndServe(ctx)
 	}
-}
-
-func splitComma(s string) []string {
-	var out []string
-	for part := range strings.SplitSeq(s, ",") {
-		if part = strings.TrimSpace(part); part != "" {
-			out = append(out, part)
-		}
-	}
-	return out
 }

@@ -21,8 +21,13 @@ type Env struct {
 	Stdout io.Writer
 	Stderr io.Writer
 	Getenv func(string) string
-	// Logger writes to Stderr; serve replaces it once --log-level is known.
+	// Logger writes to Stderr; commands call logAt once --log-level is known.
 	Logger *slog.Logger
+}
+
+// logAt points Logger at Stderr with the given level.
+func (e *Env) logAt(level slog.Level) {
+	e.Logger = slog.New(slog.NewTextHandler(e.Stderr, &slog.HandlerOptions{Level: level}))
 }
 
 // Command is a subcommand such as `meshes-mcp tools`. Run returns the exit

@@ -2,8 +2,6 @@ package cli
 
 import (
 	"context"
-	"errors"
-	"flag"
 	"fmt"
 
 	"github.com/meshes-mcp/meshes-mcp/sandbox"
@@ -26,11 +24,7 @@ func runSandbox(ctx context.Context, args []string, env *Env) int {
 	f.StringVar(&addr, "addr", sandbox.DefaultAddr, "host:port to listen on")
 	f.BoolVar(&seed, "seed", false, "start with the demo organisation (workspaces, connections, rules, failed deliveries)")
 	if err := f.Parse(args); err != nil {
-		if errors.Is(err, flag.ErrHelp) {
-			return 0
-		}
-		fmt.Fprintf(env.Stderr, "meshes-mcp sandbox: %v\n", err)
-		return 2
+		return f.exitStatus(err)
 	}
 	if err := sandbox.RunStandalone(ctx, addr, seed, env.Getenv, env.Stdout); err != nil {
 		fmt.Fprintf(env.Stderr, "meshes-mcp %v\n", err)

@@ -3,19 +3,15 @@ package cli
 import (
 	"context"
 	"errors"
-	"flag"
 	"fmt"
-	"log/slog"
 	"slices"
 	"strings"
 
 	"github.com/mark3labs/mcp-go/server"
-
-	"github.com/meshes-mcp/meshes-mcp/tools"
 )
 
 // Transport serves srv until ctx is done or the client goes away.
-type Transport func(ctx context.Context, srv *server.MCPServer, cat *tools.Catalog, cfg *Config, env *Env) error
+type Transport func(ctx context.Context, srv *server.MCPServer, cfg *Config, env *Env) error
 
 // transports maps --transport values to their implementation; other files
 // add theirs with RegisterTransport.
@@ -52,32 +48,25 @@ func serve(ctx context.Context, args []string, env *Env) int {
 		return nil
 	})
 	if err := f.Parse(args); err != nil {
-		if errors.Is(err, flag.ErrHelp) {
-			return 0
-		}
-		fmt.Fprintf(env.Stderr, "meshes-mcp: %v\n", err)
-		return 2
+		return f.exitStatus(err)
 	}
 	if cfg.Version {
 		// Explicit CLI output; the process exits before any MCP traffic.
 		fmt.Fprintln(env.Stdout, VersionString())
 		return 0
 	}
-	env.Logger = slog.New(slog.NewTextHandler(env.Stderr, &slog.HandlerOptions{Level: cfg.LogLevel}))
+	env.logAt(cfg.LogLevel)
 
-	cat, cleanup, err := buildCatalog(ctx, &cfg, env)
+	cat, cleanup := buildCatalog(ctx, "meshes-mcp", &cfg, env)
 	defer cleanup()
-	if err != nil {
-		if !errors.Is(err, errReported) {
-			fmt.Fprintf(env.Stderr, "meshes-mcp: %v\n", err)
-		}
+	if cat == nil {
 		return 1
 	}
 	version, _ := VersionInfo()
 	srv := cat.MCPServer(version)
 	env.Logger.Info("meshes-mcp serving", "transport", cfg.Transport, "version", version,
 		"read_only", cfg.ReadOnly, "toolsets", cfg.Toolsets, "workspaces", len(cfg.Workspaces), "sandbox", cfg.Sandbox)
-	if err := transports[cfg.Transport](ctx, srv, cat, &cfg, env); err != nil && !errors.Is(err, context.Canceled) {
+	if err := transports[cfg.Transport](ctx, srv, &cfg, env); err != nil && !errors.Is(err, context.Canceled) {
 		env.Logger.Error("server stopped", "error", err)
 		return 1
 	}

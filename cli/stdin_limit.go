@@ -1,7 +1,7 @@
 package cli
 
 import (
-	"bytes"
+	"bufio"
 	"io"
 )
 
@@ -12,51 +12,40 @@ import (
 // holding no more than about limit bytes of any line, so over stdio the
 // --max-body-bytes cap means what it means over HTTP.
 type lineLimiter struct {
-	src   io.Reader
+	src   *bufio.Reader
 	limit int64
 	// overlong is told of each dropped line: its size without the line
 	// terminator, and its first bytes (at most prefixKeep), which is all
 	// there is to find the request id in.
 	overlong func(size int64, prefix []byte)
 
-	// buf[start:end] was read from src and is neither handed over nor
-	// dropped. It grows on demand up to limit+1+readChunk bytes, and a
-	// large one is released once empty, so a server that saw one big
-	// message does not keep its buffer for good.
-	buf        []byte
-	start, end int
-	// scanned bytes at buf[start:] are known to hold no newline, so a line
-	// arriving in many small reads is searched once, not once per read.
-	scanned int
-	// ready bytes at buf[start:] are a line cleared for handing over.
-	ready int
-
-	// While dropping, the line's bytes are counted and discarded as they
-	// arrive; only its first prefixKeep bytes are kept.
-	dropping bool
-	dropped  int64
-	lastCR   bool // the last discarded byte was '\r' (a CRLF may be split across reads)
-	prefix   []byte
-
-	err        error // from src; returned once everything before it is handled
-	emptyReads int   // consecutive reads of src that returned nothing
+	// line is what is still to be handed over of the current line: a slice
+	// of src's buffer when the line came in one read, else of buf.
+	line []byte
+	// buf gathers a line longer than src's buffer. It grows on demand up to
+	// limit+2 bytes (a line's content and its CRLF), and a large one is let
+	// go once no input is waiting, so a server that saw one big message
+	// does not keep its buffer for good.
+	buf []byte
+	// prefix holds the first bytes of the line being dropped.
+	prefix []byte
+	err    error // from src; returned once the lines before it are handed over
 }
 
 const (
-	// readChunk is the most the limiter asks of src at once.
+	// readChunk is the size of the buffer lines are read through.
 	readChunk = 32 << 10
 	// prefixKeep is how much of a dropped line is kept to find its id: a
 	// request's "id" normally comes before its params.
 	prefixKeep = 4 << 10
-	// idleBufCap is the largest buffer kept once it is empty.
+	// idleBufCap is the largest line buffer kept while no input waits.
 	idleBufCap = 64 << 10
-	// maxEmptyReads stops a broken src that keeps returning nothing from
-	// spinning the server, as bufio does.
-	maxEmptyReads = 100
 )
 
+// newLineLimiter reads src through a bufio.Reader, which also ends the
+// stream with io.ErrNoProgress should src keep returning nothing.
 func newLineLimiter(src io.Reader, limit int64, overlong func(size int64, prefix []byte)) *lineLimiter {
-	return &lineLimiter{src: src, limit: limit, overlong: overlong}
+	return &lineLimiter{src: bufio.NewReaderSize(src, readChunk), limit: limit, overlong: overlong}
 }
 
 // Read hands over the next bytes of lines within the limit. An error from
@@ -67,145 +56,90 @@ func (l *lineLimiter) Read(p []byte) (int, error) {
 	if len(p) == 0 {
 		return 0, nil
 	}
-	for l.ready == 0 {
-		if l.nextLine() {
-			continue
-		}
+	for len(l.line) == 0 {
 		if l.err != nil {
-			if l.lastLine() {
-				continue
-			}
 			return 0, l.err
 		}
-		l.fill()
+		l.line, l.err = l.next()
 	}
-	n := copy(p, l.buf[l.start:l.start+l.ready])
-	l.start += n
-	l.ready -= n
+	n := copy(p, l.line)
+	l.line = l.line[n:]
 	return n, nil
 }
 
-// nextLine settles the line at the head of the buffer if its newline has
-// arrived: it is cleared for handing over, or dropped and reported. Without
-// a newline yet, it starts or continues dropping a line already over the
-// limit. It reports whether a line was settled.
-func (l *lineLimiter) nextLine() bool {
-	pending := l.buf[l.start:l.end]
-	i := bytes.IndexByte(pending[l.scanned:], '\n')
-	if i < 0 {
-		l.scanned = len(pending)
-		// limit+1: the last byte may be the '\r' of a CRLF whose '\n' is
-		// still to come.
-		if !l.dropping && int64(len(pending)) > l.limit+1 {
-			l.startDropping()
-		}
-		if l.dropping {
-			l.discard(pending)
-		}
-		return false
+// next reads the next line, terminator included, with the error that ended
+// it if it ends at an error rather than a newline. A line over the limit is
+// dropped and reported instead, and next returns no bytes.
+func (l *lineLimiter) next() ([]byte, error) {
+	if cap(l.buf) > idleBufCap && l.src.Buffered() == 0 {
+		l.buf = nil
 	}
-	line := pending[:l.scanned+i+1]
-	l.scanned = 0
-	if !l.dropping {
-		if contentSize(line) <= l.limit {
-			l.ready = len(line)
-			return true
+	line := l.buf[:0]
+	for {
+		frag, err := l.src.ReadSlice('\n')
+		if int64(len(line)+len(frag))-2 > l.limit { // (limit+2 could overflow)
+			return nil, l.drop(err, line, frag)
 		}
-		l.startDropping()
+		if len(line) == 0 && err != bufio.ErrBufferFull {
+			line = frag // the whole line came in one read: no copy
+		} else {
+			line = l.grow(line, frag)
+		}
+		if err == bufio.ErrBufferFull {
+			continue
+		}
+		if contentSize(line) > l.limit {
+			return nil, l.drop(err, line)
+		}
+		return line, err
 	}
-	crlf := l.endsWithCR(line[:len(line)-1])
-	l.discard(line)
-	l.report(l.dropped - 1 - oneIf(crlf))
-	return true
 }
 
-// lastLine settles a last line that ends at the end of input rather than
-// at a newline; it reports whether there was one.
-func (l *lineLimiter) lastLine() bool {
-	pending := l.buf[l.start:l.end]
-	if !l.dropping {
-		if len(pending) == 0 {
-			return false
+// grow appends frag to line, which lives in buf, doubling buf as needed up
+// to limit+2 bytes (next drops longer lines before they get here).
+func (l *lineLimiter) grow(line, frag []byte) []byte {
+	if need := len(line) + len(frag); need > cap(line) {
+		size := max(need, 2*cap(line))
+		if int64(size)-2 > l.limit {
+			size = int(l.limit) + 2
 		}
-		if contentSize(pending) <= l.limit {
-			l.ready, l.scanned = len(pending), 0
-			return true
-		}
-		l.startDropping()
+		grown := make([]byte, len(line), size)
+		copy(grown, line)
+		line = grown
 	}
-	cr := l.endsWithCR(pending)
-	l.discard(pending)
-	l.report(l.dropped - oneIf(cr))
-	return true
+	l.buf = append(line, frag...)
+	return l.buf
 }
 
-func (l *lineLimiter) startDropping() {
-	l.dropping, l.dropped, l.lastCR = true, 0, false
+// drop discards a line over the limit whose bytes so far are head, err
+// being that of the last read (bufio.ErrBufferFull while the line goes on),
+// and tells overlong its size and first bytes. It returns the error that
+// ended the line, nil for a newline.
+func (l *lineLimiter) drop(err error, head ...[]byte) error {
+	var (
+		size int64
+		last [2]byte // the line's last bytes, to tell its terminator
+	)
 	l.prefix = l.prefix[:0]
-}
-
-// discard drops b, the next bytes of the line being dropped, from the head
-// of the buffer, keeping what the prefix still lacks.
-func (l *lineLimiter) discard(b []byte) {
-	if room := prefixKeep - len(l.prefix); room > 0 {
-		l.prefix = append(l.prefix, b[:min(room, len(b))]...)
+	take := func(b []byte) {
+		l.prefix = append(l.prefix, b[:min(len(b), prefixKeep-len(l.prefix))]...)
+		size += int64(len(b))
+		for _, c := range b[max(0, len(b)-2):] {
+			last[0], last[1] = last[1], c
+		}
 	}
-	l.lastCR = l.endsWithCR(b)
-	l.dropped += int64(len(b))
-	l.start += len(b)
-	l.scanned = 0
-}
-
-// endsWithCR reports whether the line being dropped, continued by b, ends
-// in '\r' so far: a CRLF may be split across reads.
-func (l *lineLimiter) endsWithCR(b []byte) bool {
-	if len(b) == 0 {
-		return l.lastCR
+	for _, b := range head {
+		take(b)
 	}
-	return b[len(b)-1] == '\r'
-}
-
-// report ends the line being dropped, of size bytes without its
-// terminator, and tells overlong about it and its first bytes (the
-// terminator cut off, should the line be that short).
-func (l *lineLimiter) report(size int64) {
-	l.dropping, l.dropped, l.lastCR = false, 0, false
+	for err == bufio.ErrBufferFull {
+		var frag []byte
+		frag, err = l.src.ReadSlice('\n')
+		take(frag)
+	}
+	// A dropped line holds more than limit >= 1 bytes, so last is full.
+	size -= 2 - contentSize(last[:])
 	l.overlong(size, l.prefix[:min(int64(len(l.prefix)), size)])
-}
-
-// fill reads the next chunk from src after the pending bytes, first moving
-// them to the front of the buffer and growing it if needed. Pending bytes
-// are at most limit+1 here (nextLine drops more), which bounds the buffer.
-func (l *lineLimiter) fill() {
-	if l.start == l.end {
-		l.start, l.end = 0, 0
-		if cap(l.buf) > idleBufCap {
-			l.buf = nil
-		}
-	}
-	if l.start > 0 {
-		l.end = copy(l.buf, l.buf[l.start:l.end])
-		l.start = 0
-	}
-	if need := l.end + readChunk; need > len(l.buf) {
-		size := int64(max(need, 2*len(l.buf)))
-		size = min(size, l.limit+1+readChunk)
-		grown := make([]byte, size)
-		copy(grown, l.buf[:l.end])
-		l.buf = grown
-	}
-	n, err := l.src.Read(l.buf[l.end : l.end+readChunk])
-	l.end += n
-	switch {
-	case err != nil:
-		l.err = err
-	case n > 0:
-		l.emptyReads = 0
-	default:
-		if l.emptyReads++; l.emptyReads >= maxEmptyReads {
-			l.err = io.ErrNoProgress
-		}
-	}
+	return err
 }
 
 // contentSize is the size of line without its "\n" or "\r\n" terminator
@@ -219,11 +153,4 @@ func contentSize(line []byte) int64 {
 		n--
 	}
 	return int64(n)
-}
-
-func oneIf(b bool) int64 {
-	if b {
-		return 1
-	}
-	return 0
 }

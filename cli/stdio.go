@@ -7,7 +7,6 @@ import (
 	"github.com/mark3labs/mcp-go/server"
 
 	"github.com/meshes-mcp/meshes-mcp/httpserver"
-	"github.com/meshes-mcp/meshes-mcp/tools"
 )
 
 // serveStdio speaks MCP over stdin/stdout until stdin closes or ctx ends.
@@ -16,7 +15,7 @@ import (
 // --max-body-bytes never reaches mcp-go: it is dropped as it is read and
 // answered with a JSON-RPC error, written through the same serialised
 // stdout as mcp-go's own messages.
-func serveStdio(ctx context.Context, srv *server.MCPServer, _ *tools.Catalog, cfg *Config, env *Env) error {
+func serveStdio(ctx context.Context, srv *server.MCPServer, cfg *Config, env *Env) error {
 	stdio := server.NewStdioServer(srv)
 	stdio.SetErrorLogger(slog.NewLogLogger(env.Logger.Handler(), slog.LevelError))
 	limit := cfg.MaxMessageBytes

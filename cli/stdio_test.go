@@ -177,7 +177,7 @@ func TestServeStdioWithUnsetLimitUsesTheDefault(t *testing.T) {
 	outR, outW := io.Pipe()
 	env := &Env{Stdin: inR, Stdout: outW, Stderr: io.Discard, Logger: slog.New(slog.DiscardHandler)}
 	done := make(chan error, 1)
-	go func() { done <- serveStdio(t.Context(), server.NewMCPServer("t", "1"), nil, &Config{}, env) }()
+	go func() { done <- serveStdio(t.Context(), server.NewMCPServer("t", "1"), &Config{}, env) }()
 
 	pad := strings.Repeat("p", 64<<10)
 	go func() {

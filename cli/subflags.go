@@ -3,7 +3,6 @@ package cli
 import (
 	"flag"
 	"fmt"
-	"log/slog"
 	"slices"
 )
 
@@ -73,9 +72,4 @@ func parseWithArgs(f *Flags, args []string) ([]string, error) {
 		rest = left[1:]
 	}
 	return positional, f.Parse(nil)
-}
-
-// useLogLevel points env.Logger at stderr with the parsed level.
-func useLogLevel(env *Env, cfg *Config) {
-	env.Logger = slog.New(slog.NewTextHandler(env.Stderr, &slog.HandlerOptions{Level: cfg.LogLevel}))
 }

@@ -4,7 +4,6 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
-	"flag"
 	"fmt"
 	"io"
 	"slices"
@@ -34,11 +33,7 @@ func runTools(ctx context.Context, args []string, env *Env) int {
 		return nil
 	})
 	if err := f.Parse(args); err != nil {
-		if errors.Is(err, flag.ErrHelp) {
-			return 0
-		}
-		fmt.Fprintf(env.Stderr, "meshes-mcp tools: %v\n", err)
-		return 2
+		return f.exitStatus(err)
 	}
 	cat, err := tools.New(nil, tools.Options{Policy: cfg.Policy()})
 	if err != nil {

@@ -34,7 +34,7 @@ func TestMain(m *testing.M) {
 	// The server runs in its own process; under -race it is built with
 	// the race detector too, so that data races in tool handlers fail the run.
 	var err error
-	if binary, err = testbin.Build(raceEnabled); err != nil {
+	if binary, err = testbin.Build(testbin.RaceEnabled); err != nil {
 		fmt.Fprintln(os.Stderr, "building meshes-mcp:", err)
 		os.Exit(1)
 	}
@@ -124,20 +124,10 @@ func (f *fixture) requestsMatching(s string) int {
 }
 
 // env is the child environment: sandbox credentials, every other variable
-// the server reads set empty, and a config dir without a credentials file.
+// the server reads set empty (but warnings logged), and a config dir
+// without a credentials file.
 func (f *fixture) env(t *testing.T, extra ...string) []string {
-	home := t.TempDir()
-	return append([]string{
-		"MESHES_ACCESS_KEY=" + f.sb.Credentials.AccessKey,
-		"MESHES_SECRET_KEY=" + f.sb.Credentials.SecretKey,
-		"MESHES_ORG_ID=" + f.sb.Credentials.OrgID,
-		"MESHES_ORGANIZATION_ID=",
-		"MESHES_API_URL=" + f.sb.URL,
-		"MESHES_EVENTS_URL=", "MESHES_PUBLISHABLE_KEY=", "MESHES_CREDENTIALS_FILE=",
-		"MESHES_READ_ONLY=", "MESHES_TOOLSETS=", "MESHES_WORKSPACES=", "MESHES_SANDBOX=",
-		"MESHES_MCP_TRANSPORT=", "MESHES_MCP_MAX_BODY_BYTES=", "MESHES_LOG_LEVEL=warn",
-		"HOME=" + home, "XDG_CONFIG_HOME=" + home,
-	}, extra...)
+	return testbin.ChildEnv(t.TempDir(), f.sb.Credentials, f.sb.URL, append([]string{"MESHES_LOG_LEVEL=warn"}, extra...)...)
 }
 
 // connect starts the binary and completes the MCP handshake.

@@ -1,15 +1,11 @@
 package httpserver
 
 import (
-	"bufio"
 	"context"
 	"fmt"
-	"io"
 	"net"
 	"net/http"
 	"os"
-	"os/exec"
-	"regexp"
 	"strings"
 	"sync/atomic"
 	"syscall"
@@ -28,16 +24,6 @@ func TestMain(m *testing.M) {
 	code := m.Run()
 	testbin.Cleanup()
 	os.Exit(code)
-}
-
-// meshesMCPBinary builds the module's main package once.
-func meshesMCPBinary(tb testing.TB) string {
-	tb.Helper()
-	bin, err := testbin.Build(false)
-	if err != nil {
-		tb.Fatal(err)
-	}
-	return bin
 }
 
 // backend is a Meshes stand-in the server processes are pointed at.
@@ -67,94 +53,20 @@ func startBackend(tb testing.TB, wrap func(http.Handler) http.Handler) backend {
 	return backend{url: "http://" + ln.Addr().String(), creds: sb.Credentials()}
 }
 
-// process is one running meshes-mcp server.
-type process struct {
-	cmd    *exec.Cmd
-	base   string // http://127.0.0.1:port
-	stderr *testbin.SyncBuffer
-	exited chan struct{}
-	err    error // Wait's result once exited is closed
-}
-
-var listeningURL = regexp.MustCompile(`msg="serving MCP over HTTP".* url=(\S+)`)
-
 // startProcess runs the binary with args against be, with nothing from the
 // developer's environment (no real credentials file can leak in), and waits
-// until it listens.
-func startProcess(tb testing.TB, be backend, token string, args ...string) *process {
+// until it listens. At cleanup it checks the token never reached stderr.
+func startProcess(tb testing.TB, be backend, token string, args ...string) *testbin.HTTPServer {
 	tb.Helper()
-	home := tb.TempDir()
-	cmd := exec.Command(meshesMCPBinary(tb), append([]string{"--addr", "127.0.0.1:0"}, args...)...)
-	cmd.Env = []string{
-		"HOME=" + home, "XDG_CONFIG_HOME=" + home,
-		"MESHES_ACCESS_KEY=" + be.creds.AccessKey, "MESHES_SECRET_KEY=" + be.creds.SecretKey,
-		"MESHES_ORG_ID=" + be.creds.OrgID, "MESHES_API_URL=" + be.url,
-		"MESHES_MCP_TOKEN=" + token, "MESHES_LOG_LEVEL=info",
-	}
-	pipe, err := cmd.StderrPipe()
-	if err != nil {
-		tb.Fatal(err)
-	}
-	if err := cmd.Start(); err != nil {
-		tb.Fatal(err)
-	}
-	p := &process{cmd: cmd, stderr: &testbin.SyncBuffer{}, exited: make(chan struct{})}
-	found := make(chan string, 1)
-	copied := make(chan struct{})
-	go func() {
-		defer close(copied)
-		sc := bufio.NewScanner(pipe)
-		for sc.Scan() {
-			line := sc.Text()
-			fmt.Fprintln(p.stderr, line)
-			if m := listeningURL.FindStringSubmatch(line); m != nil {
-				found <- strings.TrimSuffix(strings.TrimSuffix(m[1], "/mcp"), "/sse")
-			}
-		}
-		_, _ = io.Copy(io.Discard, pipe)
-	}()
-	go func() {
-		<-copied
-		p.err = cmd.Wait()
-		close(p.exited)
-	}()
+	env := testbin.ChildEnv(tb.TempDir(), be.creds, be.url, "MESHES_MCP_TOKEN="+token, "MESHES_LOG_LEVEL=info")
+	p := testbin.StartHTTP(tb, testbin.Binary(tb, false), env, append([]string{"--addr", "127.0.0.1:0"}, args...)...)
 	tb.Cleanup(func() {
-		select {
-		case <-p.exited:
-		default:
-			_ = cmd.Process.Kill()
-			<-p.exited
-		}
-		if token != "" && strings.Contains(p.stderr.String(), token) {
-			tb.Errorf("the auth token appears on the server's stderr:\n%s", p.stderr)
+		p.Stop()
+		if token != "" && strings.Contains(p.Stderr.String(), token) {
+			tb.Errorf("the auth token appears on the server's stderr:\n%s", p.Stderr)
 		}
 	})
-	select {
-	case p.base = <-found:
-	case <-p.exited:
-		tb.Fatalf("meshes-mcp exited before listening (%v):\n%s", p.err, p.stderr)
-	case <-time.After(20 * time.Second):
-		tb.Fatalf("meshes-mcp did not start listening:\n%s", p.stderr)
-	}
 	return p
-}
-
-// waitExit returns the process's exit code, failing the test after d.
-func (p *process) waitExit(t *testing.T, d time.Duration) int {
-	t.Helper()
-	select {
-	case <-p.exited:
-	case <-time.After(d):
-		t.Fatalf("meshes-mcp did not exit within %v:\n%s", d, p.stderr)
-	}
-	if p.err == nil {
-		return 0
-	}
-	if ee, ok := p.err.(*exec.ExitError); ok {
-		return ee.ExitCode()
-	}
-	t.Fatalf("waiting for meshes-mcp: %v", p.err)
-	return -1
 }
 
 // The binary serves the real catalog over each transport, behind its token.
@@ -163,10 +75,10 @@ func TestBinaryServesEachTransport(t *testing.T) {
 	for _, tc := range clientKinds {
 		t.Run(string(tc.kind), func(t *testing.T) {
 			p := startProcess(t, be, "binary-token-1234", "--transport", string(tc.transport))
-			if _, err := connect(t, tc.kind, p.base, map[string]string{"Authorization": "Bearer wrong"}, nil); err == nil {
+			if _, err := connect(t, tc.kind, p.Base, map[string]string{"Authorization": "Bearer wrong"}, nil); err == nil {
 				t.Fatal("connected with a wrong token")
 			}
-			c := mustConnect(t, tc.kind, p.base, map[string]string{"Authorization": "Bearer binary-token-1234"})
+			c := mustConnect(t, tc.kind, p.Base, map[string]string{"Authorization": "Bearer binary-token-1234"})
 			if n := len(toolNames(t, c)); n != 31 {
 				t.Fatalf("tools/list has %d tools, want 31", n)
 			}
@@ -203,8 +115,8 @@ func TestCrossReplica(t *testing.T) {
 	b := startProcess(t, be, "replica-token-99", "--transport", "http")
 	for _, kind := range []clientKind{streamableLegacy, streamableModern} {
 		t.Run(string(kind), func(t *testing.T) {
-			lb := &alternating{hosts: []string{hostOf(a.base), hostOf(b.base)}, served: make([]atomic.Int64, 2)}
-			c, err := connect(t, kind, a.base, map[string]string{"Authorization": "Bearer replica-token-99"}, &http.Client{Transport: lb})
+			lb := &alternating{hosts: []string{hostOf(a.Base), hostOf(b.Base)}, served: make([]atomic.Int64, 2)}
+			c, err := connect(t, kind, a.Base, map[string]string{"Authorization": "Bearer replica-token-99"}, &http.Client{Transport: lb})
 			if err != nil {
 				t.Fatalf("initialize across replicas: %v", err)
 			}
@@ -275,7 +187,7 @@ func TestBinaryGracefulShutdownOnSIGTERM(t *testing.T) {
 					timeout = "300ms"
 				}
 				p := startProcess(t, be, "", "--transport", string(tc.transport), "--shutdown-timeout", timeout)
-				c := mustConnect(t, tc.kind, p.base, nil)
+				c := mustConnect(t, tc.kind, p.Base, nil)
 				out := make(chan callOutcome, 1)
 				go func() {
 					ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
@@ -289,11 +201,11 @@ func TestBinaryGracefulShutdownOnSIGTERM(t *testing.T) {
 					t.Fatal("the call never reached the backend")
 				}
 
-				if err := p.cmd.Process.Signal(syscall.SIGTERM); err != nil {
+				if err := p.Cmd.Process.Signal(syscall.SIGTERM); err != nil {
 					t.Fatal(err)
 				}
 				if bounded {
-					if code := p.waitExit(t, 10*time.Second); code == 0 {
+					if code := p.ExitCode(t, 10*time.Second); code == 0 {
 						t.Fatal("exit status 0 although an in-flight call was cut off")
 					}
 					// The client must not see success; mcp-go's SSE client
@@ -307,10 +219,10 @@ func TestBinaryGracefulShutdownOnSIGTERM(t *testing.T) {
 					}
 					return
 				}
-				eventually(t, "the listener to close", func() bool { return dialRefused(p.base) })
+				eventually(t, "the listener to close", func() bool { return dialRefused(p.Base) })
 				select {
-				case <-p.exited:
-					t.Fatalf("exited while a call was in flight:\n%s", p.stderr)
+				case <-p.Exited:
+					t.Fatalf("exited while a call was in flight:\n%s", p.Stderr)
 				default:
 				}
 				close(g.release)
@@ -321,8 +233,8 @@ func TestBinaryGracefulShutdownOnSIGTERM(t *testing.T) {
 				if !strings.Contains(resultText(o.res), "rule") {
 					t.Fatalf("in-flight call returned %q", resultText(o.res))
 				}
-				if code := p.waitExit(t, 10*time.Second); code != 0 {
-					t.Fatalf("exit status %d after a clean drain:\n%s", code, p.stderr)
+				if code := p.ExitCode(t, 10*time.Second); code != 0 {
+					t.Fatalf("exit status %d after a clean drain:\n%s", code, p.Stderr)
 				}
 			})
 		}

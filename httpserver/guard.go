@@ -89,12 +89,12 @@ func bearerToken(header string) (string, bool) {
 // what actually went wrong. The buffered body is left in place for the
 // middleware behind (see requestBody).
 func limitBody(max int64, next http.Handler) http.Handler {
+	tooLarge := "Request Entity Too Large: the body exceeds " + strconv.FormatInt(max, 10) + " bytes; split the request (e.g. fewer events per send_events call)"
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if r.Method != http.MethodPost || r.Body == nil {
 			next.ServeHTTP(w, r)
 			return
 		}
-		tooLarge := "Request Entity Too Large: the body exceeds " + strconv.FormatInt(max, 10) + " bytes; split the request (e.g. fewer events per send_events call)"
 		if r.ContentLength > max {
 			http.Error(w, tooLarge, http.StatusRequestEntityTooLarge)
 			return

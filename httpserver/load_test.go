@@ -358,9 +358,9 @@ func BenchmarkHTTPLoad(b *testing.B) {
 	}{{"mcp", false}, {"mcp-legacy", true}} {
 		b.Run(v.name, func(b *testing.B) {
 			p := startProcess(b, startBackend(b, nil), "", "--transport", "http")
-			workers := mcpWorkers(b, p.base, *loadClients, v.legacy)
+			workers := mcpWorkers(b, p.Base, *loadClients, v.legacy)
 			b.ResetTimer()
-			report(b, v.name, runLoad(workers, *loadDuration, *loadMaxCalls, p.cmd.Process.Pid))
+			report(b, v.name, runLoad(workers, *loadDuration, *loadMaxCalls, p.Cmd.Process.Pid))
 		})
 	}
 	// The same server in this process, for profiling with -cpuprofile.

@@ -119,9 +119,6 @@ func (s *Server) guard(h http.Handler) http.Handler {
 	return requireOrigin(s.cfg.AllowedOrigins, h)
 }
 
-// Handler is the complete routing tree, for tests and embedding.
-func (s *Server) Handler() http.Handler { return s.handler }
-
 // Listen binds the configured address, wrapping it in TLS when configured.
 func (s *Server) Listen() (net.Listener, error) {
 	ln, err := net.Listen("tcp", s.cfg.Addr)

@@ -1,7 +1,6 @@
 package stress
 
 import (
-	"bufio"
 	"context"
 	"encoding/json"
 	"errors"
@@ -11,8 +10,6 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
-	"os/exec"
-	"regexp"
 	"runtime"
 	"strings"
 	"sync"
@@ -26,6 +23,7 @@ import (
 	"github.com/mark3labs/mcp-go/server"
 
 	"github.com/meshes-mcp/meshes-mcp/httpserver"
+	"github.com/meshes-mcp/meshes-mcp/internal/testbin"
 	"github.com/meshes-mcp/meshes-mcp/internal/teststack"
 )
 
@@ -134,56 +132,14 @@ func TestConcurrentCallsOverOneStdioSession(t *testing.T) {
 	}
 }
 
-var servingURL = regexp.MustCompile(`msg="serving MCP over HTTP".* url=(\S+)`)
-
 // TestConcurrentCallsOverHTTP sends 200 tool calls at once to the
 // (race-built, under -race) binary serving streamable HTTP, then stops it
 // with SIGTERM, which must drain and exit cleanly.
 func TestConcurrentCallsOverHTTP(t *testing.T) {
 	s := teststack.Start(t, teststack.Options{})
-	cmd := exec.Command(raceBinary(t), "--transport", "http", "--addr", "127.0.0.1:0")
-	cmd.Env = childEnv(t, s)
-	cmd.SysProcAttr = childAttrs()
-	stderr, err := cmd.StderrPipe()
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { _ = cmd.Process.Kill() })
-	lines := make(chan string, 1024)
-	var logs strings.Builder
-	var logsMu sync.Mutex
-	go func() {
-		sc := bufio.NewScanner(stderr)
-		for sc.Scan() {
-			logsMu.Lock()
-			logs.WriteString(sc.Text() + "\n")
-			logsMu.Unlock()
-			select {
-			case lines <- sc.Text():
-			default:
-			}
-		}
-		close(lines)
-	}()
-	var base string
-	for base == "" {
-		select {
-		case line, ok := <-lines:
-			if !ok {
-				t.Fatal("the server exited before listening")
-			}
-			if m := servingURL.FindStringSubmatch(line); m != nil {
-				base = strings.Trim(m[1], `"`)
-			}
-		case <-time.After(60 * time.Second):
-			t.Fatal("the server did not start listening")
-		}
-	}
+	p := testbin.StartHTTP(t, raceBinary(t), childEnv(t, s), "--transport", "http", "--addr", "127.0.0.1:0")
 	tr := &http.Transport{}
-	c, err := client.NewStreamableHttpClient(strings.TrimSuffix(base, "/mcp")+"/mcp", transport.WithHTTPBasicClient(&http.Client{Transport: tr}))
+	c, err := client.NewStreamableHttpClient(p.Base+"/mcp", transport.WithHTTPBasicClient(&http.Client{Transport: tr}))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -191,25 +147,14 @@ func TestConcurrentCallsOverHTTP(t *testing.T) {
 	_ = c.Close()
 	tr.CloseIdleConnections() // see serveInProcess
 
-	if err := cmd.Process.Signal(syscall.SIGTERM); err != nil {
+	if err := p.Cmd.Process.Signal(syscall.SIGTERM); err != nil {
 		t.Fatal(err)
 	}
-	done := make(chan error, 1)
-	go func() { done <- cmd.Wait() }()
-	select {
-	case err := <-done:
-		if err != nil {
-			logsMu.Lock()
-			t.Errorf("exit after SIGTERM: %v\n%s", err, tail(logs.String()))
-			logsMu.Unlock()
-		}
-	case <-time.After(30 * time.Second):
-		t.Fatal("the server did not exit after SIGTERM")
+	if code := p.ExitCode(t, 30*time.Second); code != 0 {
+		t.Errorf("exit %d after SIGTERM:\n%s", code, tail(p.Stderr.String()))
 	}
-	logsMu.Lock()
-	defer logsMu.Unlock()
-	if strings.Contains(logs.String(), "DATA RACE") {
-		t.Errorf("the server reported a data race:\n%s", tail(logs.String()))
+	if strings.Contains(p.Stderr.String(), "DATA RACE") {
+		t.Errorf("the server reported a data race:\n%s", tail(p.Stderr.String()))
 	}
 }
 
@@ -217,17 +162,7 @@ func TestConcurrentCallsOverHTTP(t *testing.T) {
 // function that reports failures as errors.
 func mcpCaller(t *testing.T, c *client.Client) func(string, map[string]any) (json.RawMessage, error) {
 	t.Helper()
-	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
-	defer cancel()
-	if err := c.Start(ctx); err != nil {
-		t.Fatal(err)
-	}
-	init := mcp.InitializeRequest{}
-	init.Params.ProtocolVersion = mcp.LATEST_LEGACY_PROTOCOL_VERSION
-	init.Params.ClientInfo = mcp.Implementation{Name: "stress", Version: "1"}
-	if _, err := c.Initialize(ctx, init); err != nil {
-		t.Fatal(err)
-	}
+	handshake(t, c)
 	return func(name string, args map[string]any) (json.RawMessage, error) {
 		ctx, cancel := context.WithTimeout(context.Background(), 120*time.Second)
 		defer cancel()

@@ -29,7 +29,16 @@ func newSession(t testing.TB, stack *teststack.Stack) *session {
 	if err != nil {
 		t.Fatal(err)
 	}
-	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	handshake(t, c)
+	t.Cleanup(func() { _ = c.Close() })
+	return &session{t: t, stack: stack, c: c}
+}
+
+// handshake starts c (so it routes notifications) and performs the MCP
+// handshake.
+func handshake(t testing.TB, c *client.Client) {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
 	if err := c.Start(ctx); err != nil {
 		t.Fatal(err)
@@ -40,8 +49,6 @@ func newSession(t testing.TB, stack *teststack.Stack) *session {
 	if _, err := c.Initialize(ctx, init); err != nil {
 		t.Fatal(err)
 	}
-	t.Cleanup(func() { _ = c.Close() })
-	return &session{t: t, stack: stack, c: c}
 }
 
 // call runs one tool; a protocol-level error fails the test, since every

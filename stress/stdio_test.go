@@ -25,20 +25,11 @@ import (
 
 // binary returns the plain meshes-mcp binary, built once per test run and
 // only for the tests that need it. Memory and speed figures come from it.
-func binary(t testing.TB) string { return build(t, false) }
+func binary(t testing.TB) string { return testbin.Binary(t, false) }
 
 // raceBinary is built with -race when the tests run under it, so that a data
 // race inside the server process fails the run.
-func raceBinary(t testing.TB) string { return build(t, raceEnabled) }
-
-func build(t testing.TB, race bool) string {
-	t.Helper()
-	bin, err := testbin.Build(race)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return bin
-}
+func raceBinary(t testing.TB) string { return testbin.Binary(t, testbin.RaceEnabled) }
 
 func TestMain(m *testing.M) {
 	code := m.Run()
@@ -50,16 +41,8 @@ func TestMain(m *testing.M) {
 // blanks every other variable the server reads, so the developer's own
 // configuration cannot leak in.
 func childEnv(t testing.TB, s *teststack.Stack, extra ...string) []string {
-	home := t.TempDir()
-	env := []string{
-		"MESHES_ACCESS_KEY=" + s.Creds.AccessKey, "MESHES_SECRET_KEY=" + s.Creds.SecretKey,
-		"MESHES_ORG_ID=" + s.Creds.OrgID, "MESHES_ORGANIZATION_ID=", "MESHES_API_URL=" + s.Proxy.URL,
-		"MESHES_EVENTS_URL=", "MESHES_PUBLISHABLE_KEY=", "MESHES_CREDENTIALS_FILE=",
-		"MESHES_READ_ONLY=", "MESHES_TOOLSETS=", "MESHES_WORKSPACES=", "MESHES_SANDBOX=",
-		"MESHES_MCP_TRANSPORT=", "MESHES_MCP_MAX_BODY_BYTES=", "MESHES_LOG_LEVEL=", "HOME=" + home, "XDG_CONFIG_HOME=" + home,
-		"PATH=" + os.Getenv("PATH"), "GORACE=halt_on_error=1",
-	}
-	return append(env, extra...)
+	return testbin.ChildEnv(t.TempDir(), s.Creds, s.Proxy.URL,
+		append([]string{"PATH=" + os.Getenv("PATH"), "GORACE=halt_on_error=1"}, extra...)...)
 }
 
 // rpcError is a JSON-RPC error object.
@@ -101,7 +84,7 @@ func start(t testing.TB, bin string, env []string, args ...string) *proc {
 	t.Helper()
 	cmd := exec.Command(bin, args...)
 	cmd.Env = env
-	cmd.SysProcAttr = childAttrs()
+	cmd.SysProcAttr = testbin.ChildAttrs()
 	p := &proc{t: t, cmd: cmd, stderr: &testbin.SyncBuffer{}, exited: make(chan struct{}), waiters: map[string]chan message{}}
 	cmd.Stderr = p.stderr
 	var err error

@@ -1,6 +1,6 @@
 // Package testbin serves the end-to-end test packages (e2e, httpserver,
-// stress) that drive the real meshes-mcp binary: one place builds it and
-// one type collects a process's output safely.
+// stress) that drive the real meshes-mcp binary: one place builds it,
+// starts it serving HTTP, and collects a process's output safely.
 package testbin
 
 import (
@@ -10,6 +10,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"sync"
+	"testing"
 )
 
 // mainPackage is built by import path, so the build works from whichever
@@ -50,6 +51,16 @@ func Build(race bool) (string, error) {
 	}
 	builds.bins[race] = bin
 	return bin, nil
+}
+
+// Binary is Build for a test or benchmark, which it fails if the build does.
+func Binary(tb testing.TB, race bool) string {
+	tb.Helper()
+	bin, err := Build(race)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	return bin
 }
 
 // Cleanup removes every binary Build made; call it from TestMain after m.Run.
