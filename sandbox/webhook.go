@@ -94,7 +94,6 @@ func (s *Server) deliverWebhook(ctx context.Context, d delivery) outcome {
 		algo := strings.ToLower(metaString(md, "signing_algorithm", "sha256"))
 		req.Header.Set(metaString(md, "signature_header", defaultSignatureHeader), sign(algo, secret, body))
 	}
-	s.webhookRequests.Add(1)
 	resp, err := s.client.Do(req)
 	if err != nil {
 		return s.webhookError(err, method, target)
