@@ -125,17 +125,7 @@ func (s *Server) listConnectionsWhere(r *http.Request, c caller, scoped bool) (i
 
 // withConnection runs fn under the lock with the path's connection.
 func (s *Server) withConnection(r *http.Request, c caller, fn func(conn *connection) (int, any, *apiError)) (int, any, *apiError) {
-	id, aerr := pathUUID(r, "connection_id")
-	if aerr != nil {
-		return 0, nil, aerr
-	}
-	s.db.mu.Lock()
-	defer s.db.mu.Unlock()
-	conn, aerr := s.db.connectionIn(c.orgID, id)
-	if aerr != nil {
-		return 0, nil, aerr
-	}
-	return fn(conn)
+	return withPath(s, r, c, "connection_id", s.db.connectionIn, fn)
 }
 
 func (s *Server) getConnection(w http.ResponseWriter, r *http.Request, c caller) (int, any, *apiError) {

@@ -140,17 +140,7 @@ func (s *Server) listEventsWhere(r *http.Request, c caller, scoped bool) (int, a
 }
 
 func (s *Server) withEvent(r *http.Request, c caller, fn func(e *event) (int, any, *apiError)) (int, any, *apiError) {
-	id, aerr := pathUUID(r, "event_id")
-	if aerr != nil {
-		return 0, nil, aerr
-	}
-	s.db.mu.Lock()
-	defer s.db.mu.Unlock()
-	e, aerr := s.db.eventIn(c.orgID, id)
-	if aerr != nil {
-		return 0, nil, aerr
-	}
-	return fn(e)
+	return withPath(s, r, c, "event_id", s.db.eventIn, fn)
 }
 
 func (s *Server) getEvent(w http.ResponseWriter, r *http.Request, c caller) (int, any, *apiError) {

@@ -152,17 +152,7 @@ func (s *Server) listRulesWhere(r *http.Request, c caller, scoped bool) (int, an
 func matches(filter, value string) bool { return filter == "" || filter == value }
 
 func (s *Server) withRule(r *http.Request, c caller, fn func(rl *rule) (int, any, *apiError)) (int, any, *apiError) {
-	id, aerr := pathUUID(r, "rule_id")
-	if aerr != nil {
-		return 0, nil, aerr
-	}
-	s.db.mu.Lock()
-	defer s.db.mu.Unlock()
-	rl, aerr := s.db.ruleIn(c.orgID, id)
-	if aerr != nil {
-		return 0, nil, aerr
-	}
-	return fn(rl)
+	return withPath(s, r, c, "rule_id", s.db.ruleIn, fn)
 }
 
 func (s *Server) getRule(w http.ResponseWriter, r *http.Request, c caller) (int, any, *apiError) {

@@ -105,20 +105,16 @@ func (s *Server) listWorkspaces(w http.ResponseWriter, r *http.Request, c caller
 		func(ws *workspace) workspace { return *ws }), nil
 }
 
+func (s *Server) withWorkspace(r *http.Request, c caller, fn func(ws *workspace) (int, any, *apiError)) (int, any, *apiError) {
+	return withPath(s, r, c, "workspace_id", s.db.workspaceIn, fn)
+}
+
 func (s *Server) getWorkspace(w http.ResponseWriter, r *http.Request, c caller) (int, any, *apiError) {
-	id, aerr := pathUUID(r, "workspace_id")
-	if aerr != nil {
-		return 0, nil, aerr
-	}
-	s.db.mu.Lock()
-	defer s.db.mu.Unlock()
-	ws, aerr := s.db.workspaceIn(c.orgID, id)
-	if aerr != nil {
-		return 0, nil, aerr
-	}
-	view := *ws
-	view.PubKey = &publishableKey{Name: "Default publishable key", PublicKey: ws.pubKey}
-	return http.StatusOK, view, nil
+	return s.withWorkspace(r, c, func(ws *workspace) (int, any, *apiError) {
+		view := *ws
+		view.PubKey = &publishableKey{Name: "Default publishable key", PublicKey: ws.pubKey}
+		return http.StatusOK, view, nil
+	})
 }
 
 // updateWorkspace replaces name and description. An absent description
@@ -180,21 +176,13 @@ func (s *Server) listResources(w http.ResponseWriter, r *http.Request, c caller)
 
 // catalogList answers the two bare-array catalogs, in creation order.
 func (s *Server) catalogList(r *http.Request, c caller, pick func(*workspace) []*catalogEntry) (int, any, *apiError) {
-	id, aerr := pathUUID(r, "workspace_id")
-	if aerr != nil {
-		return 0, nil, aerr
-	}
-	s.db.mu.Lock()
-	defer s.db.mu.Unlock()
-	ws, aerr := s.db.workspaceIn(c.orgID, id)
-	if aerr != nil {
-		return 0, nil, aerr
-	}
-	out := make([]catalogEntry, 0, len(pick(ws)))
-	for _, e := range pick(ws) {
-		out = append(out, *e)
-	}
-	return http.StatusOK, out, nil
+	return s.withWorkspace(r, c, func(ws *workspace) (int, any, *apiError) {
+		out := make([]catalogEntry, 0, len(pick(ws)))
+		for _, e := range pick(ws) {
+			out = append(out, *e)
+		}
+		return http.StatusOK, out, nil
+	})
 }
 
 // workspaceScope resolves the optional {workspace_id} of a list route:
