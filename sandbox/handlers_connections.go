@@ -44,15 +44,7 @@ func connectionView(c *connection) connection {
 }
 
 func (s *Server) createConnection(w http.ResponseWriter, r *http.Request, c caller) (int, any, *apiError) {
-	var in connectionInput
-	if aerr := decodeBody(w, r, &in); aerr != nil {
-		return 0, nil, aerr
-	}
-	conn, aerr := s.addConnection(c, in, s.now())
-	if aerr != nil {
-		return 0, nil, aerr
-	}
-	return http.StatusCreated, map[string]any{"connection": conn}, nil
+	return created(w, r, "connection", func(in connectionInput) (connection, *apiError) { return s.addConnection(c, in, s.now()) })
 }
 
 // addConnection validates and stores a connection: shape errors 400, then

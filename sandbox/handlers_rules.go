@@ -22,15 +22,7 @@ type ruleInput struct {
 var ruleMetadataStringKeys = []string{"action", "id", "name", "value", "key", "data", "option", "option_value"}
 
 func (s *Server) createRule(w http.ResponseWriter, r *http.Request, c caller) (int, any, *apiError) {
-	var in ruleInput
-	if aerr := decodeBody(w, r, &in); aerr != nil {
-		return 0, nil, aerr
-	}
-	rl, aerr := s.addRule(c, in, s.now())
-	if aerr != nil {
-		return 0, nil, aerr
-	}
-	return http.StatusCreated, map[string]any{"rule": rl}, nil
+	return created(w, r, "rule", func(in ruleInput) (rule, *apiError) { return s.addRule(c, in, s.now()) })
 }
 
 // addRule validates in order: shape (400), unknown workspace or connection

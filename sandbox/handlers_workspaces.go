@@ -21,15 +21,7 @@ func (in workspaceInput) validate() (string, *apiError) {
 }
 
 func (s *Server) createWorkspace(w http.ResponseWriter, r *http.Request, c caller) (int, any, *apiError) {
-	var in workspaceInput
-	if aerr := decodeBody(w, r, &in); aerr != nil {
-		return 0, nil, aerr
-	}
-	ws, aerr := s.addWorkspace(c, in, s.now())
-	if aerr != nil {
-		return 0, nil, aerr
-	}
-	return http.StatusCreated, map[string]any{"workspace": ws}, nil
+	return created(w, r, "workspace", func(in workspaceInput) (workspace, *apiError) { return s.addWorkspace(c, in, s.now()) })
 }
 
 // addWorkspace creates a workspace with its publishable key and default

@@ -107,6 +107,20 @@ func pathUUID(r *http.Request, name string) (string, *apiError) {
 	return strings.ToLower(v), nil
 }
 
+// created answers a create endpoint: decode the required body, store it
+// with add, and reply 201 {key: record}.
+func created[In, Out any](w http.ResponseWriter, r *http.Request, key string, add func(In) (Out, *apiError)) (int, any, *apiError) {
+	var in In
+	if aerr := decodeBody(w, r, &in); aerr != nil {
+		return 0, nil, aerr
+	}
+	rec, aerr := add(in)
+	if aerr != nil {
+		return 0, nil, aerr
+	}
+	return http.StatusCreated, map[string]any{key: rec}, nil
+}
+
 // withPath resolves the UUID path parameter param to a record of the
 // caller's organisation with lookup (one of the store's …In methods) and
 // runs fn with it, all under the store lock, so that fn's checks and writes
