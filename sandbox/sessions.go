@@ -254,12 +254,8 @@ func (ss *session) status() string {
 func (s *Server) listSessions(w http.ResponseWriter, r *http.Request, c caller) (int, any, *apiError) {
 	q := r.URL.Query()
 	var p problems
-	wsID := q.Get("workspace_id")
-	if wsID == "" {
-		p.add("workspace_id", "is required")
-	} else if !isUUID(wsID) {
-		p.add("workspace_id", "must be a UUID")
-	}
+	wsParam := q.Get("workspace_id")
+	wsID := checkUUIDField(&p, "workspace_id", &wsParam)
 	if q.Has("status") && !slices.Contains([]string{"active", "revoked"}, q.Get("status")) {
 		p.add("status", "must be active or revoked")
 	}
@@ -275,7 +271,6 @@ func (s *Server) listSessions(w http.ResponseWriter, r *http.Request, c caller) 
 	if aerr := p.err(http.StatusBadRequest); aerr != nil {
 		return 0, nil, aerr
 	}
-	wsID = strings.ToLower(wsID)
 	now := s.now()
 	s.db.mu.Lock()
 	defer s.db.mu.Unlock()
