@@ -73,11 +73,11 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	if s.opts.OnRequest != nil {
 		s.opts.OnRequest(r)
 	}
-	if _, pattern := s.mux.Handler(r); pattern != "" {
-		s.mux.ServeHTTP(w, r)
+	h, pattern := s.mux.Handler(r)
+	if pattern != "" {
+		s.mux.ServeHTTP(w, r) // not h: the mux also sets the path values
 		return
 	}
-	h, _ := s.mux.Handler(r)
 	cw := &captureWriter{header: http.Header{}}
 	h.ServeHTTP(cw, r)
 	switch cw.status {
