@@ -74,8 +74,8 @@ func (s *Server) addConnection(c caller, in connectionInput, now time.Time) (con
 	if aerr := checkConnectionMetadata(integ, md); aerr != nil {
 		return connection{}, aerr
 	}
-	if s.connectionNameTaken(wsID, name, "") {
-		return connection{}, errorf(http.StatusConflict, "connection already exists: workspace has a connection named %q", name)
+	if aerr := s.connectionNameConflict(wsID, name, ""); aerr != nil {
+		return connection{}, aerr
 	}
 	active, reason := connectionState(md)
 	conn := &connection{ID: newUUID(), Workspace: wsID, Type: integ.Type, Name: name, Metadata: md,
@@ -86,14 +86,16 @@ func (s *Server) addConnection(c caller, in connectionInput, now time.Time) (con
 	return connectionView(conn), nil
 }
 
-// Connection names are unique per workspace, case-insensitively (§17 q18).
-func (s *Server) connectionNameTaken(wsID, name, exceptID string) bool {
+// connectionNameConflict is the 409 for a name another connection of the
+// workspace (not exceptID) already has: connection names are unique per
+// workspace, case-insensitively (§17 q18). Caller holds mu.
+func (s *Server) connectionNameConflict(wsID, name, exceptID string) *apiError {
 	for _, conn := range s.db.connections {
 		if conn.Workspace == wsID && conn.ID != exceptID && strings.EqualFold(conn.Name, name) {
-			return true
+			return errorf(http.StatusConflict, "connection already exists: workspace has a connection named %q", name)
 		}
 	}
-	return false
+	return nil
 }
 
 func (s *Server) listConnections(w http.ResponseWriter, r *http.Request, c caller) (int, any, *apiError) {
@@ -145,8 +147,8 @@ func (s *Server) updateConnection(w http.ResponseWriter, r *http.Request, c call
 		if aerr := checkConnectionMetadata(integ, md); aerr != nil {
 			return 0, nil, aerr
 		}
-		if s.connectionNameTaken(conn.Workspace, name, conn.ID) {
-			return 0, nil, errorf(http.StatusConflict, "connection already exists: workspace has a connection named %q", name)
+		if aerr := s.connectionNameConflict(conn.Workspace, name, conn.ID); aerr != nil {
+			return 0, nil, aerr
 		}
 		conn.Name, conn.Metadata = name, md
 		conn.Active, conn.InactiveReason = connectionState(md)

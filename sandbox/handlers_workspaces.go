@@ -34,8 +34,8 @@ func (s *Server) addWorkspace(c caller, in workspaceInput, now time.Time) (works
 	}
 	s.db.mu.Lock()
 	defer s.db.mu.Unlock()
-	if s.workspaceNameTaken(c.orgID, name, "") {
-		return workspace{}, errorf(http.StatusConflict, "workspace already exists: a workspace named %q exists in this organization", name)
+	if aerr := s.workspaceNameConflict(c.orgID, name, ""); aerr != nil {
+		return workspace{}, aerr
 	}
 	ws := &workspace{ID: newUUID(), Name: name, CreatedAt: timestamp(now), UpdatedAt: timestamp(now),
 		seq: s.db.nextSeq(), orgID: c.orgID}
@@ -54,13 +54,15 @@ func (s *Server) addWorkspace(c caller, in workspaceInput, now time.Time) (works
 	return *ws, nil
 }
 
-func (s *Server) workspaceNameTaken(org, name, exceptID string) bool {
+// workspaceNameConflict is the 409 for a name another workspace of org
+// (not exceptID) already has. Caller holds mu.
+func (s *Server) workspaceNameConflict(org, name, exceptID string) *apiError {
 	for _, ws := range s.db.workspaces {
 		if ws.orgID == org && ws.ID != exceptID && strings.EqualFold(ws.Name, name) {
-			return true
+			return errorf(http.StatusConflict, "workspace already exists: a workspace named %q exists in this organization", name)
 		}
 	}
-	return false
+	return nil
 }
 
 // defaultResource is the resource events carry when they name none (§14).
@@ -131,8 +133,8 @@ func (s *Server) updateWorkspace(w http.ResponseWriter, r *http.Request, c calle
 	if aerr != nil {
 		return 0, nil, aerr
 	}
-	if s.workspaceNameTaken(c.orgID, name, ws.ID) {
-		return 0, nil, errorf(http.StatusConflict, "workspace already exists: a workspace named %q exists in this organization", name)
+	if aerr := s.workspaceNameConflict(c.orgID, name, ws.ID); aerr != nil {
+		return 0, nil, aerr
 	}
 	ws.Name = name
 	switch {
