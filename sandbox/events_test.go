@@ -11,15 +11,7 @@ func TestEventIngestValidation(t *testing.T) {
 	ws := e.workspace("Ingest")
 	ok := map[string]any{"email": "a@example.com"}
 	mk := func(kv ...any) map[string]any {
-		b := map[string]any{"workspace": ws, "event": "user.signup", "payload": ok}
-		for i := 0; i+1 < len(kv); i += 2 {
-			if kv[i+1] == nil {
-				delete(b, kv[i].(string))
-			} else {
-				b[kv[i].(string)] = kv[i+1]
-			}
-		}
-		return b
+		return bodyWith(map[string]any{"workspace": ws, "event": "user.signup", "payload": ok}, kv...)
 	}
 	cases := []bodyCase{
 		{"valid", mk(), 201, nil},

@@ -297,6 +297,19 @@ type bodyCase struct {
 	params []string
 }
 
+// bodyWith returns base with key/value pairs applied: a nil value removes
+// the key, any other sets it.
+func bodyWith(base map[string]any, kv ...any) map[string]any {
+	for i := 0; i+1 < len(kv); i += 2 {
+		if kv[i+1] == nil {
+			delete(base, kv[i].(string))
+		} else {
+			base[kv[i].(string)] = kv[i+1]
+		}
+	}
+	return base
+}
+
 // checkBodyCases sends each case's body as method path in its own subtest.
 // A case expecting okStatus must get it with a JSON object, which check
 // (when not nil) inspects; any other case must get its status in the

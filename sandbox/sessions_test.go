@@ -10,13 +10,7 @@ func TestSessionCreateValidation(t *testing.T) {
 	clock := &fakeClock{t: time.Date(2026, 1, 2, 3, 4, 5, 0, time.UTC)}
 	e := newEnv(t, Options{Now: clock.Now})
 	ws := e.workspace("Embed")
-	mk := func(kv ...any) map[string]any {
-		b := map[string]any{"workspace_id": ws}
-		for i := 0; i+1 < len(kv); i += 2 {
-			b[kv[i].(string)] = kv[i+1]
-		}
-		return b
-	}
+	mk := func(kv ...any) map[string]any { return bodyWith(map[string]any{"workspace_id": ws}, kv...) }
 	cases := []bodyCase{
 		{"defaults", mk(), 200, nil},
 		{"full workspace session", mk("role", "admin", "session_type", "workspace", "external_user_id", "u_1", "ttl_seconds", 3600,
