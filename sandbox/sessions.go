@@ -32,8 +32,6 @@ type session struct {
 	resource       string
 	resourceID     string
 	launchPage     string
-	allowedOrigins []string
-	scopes         []string
 	revoked        bool
 	ttl            time.Duration
 	createdAt      time.Time
@@ -149,7 +147,6 @@ func (in sessionInput) validate() (*session, int, *apiError) {
 			p.add("allowed_origins["+strconv.Itoa(i)+"]", "must be an origin such as https://app.example.com (scheme, host and optional port only)")
 		}
 	}
-	ss.allowedOrigins = in.AllowedOrigins
 	if len(in.Scopes) > maxScopes {
 		p.add("scopes", "may list at most %d scopes", maxScopes)
 	}
@@ -158,7 +155,6 @@ func (in sessionInput) validate() (*session, int, *apiError) {
 			p.add("scopes["+strconv.Itoa(i)+"]", "must be %s (the only scope)", payloadReadScope)
 		}
 	}
-	ss.scopes = in.Scopes
 	return ss, launchTTL, p.err(http.StatusBadRequest)
 }
 
