@@ -11,12 +11,7 @@ func TestConnectionCreateValidation(t *testing.T) {
 	mk := func(typ, name string, md any) map[string]any {
 		return map[string]any{"workspace": ws, "type": typ, "name": name, "metadata": md}
 	}
-	cases := []struct {
-		name   string
-		body   any
-		status int
-		params []string
-	}{
+	cases := []bodyCase{
 		{"oauth integration with empty metadata", mk("hubspot", "HubSpot", map[string]any{}), 201, nil},
 		{"api key integration", mk("mailchimp", "Mailchimp", map[string]any{"api_key": "k-us21", "data_center": "us21"}), 201, nil},
 		{"pipedrive is accepted", mk("pipedrive", "Pipedrive", map[string]any{}), 201, nil},
@@ -45,19 +40,12 @@ func TestConnectionCreateValidation(t *testing.T) {
 		{"workspace unknown", map[string]any{"workspace": newUUID(), "type": "slack", "name": "Slack", "metadata": map[string]any{}}, 404, nil},
 		{"duplicate name", mk("slack", "hubspot", map[string]any{}), 409, nil},
 	}
-	for _, tc := range cases {
-		t.Run(tc.name, func(t *testing.T) {
-			r := e.do("POST", "/connections", tc.body)
-			if tc.status != 201 {
-				assertError(t, r, tc.status, tc.params...)
-				return
-			}
-			c := e.must(201, r)["connection"].(map[string]any)
-			if c["workspace"] != ws || c["active"] != true || c["created_by"] != e.creds.AccessKey {
-				t.Fatalf("connection %v", c)
-			}
-		})
-	}
+	e.checkBodyCases(t, "POST", "/connections", 201, cases, func(t *testing.T, got map[string]any) {
+		c := got["connection"].(map[string]any)
+		if c["workspace"] != ws || c["active"] != true || c["created_by"] != e.creds.AccessKey {
+			t.Fatalf("connection %v", c)
+		}
+	})
 }
 
 func TestConnectionSecretsAndState(t *testing.T) {

@@ -105,7 +105,6 @@ func (s *Server) beginAttempt(j job, now time.Time) (delivery, bool) {
 	att := &attempt{ID: newUUID(), RuleEventID: re.ID, EventID: re.EventID, RuleID: re.Rule,
 		AttemptNumber: re.AttemptCount, StartedAt: timestamp(now), seq: s.db.nextSeq()}
 	re.attempts = append(re.attempts, att)
-	s.db.attempts[att.ID] = att
 	s.refreshEvent(ev, now)
 	return delivery{ruleEventID: re.ID, gen: re.gen, attempt: att, conn: *conn, rule: *rl,
 		eventID: ev.ID, eventName: ev.Event, resource: ev.Resource, resourceID: ev.ResourceID,

@@ -11,22 +11,9 @@ func TestEventIngestValidation(t *testing.T) {
 	ws := e.workspace("Ingest")
 	ok := map[string]any{"email": "a@example.com"}
 	mk := func(kv ...any) map[string]any {
-		b := map[string]any{"workspace": ws, "event": "user.signup", "payload": ok}
-		for i := 0; i+1 < len(kv); i += 2 {
-			if kv[i+1] == nil {
-				delete(b, kv[i].(string))
-			} else {
-				b[kv[i].(string)] = kv[i+1]
-			}
-		}
-		return b
+		return bodyWith(map[string]any{"workspace": ws, "event": "user.signup", "payload": ok}, kv...)
 	}
-	cases := []struct {
-		name   string
-		body   any
-		status int
-		params []string
-	}{
+	cases := []bodyCase{
 		{"valid", mk(), 201, nil},
 		{"valid with resource and type", mk("resource", "user", "resource_id", "u_1", "type", "event"), 201, nil},
 		{"custom payload keys of any type", mk("payload", map[string]any{"plan": "pro", "seats": 3, "user": map[string]any{"name": "A"}}), 201, nil},
@@ -46,24 +33,17 @@ func TestEventIngestValidation(t *testing.T) {
 		{"event too long", mk("event", strings.Repeat("e", 129)), 400, []string{"event"}},
 		{"several problems at once", mk("event", nil, "payload", nil), 400, []string{"event", "payload"}},
 	}
-	for _, tc := range cases {
-		t.Run(tc.name, func(t *testing.T) {
-			r := e.do("POST", "/events", tc.body)
-			if tc.status != 201 {
-				assertError(t, r, tc.status, tc.params...)
-				return
+	e.checkBodyCases(t, "POST", "/events", 201, cases, func(t *testing.T, got map[string]any) {
+		ev := got["event"].(map[string]any)
+		for _, k := range []string{"id", "event", "workspace", "created_by", "created_at", "type"} {
+			if ev[k] == nil || ev[k] == "" {
+				t.Errorf("reduced event lacks %s: %v", k, ev)
 			}
-			ev := e.must(201, r)["event"].(map[string]any)
-			for _, k := range []string{"id", "event", "workspace", "created_by", "created_at", "type"} {
-				if ev[k] == nil || ev[k] == "" {
-					t.Errorf("reduced event lacks %s: %v", k, ev)
-				}
-			}
-			if _, has := ev["status"]; has {
-				t.Errorf("the create response is the reduced event, without status: %v", ev)
-			}
-		})
-	}
+		}
+		if _, has := ev["status"]; has {
+			t.Errorf("the create response is the reduced event, without status: %v", ev)
+		}
+	})
 }
 
 func TestEventRoutingAndReads(t *testing.T) {

@@ -44,15 +44,7 @@ func connectionView(c *connection) connection {
 }
 
 func (s *Server) createConnection(w http.ResponseWriter, r *http.Request, c caller) (int, any, *apiError) {
-	var in connectionInput
-	if aerr := decodeBody(w, r, &in); aerr != nil {
-		return 0, nil, aerr
-	}
-	conn, aerr := s.addConnection(c, in, s.now())
-	if aerr != nil {
-		return 0, nil, aerr
-	}
-	return http.StatusCreated, map[string]any{"connection": conn}, nil
+	return created(w, r, "connection", func(in connectionInput) (connection, *apiError) { return s.addConnection(c, in, s.now()) })
 }
 
 // addConnection validates and stores a connection: shape errors 400, then
@@ -82,8 +74,8 @@ func (s *Server) addConnection(c caller, in connectionInput, now time.Time) (con
 	if aerr := checkConnectionMetadata(integ, md); aerr != nil {
 		return connection{}, aerr
 	}
-	if s.connectionNameTaken(wsID, name, "") {
-		return connection{}, errorf(http.StatusConflict, "connection already exists: workspace has a connection named %q", name)
+	if aerr := s.connectionNameConflict(wsID, name, ""); aerr != nil {
+		return connection{}, aerr
 	}
 	active, reason := connectionState(md)
 	conn := &connection{ID: newUUID(), Workspace: wsID, Type: integ.Type, Name: name, Metadata: md,
@@ -94,14 +86,16 @@ func (s *Server) addConnection(c caller, in connectionInput, now time.Time) (con
 	return connectionView(conn), nil
 }
 
-// Connection names are unique per workspace, case-insensitively (§17 q18).
-func (s *Server) connectionNameTaken(wsID, name, exceptID string) bool {
+// connectionNameConflict is the 409 for a name another connection of the
+// workspace (not exceptID) already has: connection names are unique per
+// workspace, case-insensitively (§17 q18). Caller holds mu.
+func (s *Server) connectionNameConflict(wsID, name, exceptID string) *apiError {
 	for _, conn := range s.db.connections {
 		if conn.Workspace == wsID && conn.ID != exceptID && strings.EqualFold(conn.Name, name) {
-			return true
+			return errorf(http.StatusConflict, "connection already exists: workspace has a connection named %q", name)
 		}
 	}
-	return false
+	return nil
 }
 
 func (s *Server) listConnections(w http.ResponseWriter, r *http.Request, c caller) (int, any, *apiError) {
@@ -125,17 +119,7 @@ func (s *Server) listConnectionsWhere(r *http.Request, c caller, scoped bool) (i
 
 // withConnection runs fn under the lock with the path's connection.
 func (s *Server) withConnection(r *http.Request, c caller, fn func(conn *connection) (int, any, *apiError)) (int, any, *apiError) {
-	id, aerr := pathUUID(r, "connection_id")
-	if aerr != nil {
-		return 0, nil, aerr
-	}
-	s.db.mu.Lock()
-	defer s.db.mu.Unlock()
-	conn, aerr := s.db.connectionIn(c.orgID, id)
-	if aerr != nil {
-		return 0, nil, aerr
-	}
-	return fn(conn)
+	return withPath(s, r, c, "connection_id", s.db.connectionIn, fn)
 }
 
 func (s *Server) getConnection(w http.ResponseWriter, r *http.Request, c caller) (int, any, *apiError) {
@@ -163,8 +147,8 @@ func (s *Server) updateConnection(w http.ResponseWriter, r *http.Request, c call
 		if aerr := checkConnectionMetadata(integ, md); aerr != nil {
 			return 0, nil, aerr
 		}
-		if s.connectionNameTaken(conn.Workspace, name, conn.ID) {
-			return 0, nil, errorf(http.StatusConflict, "connection already exists: workspace has a connection named %q", name)
+		if aerr := s.connectionNameConflict(conn.Workspace, name, conn.ID); aerr != nil {
+			return 0, nil, aerr
 		}
 		conn.Name, conn.Metadata = name, md
 		conn.Active, conn.InactiveReason = connectionState(md)

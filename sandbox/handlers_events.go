@@ -30,13 +30,6 @@ type bulkResponse struct {
 	Records    []any `json:"records"`
 }
 
-// bulkError is a rejected item's record: the error body shape with the
-// specific message on top, so each record reads on its own.
-type bulkError struct {
-	Message string      `json:"message"`
-	Error   errorDetail `json:"error"`
-}
-
 // createEventsBulk takes a bare JSON array of 1–100 events (§10.3).
 // records[i] answers item i; count is the number of items and error_count
 // the rejected ones. All accepted → 201, some → 207; when every item is
@@ -72,8 +65,12 @@ func (s *Server) createEventsBulk(w http.ResponseWriter, r *http.Request, c call
 		}
 		if aerr != nil {
 			resp.ErrorCount++
-			resp.Records[i] = bulkError{Message: aerr.Message, Error: aerr.body().Error}
-			for _, f := range aerr.body().Error.Data {
+			// A rejected item's record is the error body with the specific
+			// message on top, so each record reads on its own.
+			rec := aerr.body()
+			rec.Message = aerr.Message
+			resp.Records[i] = rec
+			for _, f := range aerr.Data {
 				all = append(all, fieldError{Param: bulkParam(i, f.Param), Msg: f.Msg})
 			}
 			if len(aerr.Data) == 0 {
@@ -140,17 +137,7 @@ func (s *Server) listEventsWhere(r *http.Request, c caller, scoped bool) (int, a
 }
 
 func (s *Server) withEvent(r *http.Request, c caller, fn func(e *event) (int, any, *apiError)) (int, any, *apiError) {
-	id, aerr := pathUUID(r, "event_id")
-	if aerr != nil {
-		return 0, nil, aerr
-	}
-	s.db.mu.Lock()
-	defer s.db.mu.Unlock()
-	e, aerr := s.db.eventIn(c.orgID, id)
-	if aerr != nil {
-		return 0, nil, aerr
-	}
-	return fn(e)
+	return withPath(s, r, c, "event_id", s.db.eventIn, fn)
 }
 
 func (s *Server) getEvent(w http.ResponseWriter, r *http.Request, c caller) (int, any, *apiError) {

@@ -22,15 +22,7 @@ type ruleInput struct {
 var ruleMetadataStringKeys = []string{"action", "id", "name", "value", "key", "data", "option", "option_value"}
 
 func (s *Server) createRule(w http.ResponseWriter, r *http.Request, c caller) (int, any, *apiError) {
-	var in ruleInput
-	if aerr := decodeBody(w, r, &in); aerr != nil {
-		return 0, nil, aerr
-	}
-	rl, aerr := s.addRule(c, in, s.now())
-	if aerr != nil {
-		return 0, nil, aerr
-	}
-	return http.StatusCreated, map[string]any{"rule": rl}, nil
+	return created(w, r, "rule", func(in ruleInput) (rule, *apiError) { return s.addRule(c, in, s.now()) })
 }
 
 // addRule validates in order: shape (400), unknown workspace or connection
@@ -152,17 +144,7 @@ func (s *Server) listRulesWhere(r *http.Request, c caller, scoped bool) (int, an
 func matches(filter, value string) bool { return filter == "" || filter == value }
 
 func (s *Server) withRule(r *http.Request, c caller, fn func(rl *rule) (int, any, *apiError)) (int, any, *apiError) {
-	id, aerr := pathUUID(r, "rule_id")
-	if aerr != nil {
-		return 0, nil, aerr
-	}
-	s.db.mu.Lock()
-	defer s.db.mu.Unlock()
-	rl, aerr := s.db.ruleIn(c.orgID, id)
-	if aerr != nil {
-		return 0, nil, aerr
-	}
-	return fn(rl)
+	return withPath(s, r, c, "rule_id", s.db.ruleIn, fn)
 }
 
 func (s *Server) getRule(w http.ResponseWriter, r *http.Request, c caller) (int, any, *apiError) {

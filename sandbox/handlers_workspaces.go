@@ -21,15 +21,7 @@ func (in workspaceInput) validate() (string, *apiError) {
 }
 
 func (s *Server) createWorkspace(w http.ResponseWriter, r *http.Request, c caller) (int, any, *apiError) {
-	var in workspaceInput
-	if aerr := decodeBody(w, r, &in); aerr != nil {
-		return 0, nil, aerr
-	}
-	ws, aerr := s.addWorkspace(c, in, s.now())
-	if aerr != nil {
-		return 0, nil, aerr
-	}
-	return http.StatusCreated, map[string]any{"workspace": ws}, nil
+	return created(w, r, "workspace", func(in workspaceInput) (workspace, *apiError) { return s.addWorkspace(c, in, s.now()) })
 }
 
 // addWorkspace creates a workspace with its publishable key and default
@@ -42,8 +34,8 @@ func (s *Server) addWorkspace(c caller, in workspaceInput, now time.Time) (works
 	}
 	s.db.mu.Lock()
 	defer s.db.mu.Unlock()
-	if s.workspaceNameTaken(c.orgID, name, "") {
-		return workspace{}, errorf(http.StatusConflict, "workspace already exists: a workspace named %q exists in this organization", name)
+	if aerr := s.workspaceNameConflict(c.orgID, name, ""); aerr != nil {
+		return workspace{}, aerr
 	}
 	ws := &workspace{ID: newUUID(), Name: name, CreatedAt: timestamp(now), UpdatedAt: timestamp(now),
 		seq: s.db.nextSeq(), orgID: c.orgID}
@@ -62,13 +54,15 @@ func (s *Server) addWorkspace(c caller, in workspaceInput, now time.Time) (works
 	return *ws, nil
 }
 
-func (s *Server) workspaceNameTaken(org, name, exceptID string) bool {
+// workspaceNameConflict is the 409 for a name another workspace of org
+// (not exceptID) already has. Caller holds mu.
+func (s *Server) workspaceNameConflict(org, name, exceptID string) *apiError {
 	for _, ws := range s.db.workspaces {
 		if ws.orgID == org && ws.ID != exceptID && strings.EqualFold(ws.Name, name) {
-			return true
+			return errorf(http.StatusConflict, "workspace already exists: a workspace named %q exists in this organization", name)
 		}
 	}
-	return false
+	return nil
 }
 
 // defaultResource is the resource events carry when they name none (§14).
@@ -105,20 +99,16 @@ func (s *Server) listWorkspaces(w http.ResponseWriter, r *http.Request, c caller
 		func(ws *workspace) workspace { return *ws }), nil
 }
 
+func (s *Server) withWorkspace(r *http.Request, c caller, fn func(ws *workspace) (int, any, *apiError)) (int, any, *apiError) {
+	return withPath(s, r, c, "workspace_id", s.db.workspaceIn, fn)
+}
+
 func (s *Server) getWorkspace(w http.ResponseWriter, r *http.Request, c caller) (int, any, *apiError) {
-	id, aerr := pathUUID(r, "workspace_id")
-	if aerr != nil {
-		return 0, nil, aerr
-	}
-	s.db.mu.Lock()
-	defer s.db.mu.Unlock()
-	ws, aerr := s.db.workspaceIn(c.orgID, id)
-	if aerr != nil {
-		return 0, nil, aerr
-	}
-	view := *ws
-	view.PubKey = &publishableKey{Name: "Default publishable key", PublicKey: ws.pubKey}
-	return http.StatusOK, view, nil
+	return s.withWorkspace(r, c, func(ws *workspace) (int, any, *apiError) {
+		view := *ws
+		view.PubKey = &publishableKey{Name: "Default publishable key", PublicKey: ws.pubKey}
+		return http.StatusOK, view, nil
+	})
 }
 
 // updateWorkspace replaces name and description. An absent description
@@ -143,8 +133,8 @@ func (s *Server) updateWorkspace(w http.ResponseWriter, r *http.Request, c calle
 	if aerr != nil {
 		return 0, nil, aerr
 	}
-	if s.workspaceNameTaken(c.orgID, name, ws.ID) {
-		return 0, nil, errorf(http.StatusConflict, "workspace already exists: a workspace named %q exists in this organization", name)
+	if aerr := s.workspaceNameConflict(c.orgID, name, ws.ID); aerr != nil {
+		return 0, nil, aerr
 	}
 	ws.Name = name
 	switch {
@@ -180,21 +170,13 @@ func (s *Server) listResources(w http.ResponseWriter, r *http.Request, c caller)
 
 // catalogList answers the two bare-array catalogs, in creation order.
 func (s *Server) catalogList(r *http.Request, c caller, pick func(*workspace) []*catalogEntry) (int, any, *apiError) {
-	id, aerr := pathUUID(r, "workspace_id")
-	if aerr != nil {
-		return 0, nil, aerr
-	}
-	s.db.mu.Lock()
-	defer s.db.mu.Unlock()
-	ws, aerr := s.db.workspaceIn(c.orgID, id)
-	if aerr != nil {
-		return 0, nil, aerr
-	}
-	out := make([]catalogEntry, 0, len(pick(ws)))
-	for _, e := range pick(ws) {
-		out = append(out, *e)
-	}
-	return http.StatusOK, out, nil
+	return s.withWorkspace(r, c, func(ws *workspace) (int, any, *apiError) {
+		out := make([]catalogEntry, 0, len(pick(ws)))
+		for _, e := range pick(ws) {
+			out = append(out, *e)
+		}
+		return http.StatusOK, out, nil
+	})
 }
 
 // workspaceScope resolves the optional {workspace_id} of a list route:

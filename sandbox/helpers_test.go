@@ -286,3 +286,47 @@ func (c *fakeClock) Advance(d time.Duration) {
 	defer c.mu.Unlock()
 	c.t = c.t.Add(d)
 }
+
+// bodyCase is one row of an endpoint's input-validation table.
+type bodyCase struct {
+	name   string
+	body   any // as for request: nil = none, string = raw, else JSON
+	status int
+	// params are the error.data params a rejection must name, in order
+	// (nil: not checked).
+	params []string
+}
+
+// bodyWith returns base with key/value pairs applied: a nil value removes
+// the key, any other sets it.
+func bodyWith(base map[string]any, kv ...any) map[string]any {
+	for i := 0; i+1 < len(kv); i += 2 {
+		if kv[i+1] == nil {
+			delete(base, kv[i].(string))
+		} else {
+			base[kv[i].(string)] = kv[i+1]
+		}
+	}
+	return base
+}
+
+// checkBodyCases sends each case's body as method path in its own subtest.
+// A case expecting okStatus must get it with a JSON object, which check
+// (when not nil) inspects; any other case must get its status in the
+// contract's error shape, naming params.
+func (e *testEnv) checkBodyCases(t *testing.T, method, path string, okStatus int, cases []bodyCase, check func(t *testing.T, got map[string]any)) {
+	t.Helper()
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			r := e.do(method, path, tc.body)
+			if tc.status != okStatus {
+				assertError(t, r, tc.status, tc.params...)
+				return
+			}
+			got := e.must(okStatus, r)
+			if check != nil {
+				check(t, got)
+			}
+		})
+	}
+}

@@ -13,15 +13,11 @@ import (
 
 // Stats is a point-in-time summary of the sandbox.
 type Stats struct {
-	// Requests counts every HTTP request served, including rejected ones.
-	Requests int64
-	// WebhookRequests counts outbound webhook requests attempted.
-	WebhookRequests int64
-	Workspaces      int
-	Connections     int
-	Rules           int
-	Events          int
-	Deliveries      int
+	Workspaces  int
+	Connections int
+	Rules       int
+	Events      int
+	Deliveries  int
 	// InFlight counts deliveries that have not reached a terminal status.
 	InFlight int
 }
@@ -30,8 +26,7 @@ type Stats struct {
 func (s *Server) Stats() Stats {
 	s.db.mu.Lock()
 	defer s.db.mu.Unlock()
-	st := Stats{Requests: s.requests.Load(), WebhookRequests: s.webhookRequests.Load(),
-		Workspaces: len(s.db.workspaces), Connections: len(s.db.connections), Rules: len(s.db.rules),
+	st := Stats{Workspaces: len(s.db.workspaces), Connections: len(s.db.connections), Rules: len(s.db.rules),
 		Events: len(s.db.events), Deliveries: len(s.db.ruleEvents)}
 	for _, re := range s.db.ruleEvents {
 		if !terminal(re.Status) {

@@ -24,12 +24,7 @@ func TestMappingValidation(t *testing.T) {
 	for i := range many {
 		many[i] = field("dest", "f"+strings.Repeat("x", i%5)+string(rune('a'+i%26))+string(rune('a'+i/26)))
 	}
-	cases := []struct {
-		name   string
-		body   any
-		status int
-		params []string
-	}{
+	cases := []bodyCase{
 		{"valid", schema(field(), field("dest", "firstname", "source", map[string]any{"type": "path", "value": "user.first_name"},
 			"transforms", []any{map[string]any{"type": "trim"}, map[string]any{"type": "default", "value": "n/a"}, map[string]any{"type": "substring", "start": 0, "length": 3}},
 			"on_error", "skip_field", "notes", "n"), field("dest", "company", "source", map[string]any{"type": "literal", "value": nil})), 200, nil},
@@ -55,16 +50,7 @@ func TestMappingValidation(t *testing.T) {
 		{"meta name empty", map[string]any{"schema": map[string]any{"schema_version": 1, "fields": []any{}, "meta": map[string]any{"name": ""}}}, 422, []string{"schema.meta.name"}},
 		{"fields[3] source value", schema(field("dest", "a"), field("dest", "b"), field("dest", "c"), field("dest", "d", "source", map[string]any{"type": "literal", "value": ""})), 422, []string{"schema.fields[3].source.value"}},
 	}
-	for _, tc := range cases {
-		t.Run(tc.name, func(t *testing.T) {
-			r := e.do("PUT", path, tc.body)
-			if tc.status != 200 {
-				assertError(t, r, tc.status, tc.params...)
-				return
-			}
-			e.must(200, r)
-		})
-	}
+	e.checkBodyCases(t, "PUT", path, 200, cases, nil)
 }
 
 func TestMappingVersioning(t *testing.T) {

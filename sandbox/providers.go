@@ -119,8 +119,8 @@ func inactiveFailure(conn connection) outcome {
 
 // simulateProvider is a healthy connection's delivery.
 func simulateProvider(d delivery) outcome {
-	name := providerName(d.conn.Type)
 	integ, _ := integrationByType(d.conn.Type)
+	name := integ.Name
 	act := integ.Actions[asString(d.rule.Metadata["action"])]
 	for _, in := range act.Data {
 		id := asString(d.rule.Metadata[in.Field])

@@ -107,6 +107,39 @@ func pathUUID(r *http.Request, name string) (string, *apiError) {
 	return strings.ToLower(v), nil
 }
 
+// created answers a create endpoint: decode the required body, store it
+// with add, and reply 201 {key: record}.
+func created[In, Out any](w http.ResponseWriter, r *http.Request, key string, add func(In) (Out, *apiError)) (int, any, *apiError) {
+	var in In
+	if aerr := decodeBody(w, r, &in); aerr != nil {
+		return 0, nil, aerr
+	}
+	rec, aerr := add(in)
+	if aerr != nil {
+		return 0, nil, aerr
+	}
+	return http.StatusCreated, map[string]any{key: rec}, nil
+}
+
+// withPath resolves the UUID path parameter param to a record of the
+// caller's organisation with lookup (one of the store's …In methods) and
+// runs fn with it, all under the store lock, so that fn's checks and writes
+// see the record as it was found.
+func withPath[T any](s *Server, r *http.Request, c caller, param string,
+	lookup func(org, id string) (*T, *apiError), fn func(*T) (int, any, *apiError)) (int, any, *apiError) {
+	id, aerr := pathUUID(r, param)
+	if aerr != nil {
+		return 0, nil, aerr
+	}
+	s.db.mu.Lock()
+	defer s.db.mu.Unlock()
+	rec, aerr := lookup(c.orgID, id)
+	if aerr != nil {
+		return 0, nil, aerr
+	}
+	return fn(rec)
+}
+
 // optional distinguishes an absent JSON key from an explicit null, which
 // PUT /workspaces needs for description (absent keeps, null clears).
 type optional[T any] struct {

@@ -19,12 +19,7 @@ func TestRuleCreateValidation(t *testing.T) {
 		return b
 	}
 	list := map[string]any{"action": "add_to_list", "id": "5"}
-	cases := []struct {
-		name   string
-		body   any
-		status int
-		params []string
-	}{
+	cases := []bodyCase{
 		{"valid", mk(hub, "user.signup", list, nil), 201, nil},
 		{"valid with resource filters", mk(hub, "user.signup", list, map[string]any{"resource": "user", "resource_id": "usr:1.a-b_c"}), 201, nil},
 		{"property action", mk(hub, "trial.started", map[string]any{"action": "update_property", "id": "lifecyclestage", "value": "lead"}, nil), 201, nil},
@@ -46,19 +41,12 @@ func TestRuleCreateValidation(t *testing.T) {
 		{"unknown connection", mk(newUUID(), "user.signup", list, nil), 404, nil},
 		{"malformed connection", mk("123", "user.signup", list, nil), 400, []string{"connection"}},
 	}
-	for _, tc := range cases {
-		t.Run(tc.name, func(t *testing.T) {
-			r := e.do("POST", "/rules", tc.body)
-			if tc.status != 201 {
-				assertError(t, r, tc.status, tc.params...)
-				return
-			}
-			rl := e.must(201, r)["rule"].(map[string]any)
-			if rl["type"] != "hubspot" || rl["workspace"] != ws || rl["connection"] != hub {
-				t.Fatalf("rule %v", rl)
-			}
-		})
-	}
+	e.checkBodyCases(t, "POST", "/rules", 201, cases, func(t *testing.T, got map[string]any) {
+		rl := got["rule"].(map[string]any)
+		if rl["type"] != "hubspot" || rl["workspace"] != ws || rl["connection"] != hub {
+			t.Fatalf("rule %v", rl)
+		}
+	})
 }
 
 func TestRuleReadFilterDelete(t *testing.T) {

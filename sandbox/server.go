@@ -5,7 +5,6 @@ import (
 	"log/slog"
 	"net/http"
 	"sync"
-	"sync/atomic"
 	"time"
 )
 
@@ -25,9 +24,6 @@ type Server struct {
 	cancel    context.CancelFunc
 	wg        sync.WaitGroup
 	closeOnce sync.Once
-
-	requests        atomic.Int64
-	webhookRequests atomic.Int64
 }
 
 // New builds a server, seeds it when asked, and starts its delivery workers.
@@ -74,15 +70,14 @@ func (s *Server) now() time.Time { return s.opts.Now() }
 // ServeHTTP routes through the ServeMux, but answers the mux's own 404 and
 // 405 in the contract's JSON error shape instead of its plain text.
 func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
-	s.requests.Add(1)
 	if s.opts.OnRequest != nil {
 		s.opts.OnRequest(r)
 	}
-	if _, pattern := s.mux.Handler(r); pattern != "" {
-		s.mux.ServeHTTP(w, r)
+	h, pattern := s.mux.Handler(r)
+	if pattern != "" {
+		s.mux.ServeHTTP(w, r) // not h: the mux also sets the path values
 		return
 	}
-	h, _ := s.mux.Handler(r)
 	cw := &captureWriter{header: http.Header{}}
 	h.ServeHTTP(cw, r)
 	switch cw.status {

@@ -32,8 +32,6 @@ type session struct {
 	resource       string
 	resourceID     string
 	launchPage     string
-	allowedOrigins []string
-	scopes         []string
 	revoked        bool
 	ttl            time.Duration
 	createdAt      time.Time
@@ -149,7 +147,6 @@ func (in sessionInput) validate() (*session, int, *apiError) {
 			p.add("allowed_origins["+strconv.Itoa(i)+"]", "must be an origin such as https://app.example.com (scheme, host and optional port only)")
 		}
 	}
-	ss.allowedOrigins = in.AllowedOrigins
 	if len(in.Scopes) > maxScopes {
 		p.add("scopes", "may list at most %d scopes", maxScopes)
 	}
@@ -158,7 +155,6 @@ func (in sessionInput) validate() (*session, int, *apiError) {
 			p.add("scopes["+strconv.Itoa(i)+"]", "must be %s (the only scope)", payloadReadScope)
 		}
 	}
-	ss.scopes = in.Scopes
 	return ss, launchTTL, p.err(http.StatusBadRequest)
 }
 
@@ -254,12 +250,8 @@ func (ss *session) status() string {
 func (s *Server) listSessions(w http.ResponseWriter, r *http.Request, c caller) (int, any, *apiError) {
 	q := r.URL.Query()
 	var p problems
-	wsID := q.Get("workspace_id")
-	if wsID == "" {
-		p.add("workspace_id", "is required")
-	} else if !isUUID(wsID) {
-		p.add("workspace_id", "must be a UUID")
-	}
+	wsParam := q.Get("workspace_id")
+	wsID := checkUUIDField(&p, "workspace_id", &wsParam)
 	if q.Has("status") && !slices.Contains([]string{"active", "revoked"}, q.Get("status")) {
 		p.add("status", "must be active or revoked")
 	}
@@ -275,7 +267,6 @@ func (s *Server) listSessions(w http.ResponseWriter, r *http.Request, c caller) 
 	if aerr := p.err(http.StatusBadRequest); aerr != nil {
 		return 0, nil, aerr
 	}
-	wsID = strings.ToLower(wsID)
 	now := s.now()
 	s.db.mu.Lock()
 	defer s.db.mu.Unlock()

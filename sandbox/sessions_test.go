@@ -10,19 +10,8 @@ func TestSessionCreateValidation(t *testing.T) {
 	clock := &fakeClock{t: time.Date(2026, 1, 2, 3, 4, 5, 0, time.UTC)}
 	e := newEnv(t, Options{Now: clock.Now})
 	ws := e.workspace("Embed")
-	mk := func(kv ...any) map[string]any {
-		b := map[string]any{"workspace_id": ws}
-		for i := 0; i+1 < len(kv); i += 2 {
-			b[kv[i].(string)] = kv[i+1]
-		}
-		return b
-	}
-	cases := []struct {
-		name   string
-		body   any
-		status int
-		params []string
-	}{
+	mk := func(kv ...any) map[string]any { return bodyWith(map[string]any{"workspace_id": ws}, kv...) }
+	cases := []bodyCase{
 		{"defaults", mk(), 200, nil},
 		{"full workspace session", mk("role", "admin", "session_type", "workspace", "external_user_id", "u_1", "ttl_seconds", 3600,
 			"launch_ttl_seconds", 15, "launch_page", "connections", "allowed_origins", []string{"https://app.example.com", "http://localhost:3000"},
@@ -48,20 +37,12 @@ func TestSessionCreateValidation(t *testing.T) {
 		{"missing workspace", map[string]any{}, 400, []string{"workspace_id"}},
 		{"unknown workspace", map[string]any{"workspace_id": newUUID()}, 404, nil},
 	}
-	for _, tc := range cases {
-		t.Run(tc.name, func(t *testing.T) {
-			r := e.do("POST", "/sessions", tc.body)
-			if tc.status != 200 {
-				assertError(t, r, tc.status, tc.params...)
-				return
-			}
-			s := e.must(200, r)
-			if !strings.HasPrefix(s["session_id"].(string), "sess_") || !strings.HasPrefix(s["access_token"].(string), "eyJ") ||
-				s["launch_token"] == "" || !strings.Contains(s["launch_url"].(string), "?launch="+s["launch_token"].(string)) || s["workspace_id"] != ws {
-				t.Fatalf("session %v", s)
-			}
-		})
-	}
+	e.checkBodyCases(t, "POST", "/sessions", 200, cases, func(t *testing.T, s map[string]any) {
+		if !strings.HasPrefix(s["session_id"].(string), "sess_") || !strings.HasPrefix(s["access_token"].(string), "eyJ") ||
+			s["launch_token"] == "" || !strings.Contains(s["launch_url"].(string), "?launch="+s["launch_token"].(string)) || s["workspace_id"] != ws {
+			t.Fatalf("session %v", s)
+		}
+	})
 
 	s := e.must(200, e.do("POST", "/sessions", mk()))
 	if s["role"] != "member" || s["session_type"] != "workspace" || s["expires_in"] != 1800.0 ||

@@ -17,7 +17,6 @@ type store struct {
 	rules       map[string]*rule
 	events      map[string]*event
 	ruleEvents  map[string]*ruleEvent
-	attempts    map[string]*attempt
 	sessions    map[string]*session
 	mappings    map[string]*mapping      // by connection id; stored mappings only
 	fieldSets   map[string]*fieldCatalog // by connection id; created on first read
@@ -31,7 +30,6 @@ func newStore() *store {
 		rules:       map[string]*rule{},
 		events:      map[string]*event{},
 		ruleEvents:  map[string]*ruleEvent{},
-		attempts:    map[string]*attempt{},
 		sessions:    map[string]*session{},
 		mappings:    map[string]*mapping{},
 		fieldSets:   map[string]*fieldCatalog{},

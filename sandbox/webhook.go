@@ -94,7 +94,6 @@ func (s *Server) deliverWebhook(ctx context.Context, d delivery) outcome {
 		algo := strings.ToLower(metaString(md, "signing_algorithm", "sha256"))
 		req.Header.Set(metaString(md, "signature_header", defaultSignatureHeader), sign(algo, secret, body))
 	}
-	s.webhookRequests.Add(1)
 	resp, err := s.client.Do(req)
 	if err != nil {
 		return s.webhookError(err, method, target)
@@ -102,11 +101,10 @@ func (s *Server) deliverWebhook(ctx context.Context, d delivery) outcome {
 	defer resp.Body.Close()
 	raw, _ := io.ReadAll(io.LimitReader(resp.Body, capturedBody+1))
 	captured := captureResponse(resp, raw)
-	if resp.StatusCode >= 200 && resp.StatusCode < 400 {
-		return outcome{delivered: true, code: outcomeDelivered, response: captured,
-			message: fmt.Sprintf("webhook responded %d %s", resp.StatusCode, http.StatusText(resp.StatusCode))}
-	}
 	msg := fmt.Sprintf("webhook responded %d %s", resp.StatusCode, http.StatusText(resp.StatusCode))
+	if resp.StatusCode >= 200 && resp.StatusCode < 400 {
+		return outcome{delivered: true, code: outcomeDelivered, response: captured, message: msg}
+	}
 	if excerpt := excerpt(raw, messageExcerpt); excerpt != "" {
 		msg += ": " + excerpt
 	}

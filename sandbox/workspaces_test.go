@@ -9,12 +9,7 @@ import (
 
 func TestWorkspaceCreateValidation(t *testing.T) {
 	e := newEnv(t, Options{})
-	cases := []struct {
-		name   string
-		body   any
-		status int
-		params []string
-	}{
+	cases := []bodyCase{
 		{"valid", map[string]any{"name": "Acme Prod", "description": "d"}, 201, nil},
 		{"valid without description", map[string]any{"name": "a_b-c 1"}, 201, nil},
 		{"name too short", map[string]any{"name": "ab"}, 400, []string{"name"}},
@@ -33,24 +28,17 @@ func TestWorkspaceCreateValidation(t *testing.T) {
 		{"duplicate name", map[string]any{"name": "Acme Prod"}, 409, nil},
 		{"duplicate name differing in case", map[string]any{"name": "ACME PROD"}, 409, nil},
 	}
-	for _, tc := range cases {
-		t.Run(tc.name, func(t *testing.T) {
-			r := e.do("POST", "/workspaces", tc.body)
-			if tc.status != http.StatusCreated {
-				assertError(t, r, tc.status, tc.params...)
-				return
+	e.checkBodyCases(t, "POST", "/workspaces", http.StatusCreated, cases, func(t *testing.T, got map[string]any) {
+		ws := got["workspace"].(map[string]any)
+		for _, k := range []string{"id", "name", "description", "created_at", "updated_at"} {
+			if _, ok := ws[k]; !ok {
+				t.Errorf("workspace lacks %q: %v", k, ws)
 			}
-			ws := e.must(201, r)["workspace"].(map[string]any)
-			for _, k := range []string{"id", "name", "description", "created_at", "updated_at"} {
-				if _, ok := ws[k]; !ok {
-					t.Errorf("workspace lacks %q: %v", k, ws)
-				}
-			}
-			if _, ok := ws["publishable_key"]; ok {
-				t.Error("create response must not carry the publishable key")
-			}
-		})
-	}
+		}
+		if _, ok := ws["publishable_key"]; ok {
+			t.Error("create response must not carry the publishable key")
+		}
+	})
 }
 
 func TestWorkspaceReadUpdate(t *testing.T) {
