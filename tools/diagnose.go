@@ -242,7 +242,9 @@ func classify(d diagnosis) failureClass {
 	if d.delivery.LastError == "" {
 		return failureClass{name: "unknown", cause: "Meshes recorded no error message; look at the event payload and the destination's own logs",
 			next: func(d diagnosis) *schemas.NextCall {
-				return call("get_event", "event_id", d.event.ID, "include_payload", "true")
+				next := call("get_event", "event_id", d.event.ID)
+				next.Arguments["include_payload"] = true // a boolean, as get_event's schema says
+				return next
 			}}
 	}
 	return failureClass{name: "unknown", cause: "the destination reported an error this server does not recognise; read it, fix what it names, then retry", next: diagnosis.retry}

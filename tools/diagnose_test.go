@@ -1,6 +1,8 @@
 package tools
 
 import (
+	"encoding/json"
+	"fmt"
 	"strings"
 	"testing"
 
@@ -28,6 +30,7 @@ func TestClassifyLastError(t *testing.T) {
 		{"something odd happened", "unknown"},
 		{"", "unknown"},
 	}
+	c := newTestCatalog(t, Options{})
 	for _, tt := range tests {
 		t.Run(tt.lastError, func(t *testing.T) {
 			d := diagnosis{event: &meshesapi.Event{ID: testUUID}, delivery: &meshesapi.RuleEvent{LastError: tt.lastError, Rule: wsA, Connection: wsB}}
@@ -35,10 +38,46 @@ func TestClassifyLastError(t *testing.T) {
 			if got.name != tt.class {
 				t.Errorf("classified %q as %s, want %s", tt.lastError, got.name, tt.class)
 			}
-			if next := got.next(d); next == nil || next.Tool == "" || len(next.Arguments) == 0 {
-				t.Errorf("class %s suggests no call", got.name)
+			next := got.next(d)
+			if next == nil || next.Tool == "" || len(next.Arguments) == 0 {
+				t.Fatalf("class %s suggests no call", got.name)
 			}
+			checkArgumentTypes(t, c, next.Tool, next.Arguments)
 		})
+	}
+}
+
+// checkArgumentTypes requires each suggested argument to have the JSON type
+// the tool's schema declares, so that a model copying the call sends what
+// the schema asks for rather than relying on the decoder's coercions.
+func checkArgumentTypes(t *testing.T, c *Catalog, tool string, args map[string]any) {
+	t.Helper()
+	target, ok := c.byName[tool]
+	if !ok {
+		t.Fatalf("suggested tool %s does not exist", tool)
+	}
+	var s struct {
+		Properties map[string]struct {
+			Type string `json:"type"`
+		} `json:"properties"`
+	}
+	if err := json.Unmarshal(target.Definition.RawInputSchema, &s); err != nil {
+		t.Fatal(err)
+	}
+	for name, v := range args {
+		want := s.Properties[name].Type
+		var got string
+		switch v.(type) {
+		case string:
+			got = "string"
+		case bool:
+			got = "boolean"
+		default:
+			got = fmt.Sprintf("%T", v)
+		}
+		if got != want {
+			t.Errorf("%s(%s=%#v): a %s, but the schema says %q", tool, name, v, got, want)
+		}
 	}
 }
 
