@@ -15,10 +15,6 @@ import (
 	"github.com/meshes-mcp/meshes-mcp/tools"
 )
 
-func init() {
-	RegisterCommand(Command{Name: "call", Summary: "run one tool and print its result (exit 1 when the tool reports an error)", Run: runCall})
-}
-
 // maxArgumentBytes bounds what call reads from a file or stdin: the default
 // limit on an MCP message, so a CLI call cannot do what MCP cannot.
 const maxArgumentBytes = int(httpserver.DefaultMaxBodyBytes)

@@ -36,7 +36,7 @@ func TestFlagsTakePrecedenceOverEnvironment(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			var cfg Config
 			f := NewFlags("test", envMap(tt.env), io.Discard)
-			RegisterServeFlags(f, &cfg)
+			addCatalogFlags(f, &cfg)
 			if err := f.Parse(tt.args); err != nil {
 				t.Fatal(err)
 			}
@@ -51,7 +51,7 @@ func TestFlagsTakePrecedenceOverEnvironment(t *testing.T) {
 func TestFlagErrorsAreAllReported(t *testing.T) {
 	var cfg Config
 	f := NewFlags("test", envMap(map[string]string{"MESHES_READ_ONLY": "perhaps"}), io.Discard)
-	RegisterServeFlags(f, &cfg)
+	addCatalogFlags(f, &cfg)
 	err := f.Parse([]string{"--toolsets", "events,nope", "--workspaces", "acme", "--log-level", "loud"})
 	for _, want := range []string{"MESHES_READ_ONLY must be true or false", `unknown toolset "nope"`, `workspace "acme" is not a UUID`, "--log-level"} {
 		if err == nil || !strings.Contains(err.Error(), want) {
@@ -93,11 +93,12 @@ func TestMainVersionAndCommands(t *testing.T) {
 		t.Errorf("unknown command: exit %d, %q", code, stderr)
 	}
 	called := false
-	RegisterCommand(Command{Name: "zz-test", Summary: "test command", Run: func(_ context.Context, args []string, env *Env) int {
+	saved := commands
+	commands = append(slices.Clone(saved), Command{Name: "zz-test", Summary: "test command", Run: func(_ context.Context, args []string, env *Env) int {
 		called = slices.Equal(args, []string{"a"})
 		return 3
 	}})
-	defer delete(commands, "zz-test")
+	defer func() { commands = saved }()
 	if _, _, code := runMain(t, nil, nil, "zz-test", "a"); code != 3 || !called {
 		t.Errorf("registered command not dispatched: exit %d", code)
 	}

@@ -25,10 +25,10 @@ type Config struct {
 	Sandbox   bool
 	Transport string
 	// MaxMessageBytes caps one MCP message on every transport: an HTTP
-	// request body, or one line of stdin (registered by message_limit.go).
+	// request body, or one line of stdin (see message_limit.go).
 	// Zero means httpserver.DefaultMaxBodyBytes.
 	MaxMessageBytes int64
-	// HTTP holds the http/sse transport flags, registered by http.go.
+	// HTTP holds the http/sse transport flags (see http.go).
 	HTTP     HTTPOptions
 	LogLevel slog.Level
 	Version  bool
@@ -122,22 +122,12 @@ func (f *Flags) exitStatus(err error) int {
 	return 2
 }
 
-// flagHooks let other files add serve flags (for example --addr for the HTTP
-// transport) without editing RegisterServeFlags.
-var flagHooks []func(f *Flags, cfg *Config)
-
-// RegisterFlagHook adds flags to every flag set RegisterServeFlags builds.
-func RegisterFlagHook(hook func(f *Flags, cfg *Config)) { flagHooks = append(flagHooks, hook) }
-
-// RegisterServeFlags registers the flags shared by serve and by subcommands
-// that build the catalog (safety flags, --sandbox, logging).
-func RegisterServeFlags(f *Flags, cfg *Config) {
-	var toolsets, workspaces, level string
+// registerPolicyFlags registers the safety flags that shape the catalog.
+func registerPolicyFlags(f *Flags, cfg *Config) {
+	var toolsets, workspaces string
 	f.Bool(&cfg.ReadOnly, "read-only", "MESHES_READ_ONLY", false, "expose and allow only tools that change nothing")
 	f.String(&toolsets, "toolsets", "MESHES_TOOLSETS", "", "comma-separated toolsets to enable: "+strings.Join(tools.Toolsets(), ", ")+" (default all)")
 	f.String(&workspaces, "workspaces", "MESHES_WORKSPACES", "", "comma-separated workspace ids the agent is confined to (default all)")
-	f.Bool(&cfg.Sandbox, "sandbox", "MESHES_SANDBOX", false, "run against an embedded Meshes sandbox with demo data; no account needed")
-	f.String(&level, "log-level", "MESHES_LOG_LEVEL", "info", "stderr log level: debug, info, warn or error")
 	f.After(func() (err error) {
 		if cfg.Toolsets, err = tools.ParseToolsets(toolsets); err != nil {
 			return fmt.Errorf("--toolsets: %w", err)
@@ -150,13 +140,21 @@ func RegisterServeFlags(f *Flags, cfg *Config) {
 		}
 		return nil
 	})
+}
+
+// registerSandboxFlag registers --sandbox.
+func registerSandboxFlag(f *Flags, cfg *Config) {
+	f.Bool(&cfg.Sandbox, "sandbox", "MESHES_SANDBOX", false, "run against an embedded Meshes sandbox with demo data; no account needed")
+}
+
+// registerLogLevelFlag registers --log-level.
+func registerLogLevelFlag(f *Flags, cfg *Config) {
+	var level string
+	f.String(&level, "log-level", "MESHES_LOG_LEVEL", "info", "stderr log level: debug, info, warn or error")
 	f.After(func() error {
 		if err := cfg.LogLevel.UnmarshalText([]byte(level)); err != nil {
 			return fmt.Errorf("--log-level must be debug, info, warn or error, not %q", level)
 		}
 		return nil
 	})
-	for _, hook := range flagHooks {
-		hook(f, cfg)
-	}
 }

@@ -18,10 +18,6 @@ import (
 	"github.com/meshes-mcp/meshes-mcp/schemas"
 )
 
-func init() {
-	RegisterCommand(Command{Name: "demo", Summary: "guided tour: debug a failed delivery on the sandbox, over MCP", Run: runDemo})
-}
-
 // demoTimeout bounds the whole tour; every step is local, so hitting it
 // means something is stuck rather than slow.
 const demoTimeout = time.Minute

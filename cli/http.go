@@ -27,12 +27,7 @@ type HTTPOptions struct {
 // as the flag's default, because flag defaults are printed by -h.
 const envAuthToken = "MESHES_MCP_TOKEN"
 
-func init() {
-	RegisterFlagHook(registerHTTPFlags)
-	RegisterTransport(string(httpserver.TransportHTTP), serveHTTP(httpserver.TransportHTTP))
-	RegisterTransport(string(httpserver.TransportSSE), serveHTTP(httpserver.TransportSSE))
-}
-
+// registerHTTPFlags registers the settings of the http and sse transports.
 func registerHTTPFlags(f *Flags, cfg *Config) {
 	var origins, shutdown string
 	h := &cfg.HTTP
@@ -59,8 +54,9 @@ func registerHTTPFlags(f *Flags, cfg *Config) {
 			return nil
 		}
 		// Refuse an unsafe exposure before the catalog or sandbox starts.
-		// MaxMessageBytes may not be parsed yet (hooks run in file order):
-		// its own check names the flag, and Validate treats 0 as the default.
+		// MaxMessageBytes is parsed by then (transportFlags lists it first);
+		// when it was invalid its own check names the flag, and Validate
+		// treats the 0 left behind as the default.
 		if err := cfg.httpServerConfig(httpserver.Transport(cfg.Transport), nil).Validate(); err != nil {
 			return fmt.Errorf("--transport %s: %w", cfg.Transport, err)
 		}

@@ -1,6 +1,6 @@
 // Package cli is the meshes-mcp command line: flags and their environment
-// twins, the serve path (stdio by default, other transports registered by
-// their own files) and subcommands registered from their own files.
+// twins, the serve path (stdio by default) and subcommands, all listed in
+// registry.go.
 package cli
 
 import (
@@ -9,7 +9,6 @@ import (
 	"io"
 	"log/slog"
 	"os/signal"
-	"slices"
 	"strings"
 	"syscall"
 )
@@ -38,19 +37,6 @@ type Command struct {
 	Run     func(ctx context.Context, args []string, env *Env) int
 }
 
-// commands holds the subcommands; files register theirs in init with
-// RegisterCommand, so adding one edits no other file.
-var commands = map[string]Command{}
-
-// RegisterCommand adds a subcommand. It panics on a duplicate name, which
-// can only be a programming error caught by any test run.
-func RegisterCommand(c Command) {
-	if _, dup := commands[c.Name]; dup {
-		panic("cli: command " + c.Name + " registered twice")
-	}
-	commands[c.Name] = c
-}
-
 // Main runs meshes-mcp with args (without the program name) and returns the
 // exit status. With no subcommand it serves MCP (stdio by default).
 func Main(args []string, stdin io.Reader, stdout, stderr io.Writer, getenv func(string) string) int {
@@ -66,7 +52,7 @@ func Main(args []string, stdin io.Reader, stdout, stderr io.Writer, getenv func(
 			usage(env.Stdout)
 			return 0
 		default:
-			cmd, ok := commands[name]
+			cmd, ok := lookupCommand(name)
 			if !ok {
 				fmt.Fprintf(stderr, "meshes-mcp: unknown command %q\n\n", name)
 				usage(stderr)
@@ -81,13 +67,8 @@ func Main(args []string, stdin io.Reader, stdout, stderr io.Writer, getenv func(
 // usage lists the subcommands; each command documents its own flags with -h.
 func usage(w io.Writer) {
 	fmt.Fprintln(w, "Usage: meshes-mcp [serve] [flags]     serve MCP (stdio unless --transport says otherwise)")
-	names := make([]string, 0, len(commands))
-	for n := range commands {
-		names = append(names, n)
-	}
-	slices.Sort(names)
-	for _, n := range names {
-		fmt.Fprintf(w, "       meshes-mcp %-8s [flags]    %s\n", n, commands[n].Summary)
+	for _, c := range commands {
+		fmt.Fprintf(w, "       meshes-mcp %-8s [flags]    %s\n", c.Name, c.Summary)
 	}
 	fmt.Fprintln(w, "\nRun 'meshes-mcp -h' for the serve flags and their environment variables.")
 }

@@ -9,11 +9,9 @@ import (
 )
 
 // The largest MCP message accepted is one setting for every transport, so
-// that an agent meets the same limit whichever way it connects. It is a
-// flag hook rather than part of RegisterServeFlags because only serving
-// reads it: subcommands accept it but leave it out of their -h.
-func init() { RegisterFlagHook(registerMessageLimitFlag) }
-
+// that an agent meets the same limit whichever way it connects. It is one
+// of the transportFlags (registry.go) because only serving reads it:
+// subcommands accept it but leave it out of their -h.
 func registerMessageLimitFlag(f *Flags, cfg *Config) {
 	var raw string
 	f.String(&raw, "max-body-bytes", "MESHES_MCP_MAX_BODY_BYTES", strconv.FormatInt(httpserver.DefaultMaxBodyBytes, 10),

@@ -1,13 +1,11 @@
 package cli
 
 import (
-	"bytes"
 	"flag"
 	"fmt"
 	"io"
 	"os"
 	"regexp"
-	"slices"
 	"strings"
 	"testing"
 
@@ -59,7 +57,7 @@ func TestREADMENamesRealSubcommands(t *testing.T) {
 	invocation := regexp.MustCompile(`meshes-mcp ([a-z]+)\b`)
 	for _, code := range readmeCode(string(data)) {
 		for _, m := range invocation.FindAllStringSubmatch(code, -1) {
-			if _, ok := commands[m[1]]; !ok && m[1] != "serve" && m[1] != "help" {
+			if _, ok := lookupCommand(m[1]); !ok && m[1] != "serve" && m[1] != "help" {
 				t.Errorf("README shows `meshes-mcp %s`, which is not a command", m[1])
 			}
 		}
@@ -106,20 +104,10 @@ func firstDifference(got, want string) string {
 	return fmt.Sprintf("README has %d lines, generated %d", len(g), len(w))
 }
 
-// serveFlagSet returns the flag set `meshes-mcp` (serve) parses, captured
-// through a flag hook while it prints -h, so the table cannot miss a flag
-// that a file registers for itself.
+// serveFlagSet returns the flag set `meshes-mcp` (serve) parses.
 func serveFlagSet(t *testing.T) *flag.FlagSet {
 	t.Helper()
-	var captured *Flags
-	saved := flagHooks
-	flagHooks = append(slices.Clone(saved), func(f *Flags, _ *Config) { captured = f })
-	defer func() { flagHooks = saved }()
-	var stderr bytes.Buffer
-	if code := Main([]string{"-h"}, nil, io.Discard, &stderr, envMap(nil)); code != 0 || captured == nil {
-		t.Fatalf("meshes-mcp -h: exit %d\n%s", code, stderr.String())
-	}
-	return captured.FlagSet
+	return serveFlags(&Env{Getenv: envMap(nil), Stderr: io.Discard}, &Config{}).FlagSet
 }
 
 var (

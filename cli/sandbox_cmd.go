@@ -7,10 +7,6 @@ import (
 	"github.com/meshes-mcp/meshes-mcp/sandbox"
 )
 
-func init() {
-	RegisterCommand(Command{Name: "sandbox", Summary: "serve a local Meshes-compatible API until interrupted", Run: runSandbox})
-}
-
 // runSandbox serves a standalone sandbox: one that outlives a single MCP
 // session, so several clients, `meshes-mcp call` invocations or an
 // application's own tests can share its state. Its set-up lines (the

@@ -13,18 +13,6 @@ import (
 // Transport serves srv until ctx is done or the client goes away.
 type Transport func(ctx context.Context, srv *server.MCPServer, cfg *Config, env *Env) error
 
-// transports maps --transport values to their implementation; other files
-// add theirs with RegisterTransport.
-var transports = map[string]Transport{"stdio": serveStdio}
-
-// RegisterTransport makes name a valid --transport value.
-func RegisterTransport(name string, t Transport) {
-	if _, dup := transports[name]; dup {
-		panic("cli: transport " + name + " registered twice")
-	}
-	transports[name] = t
-}
-
 func transportNames() []string {
 	names := make([]string, 0, len(transports))
 	for n := range transports {
@@ -37,16 +25,7 @@ func transportNames() []string {
 // serve is the default command: MCP over the chosen transport.
 func serve(ctx context.Context, args []string, env *Env) int {
 	var cfg Config
-	f := NewFlags("meshes-mcp", env.Getenv, env.Stderr)
-	RegisterServeFlags(f, &cfg)
-	f.String(&cfg.Transport, "transport", "MESHES_MCP_TRANSPORT", "stdio", "how MCP clients connect: "+strings.Join(transportNames(), ", "))
-	f.BoolVar(&cfg.Version, "version", false, "print the version and exit")
-	f.After(func() error {
-		if _, ok := transports[cfg.Transport]; !ok {
-			return fmt.Errorf("--transport must be one of %s, not %q", strings.Join(transportNames(), ", "), cfg.Transport)
-		}
-		return nil
-	})
+	f := serveFlags(env, &cfg)
 	if err := f.Parse(args); err != nil {
 		return f.exitStatus(err)
 	}
@@ -71,4 +50,33 @@ func serve(ctx context.Context, args []string, env *Env) int {
 		return 1
 	}
 	return 0
+}
+
+// serveFlags is the flag set of serve: the shared, transport and
+// serve-only flags listed in registry.go.
+func serveFlags(env *Env, cfg *Config) *Flags {
+	f := NewFlags("meshes-mcp", env.Getenv, env.Stderr)
+	for _, group := range [][]func(*Flags, *Config){sharedFlags, transportFlags, serveOnlyFlags} {
+		for _, add := range group {
+			add(f, cfg)
+		}
+	}
+	return f
+}
+
+// registerTransportFlag registers --transport, whose values are the
+// transports listed in registry.go.
+func registerTransportFlag(f *Flags, cfg *Config) {
+	f.String(&cfg.Transport, "transport", "MESHES_MCP_TRANSPORT", "stdio", "how MCP clients connect: "+strings.Join(transportNames(), ", "))
+	f.After(func() error {
+		if _, ok := transports[cfg.Transport]; !ok {
+			return fmt.Errorf("--transport must be one of %s, not %q", strings.Join(transportNames(), ", "), cfg.Transport)
+		}
+		return nil
+	})
+}
+
+// registerVersionFlag registers --version.
+func registerVersionFlag(f *Flags, cfg *Config) {
+	f.BoolVar(&cfg.Version, "version", false, "print the version and exit")
 }

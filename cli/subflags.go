@@ -16,7 +16,7 @@ func catalogFlags(name, synopsis string, env *Env, cfg *Config, own func(f *Flag
 	if own != nil {
 		own(f)
 	}
-	RegisterServeFlags(f, cfg)
+	addCatalogFlags(f, cfg)
 	// A command run by hand should print its answer, not the sandbox's
 	// start-up line: warn unless the user chose a level.
 	if env.Getenv("MESHES_LOG_LEVEL") == "" {
@@ -39,12 +39,12 @@ func catalogFlags(name, synopsis string, env *Env, cfg *Config, own func(f *Flag
 	return f
 }
 
-// transportOnlyFlags names the flags added by RegisterFlagHook (the HTTP
-// transport's), found by running the hooks on a scratch flag set.
+// transportOnlyFlags names the flags registered by transportFlags, found by
+// running them on a scratch flag set.
 func transportOnlyFlags(env *Env) []string {
 	scratch := NewFlags("scratch", env.Getenv, nil)
-	for _, hook := range flagHooks {
-		hook(scratch, &Config{})
+	for _, add := range transportFlags {
+		add(scratch, &Config{})
 	}
 	var names []string
 	scratch.VisitAll(func(fl *flag.Flag) { names = append(names, fl.Name) })

@@ -12,10 +12,6 @@ import (
 	"github.com/meshes-mcp/meshes-mcp/tools"
 )
 
-func init() {
-	RegisterCommand(Command{Name: "tools", Summary: "list the tools an agent would see, with one-line descriptions", Run: runTools})
-}
-
 // runTools prints the catalog as the safety flags leave it. It needs no
 // credentials: listing never talks to Meshes.
 func runTools(ctx context.Context, args []string, env *Env) int {
