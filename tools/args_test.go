@@ -182,7 +182,7 @@ func TestDecoderCapsProblems(t *testing.T) {
 }
 
 // Cross-field rules run after decoding and defaults, before any request.
-func TestToolInvokeRunsValidation(t *testing.T) {
+func TestToolDecodeRunsValidation(t *testing.T) {
 	c := newTestCatalog(t, Options{})
 	tests := []struct{ tool, args, want string }{
 		{"create_session", `{"workspace_id":"` + testUUID + `","session_type":"resource"}`, "session_type resource needs both resource and resource_id"},
@@ -197,7 +197,7 @@ func TestToolInvokeRunsValidation(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.tool, func(t *testing.T) {
 			tool := c.byName[tt.tool]
-			_, err := tool.invoke(t.Context(), mustDecoder(t, tool), json.RawMessage(tt.args))
+			_, err := tool.decode(mustDecoder(t, tool), json.RawMessage(tt.args))
 			if err == nil || !strings.Contains(errorText(err), tt.want) {
 				t.Errorf("got %v, want an error saying %q", err, tt.want)
 			}

@@ -32,11 +32,6 @@ func (c *Catalog) sendEvents(ctx context.Context, in *schemas.SendEventsInput) (
 	if len(in.Events) > c.limits.MaxEvents {
 		return nil, &schemas.FieldError{Field: "events", Rule: fmt.Sprintf("must have at most %d items per call; split them", c.limits.MaxEvents)}
 	}
-	for i := range in.Events {
-		if err := c.eventWorkspace(ctx, "events["+strconv.Itoa(i)+"].workspace_id", in.Events[i].WorkspaceID); err != nil {
-			return nil, err
-		}
-	}
 	requests := make([]meshesapi.EventInput, len(in.Events))
 	sizes := make([]int64, len(in.Events))
 	for i := range in.Events {
@@ -66,13 +61,8 @@ func (c *Catalog) sendEvents(ctx context.Context, in *schemas.SendEventsInput) (
 	// Every batch ends in an item status, never an error, so forEach stops
 	// early only when the call is cancelled; the batches it did not start
 	// keep their not_sent status.
-	_ = forEach(ctx, c.limits.Concurrency, batches, func(ctx context.Context, batch []int) error {
-		events := make([]meshesapi.EventInput, len(batch))
-		for j, i := range batch {
-			events[j] = requests[i]
-		}
-		res, err := c.client.SendEvents(ctx, events)
-		outcome := batchOutcome(batch, res, err)
+	_ = forEach(ctx, c.log, c.limits.Concurrency, batches, func(ctx context.Context, batch []int) error {
+		outcome := c.sendBatch(ctx, requests, batch)
 		mu.Lock()
 		for _, it := range outcome {
 			items[it.Index] = it
@@ -84,6 +74,27 @@ func (c *Catalog) sendEvents(ctx context.Context, in *schemas.SendEventsInput) (
 		return nil
 	})
 	return c.bulkResult(items), nil
+}
+
+// sendBatch sends one batch and returns its items' statuses. A panic while
+// it runs (in the client, or in reading the answer) may come after Meshes
+// accepted the events, so it leaves every item of the batch unknown, never
+// silently not sent.
+func (c *Catalog) sendBatch(ctx context.Context, requests []meshesapi.EventInput, batch []int) []schemas.BulkItem {
+	var outcome []schemas.BulkItem
+	err := contain(c.log, "a send_events batch", func() error {
+		events := make([]meshesapi.EventInput, len(batch))
+		for j, i := range batch {
+			events[j] = requests[i]
+		}
+		res, err := c.client.SendEvents(ctx, events)
+		outcome = batchOutcome(batch, res, err)
+		return nil
+	})
+	if err != nil {
+		outcome = batchOutcome(batch, nil, err)
+	}
+	return outcome
 }
 
 // packBatches splits events, given their encoded sizes (meshesapi.EventSize),
@@ -127,8 +138,11 @@ func batchOutcome(batch []int, res *meshesapi.BulkResult, err error) []schemas.B
 	var (
 		netErr   *meshesapi.NetworkError
 		tooLarge *meshesapi.RequestTooLargeError
+		panicked *panicError
 	)
 	switch {
+	case errors.As(err, &panicked):
+		set(statusUnknown, "outcome unknown: "+panicked.Error()+", possibly after Meshes received this batch; check list_events before resending, never resend blindly")
 	case err == nil && len(res.Records) != len(batch):
 		set(statusUnknown, fmt.Sprintf("Meshes answered %d records for %d events, so per-event outcomes are unknown; check list_events before resending", len(res.Records), len(batch)))
 	case err == nil:

@@ -9,7 +9,6 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
-	"runtime/debug"
 	"time"
 
 	"github.com/mark3labs/mcp-go/mcp"
@@ -75,12 +74,15 @@ type Options struct {
 
 // Catalog is every tool of the server bound to one Meshes client.
 type Catalog struct {
-	client *meshesapi.Client
-	opts   Options
-	limits Limits
-	log    *slog.Logger
-	tools  []Tool
-	byName map[string]*Tool
+	// client is nil without credentials; objects is the same client, for
+	// the scoped reads only (lookups.go).
+	client  meshesCalls
+	objects objectReads
+	opts    Options
+	limits  Limits
+	log     *slog.Logger
+	tools   []Tool
+	byName  map[string]*Tool
 }
 
 // New builds the catalog. client may be nil for listing tools without
@@ -93,24 +95,39 @@ func New(client *meshesapi.Client, opts Options) (*Catalog, error) {
 	if client != nil && client.HasPublishableKey() {
 		opts.PublishableKey = true
 	}
-	c := &Catalog{client: client, opts: opts, limits: opts.Limits.withDefaults(), log: opts.Logger}
+	c := &Catalog{opts: opts, limits: opts.Limits.withDefaults(), log: opts.Logger}
+	if client != nil {
+		c.client, c.objects = client, client
+	}
 	if c.log == nil {
 		c.log = slog.New(slog.DiscardHandler)
 	}
 	c.tools = c.registry()
-	c.byName = make(map[string]*Tool, len(c.tools))
+	var err error
+	c.byName, err = index(c.tools, opts.reflectSchemas)
+	return c, err
+}
+
+// index attaches each tool's schemas and checks what New promises: every
+// tool declares its workspace scope on arguments it has, and no name is
+// used twice.
+func index(tools []Tool, reflectSchemas bool) (map[string]*Tool, error) {
+	byName := make(map[string]*Tool, len(tools))
 	var errs []error
-	for i := range c.tools {
-		t := &c.tools[i]
-		if err := attachSchemas(t, opts.reflectSchemas); err != nil {
+	for i := range tools {
+		t := &tools[i]
+		if t.declErr != nil {
+			errs = append(errs, fmt.Errorf("tool %s %w", t.Name, t.declErr))
+		}
+		if err := attachSchemas(t, reflectSchemas); err != nil {
 			errs = append(errs, fmt.Errorf("tool %s: %w", t.Name, err))
 		}
-		if _, dup := c.byName[t.Name]; dup {
+		if _, dup := byName[t.Name]; dup {
 			errs = append(errs, fmt.Errorf("tool %s is defined twice", t.Name))
 		}
-		c.byName[t.Name] = t
+		byName[t.Name] = t
 	}
-	return c, errors.Join(errs...)
+	return byName, errors.Join(errs...)
 }
 
 // All returns every tool, unfiltered, in catalog order (toolset by toolset).
@@ -147,10 +164,6 @@ func (c *Catalog) whyDisabled(ctx context.Context, t *Tool) string {
 
 type effectiveKey struct{}
 
-// unavailableKey carries why no request can be made (no client), checked
-// after the arguments were validated so that bad input is reported first.
-type unavailableKey struct{}
-
 var errNoClient = errors.New("no Meshes client is configured: set MESHES_ACCESS_KEY, MESHES_SECRET_KEY and MESHES_ORG_ID, or run with --sandbox")
 
 // policyOf is the policy of the call in progress.
@@ -159,14 +172,13 @@ func policyOf(ctx context.Context) Policy {
 	return p
 }
 
-// run executes one call: policy, decoding, validation, handler, result.
-// Panics become an error result; the server stays up.
-func (c *Catalog) run(ctx context.Context, t *Tool, args json.RawMessage) (res *mcp.CallToolResult) {
+// run executes one call: policy, decoding, validation, workspace scope,
+// handler, result. Panics become an error result; the server stays up.
+func (c *Catalog) run(ctx context.Context, t *Tool, raw json.RawMessage) (res *mcp.CallToolResult) {
 	start := time.Now()
-	pol := c.effectivePolicy(ctx)
 	defer func() {
 		if r := recover(); r != nil {
-			c.log.Error("tool panicked", "tool", t.Name, "panic", fmt.Sprint(r), "stack", string(debug.Stack()))
+			logPanic(c.log, t.Name, r)
 			msg := "internal error in " + t.Name + "; the server logged it and is still running."
 			if !t.ReadOnly {
 				msg += " Whether it changed anything in Meshes is unknown: check before repeating it."
@@ -175,23 +187,36 @@ func (c *Catalog) run(ctx context.Context, t *Tool, args json.RawMessage) (res *
 		}
 		c.log.Debug("tool call", "tool", t.Name, "error", res != nil && res.IsError, "duration", time.Since(start))
 	}()
-	if !pol.allows(t) {
-		return mcp.NewToolResultError(fmt.Sprintf("%s is disabled by %s.", t.Name, c.whyDisabled(ctx, t)))
-	}
-	ctx = context.WithValue(ctx, effectiveKey{}, pol)
-	if c.client == nil {
-		ctx = context.WithValue(ctx, unavailableKey{}, errNoClient)
-	}
-	decoder, err := t.decoder()
-	if err != nil {
-		c.log.Error("cannot build the argument decoder", "tool", t.Name, "error", err)
-		return mcp.NewToolResultError("internal error: the input schema of " + t.Name + " is unusable; the server logged it.")
-	}
-	out, err := t.invoke(ctx, decoder, args)
+	out, err := c.execute(ctx, t, raw)
 	if err != nil {
 		return mcp.NewToolResultError(errorText(err))
 	}
 	return c.success(t, out)
+}
+
+// execute is run's sequence; its errors are phrased by errorText.
+func (c *Catalog) execute(ctx context.Context, t *Tool, raw json.RawMessage) (any, error) {
+	pol := c.effectivePolicy(ctx)
+	if !pol.allows(t) {
+		return nil, &refusedError{msg: fmt.Sprintf("%s is disabled by %s", t.Name, c.whyDisabled(ctx, t))}
+	}
+	ctx = withLookups(context.WithValue(ctx, effectiveKey{}, pol))
+	decoder, err := t.decoder()
+	if err != nil {
+		c.log.Error("cannot build the argument decoder", "tool", t.Name, "error", err)
+		return nil, errors.New("internal error: the input schema of " + t.Name + " is unusable; the server logged it")
+	}
+	args, err := t.decode(decoder, raw)
+	if err != nil {
+		return nil, err
+	}
+	if c.client == nil {
+		return nil, errNoClient
+	}
+	if err := c.enforceScope(ctx, t, args); err != nil {
+		return nil, err
+	}
+	return t.handle(ctx, args)
 }
 
 // success renders a handler's output as structuredContent plus a text block

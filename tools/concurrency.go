@@ -2,13 +2,18 @@ package tools
 
 import (
 	"context"
+	"fmt"
+	"log/slog"
+	"runtime/debug"
 	"sync"
 )
 
 // forEach runs fn for every item with at most limit running at once. The
 // first error cancels the rest and is returned; so is the caller's
-// cancellation, so no request outlives the call.
-func forEach[T any](ctx context.Context, limit int, items []T, fn func(context.Context, T) error) error {
+// cancellation, so no request outlives the call. A panic in fn is that
+// item's error (see contain): a goroutine that panics would otherwise take
+// the whole server down, past the adapter's recovery.
+func forEach[T any](ctx context.Context, log *slog.Logger, limit int, items []T, fn func(context.Context, T) error) error {
 	if len(items) == 0 {
 		return nil
 	}
@@ -27,11 +32,37 @@ func forEach[T any](ctx context.Context, limit int, items []T, fn func(context.C
 		wg.Add(1)
 		go func() {
 			defer func() { <-sem; wg.Done() }()
-			if err := fn(ctx, item); err != nil {
+			err := contain(log, "a worker", func() error { return fn(ctx, item) })
+			if err != nil {
 				cancel(err)
 			}
 		}()
 	}
 	wg.Wait()
 	return context.Cause(ctx)
+}
+
+// panicError is a panic recovered in code a call ran. The message says
+// nothing of the panic itself, which may quote data; the log has it.
+type panicError struct{ where string }
+
+func (e *panicError) Error() string {
+	return "internal error in " + e.where + "; the server logged it and is still running"
+}
+
+// contain runs fn and turns a panic inside it into a *panicError, logged
+// with its stack.
+func contain(log *slog.Logger, where string, fn func() error) (err error) {
+	defer func() {
+		if r := recover(); r != nil {
+			logPanic(log, where, r)
+			err = &panicError{where: where}
+		}
+	}()
+	return fn()
+}
+
+// logPanic records a recovered panic with the stack that raised it.
+func logPanic(log *slog.Logger, where string, r any) {
+	log.Error("panic recovered", "where", where, "panic", fmt.Sprint(r), "stack", string(debug.Stack()))
 }

@@ -14,25 +14,31 @@ import (
 func (c *Catalog) connectionTools() []Tool {
 	return []Tool{
 		newTool(reading("list_connections", "List connections", toolsetConnections,
-			"List connections (configured integrations)."), c.listConnections),
+			"List connections (configured integrations).").inWorkspace("workspace_id"), c.listConnections),
 		newTool(reading("get_connection", "Get connection", toolsetConnections,
-			"Get a connection: status and metadata (credentials redacted)."), c.getConnection),
+			"Get a connection: status and metadata (credentials redacted).").onObject(objConnection, "connection_id"), c.getConnection),
 		newTool(writing("create_connection", "Create connection", toolsetConnections,
-			"Connect an integration in a workspace.", false, false).reachesOut(), c.createConnection),
+			"Connect an integration in a workspace.", false, false).reachesOut().inWorkspace("workspace_id"), c.createConnection,
+			func(in *schemas.CreateConnectionInput) error { return refuseRedacted(in.Metadata) }),
 		newTool(writing("update_connection", "Update connection", toolsetConnections,
-			"Replace a connection's name and metadata.", true, true).reachesOut(), c.updateConnection),
+			"Replace a connection's name and metadata.", true, true).reachesOut().onObject(objConnection, "connection_id"), c.updateConnection,
+			func(in *schemas.UpdateConnectionInput) error { return refuseRedacted(in.Metadata) }),
 		newTool(writing("delete_connection", "Delete connection", toolsetConnections,
-			"Delete a connection; force_delete also when rules use it.", true, true), c.deleteConnection),
+			"Delete a connection; force_delete also when rules use it.", true, true).onObject(objConnection, "connection_id"), c.deleteConnection),
 		newTool(reading("list_connection_actions", "List connection actions", toolsetConnections,
-			"Live items (lists, tags, channels…) to pick rule metadata ids from.").reachesOut(), c.listConnectionActions),
+			"Live items (lists, tags, channels…) to pick rule metadata ids from.").reachesOut().onObject(objConnection, "connection_id"), c.listConnectionActions),
 		newTool(reading("get_connection_fields", "Get connection fields", toolsetConnections,
-			"Destination fields a mapping can write.").reachesOut(), c.getConnectionFields),
+			"Destination fields a mapping can write.").reachesOut().onObject(objConnection, "connection_id"), c.getConnectionFields),
 		newTool(reading("get_connection_mapping", "Get connection mapping", toolsetConnections,
-			"Get a connection's default field mapping."), c.getConnectionMapping),
+			"Get a connection's default field mapping.").onObject(objConnection, "connection_id"), c.getConnectionMapping),
 		newTool(writing("update_connection_mapping", "Update connection mapping", toolsetConnections,
-			"Store a new version of the default field mapping.", true, true), c.updateConnectionMapping),
+			"Store a new version of the default field mapping.", true, true).inWorkspace("workspace_id").onObject(objConnection, "connection_id"),
+			c.updateConnectionMapping, func(in *schemas.UpdateConnectionMappingInput) error {
+				_, err := parseMappingSchema(in.Schema)
+				return err
+			}),
 		newTool(reading("list_integrations", "List integrations", toolsetConnections,
-			"Integration catalog: types, credential fields, rule actions."), c.listIntegrations),
+			"Integration catalog: types, credential fields, rule actions.").noWorkspace(), c.listIntegrations),
 	}
 }
 
@@ -43,9 +49,6 @@ func (c *Catalog) listConnections(ctx context.Context, in *schemas.ListConnectio
 	}
 	fetch := c.client.ListConnections
 	if in.WorkspaceID != "" {
-		if err := checkWorkspace(ctx, in.WorkspaceID); err != nil {
-			return nil, err
-		}
 		fetch = func(ctx context.Context, p meshesapi.Page) (*meshesapi.List[meshesapi.Connection], error) {
 			return c.client.ListWorkspaceConnections(ctx, in.WorkspaceID, p)
 		}
@@ -68,12 +71,6 @@ func (c *Catalog) getConnection(ctx context.Context, in *schemas.GetConnectionIn
 }
 
 func (c *Catalog) createConnection(ctx context.Context, in *schemas.CreateConnectionInput) (*schemas.CreateConnectionOutput, error) {
-	if err := checkWorkspace(ctx, in.WorkspaceID); err != nil {
-		return nil, err
-	}
-	if err := refuseRedacted(in.Metadata); err != nil {
-		return nil, err
-	}
 	conn, err := c.client.CreateConnection(ctx, meshesapi.CreateConnectionRequest{
 		Workspace: in.WorkspaceID, Type: in.Type, Name: in.Name, Metadata: in.Metadata, Hidden: &in.Hidden,
 	})
@@ -84,12 +81,6 @@ func (c *Catalog) createConnection(ctx context.Context, in *schemas.CreateConnec
 }
 
 func (c *Catalog) updateConnection(ctx context.Context, in *schemas.UpdateConnectionInput) (*schemas.UpdateConnectionOutput, error) {
-	if err := refuseRedacted(in.Metadata); err != nil {
-		return nil, err
-	}
-	if err := c.guardConnection(ctx, in.ConnectionID); err != nil {
-		return nil, err
-	}
 	conn, err := c.client.UpdateConnection(ctx, in.ConnectionID, meshesapi.UpdateConnectionRequest{
 		Name: in.Name, Metadata: in.Metadata, Hidden: in.Hidden,
 	})
@@ -109,9 +100,6 @@ func refuseRedacted(metadata map[string]any) error {
 }
 
 func (c *Catalog) deleteConnection(ctx context.Context, in *schemas.DeleteConnectionInput) (*schemas.DeleteConnectionOutput, error) {
-	if err := c.guardConnection(ctx, in.ConnectionID); err != nil {
-		return nil, err
-	}
 	d, err := c.client.DeleteConnection(ctx, in.ConnectionID, in.ForceDelete)
 	if err != nil {
 		return nil, err
@@ -124,9 +112,6 @@ func (c *Catalog) deleteConnection(ctx context.Context, in *schemas.DeleteConnec
 }
 
 func (c *Catalog) listConnectionActions(ctx context.Context, in *schemas.ListConnectionActionsInput) (*schemas.ListConnectionActionsOutput, error) {
-	if err := c.guardConnection(ctx, in.ConnectionID); err != nil {
-		return nil, err
-	}
 	raw, err := c.client.GetConnectionActions(ctx, in.ConnectionID)
 	if err != nil {
 		return nil, err
@@ -177,9 +162,6 @@ func truncateArrays(v any, keep int) any {
 }
 
 func (c *Catalog) getConnectionFields(ctx context.Context, in *schemas.GetConnectionFieldsInput) (*schemas.GetConnectionFieldsOutput, error) {
-	if err := c.guardConnection(ctx, in.ConnectionID); err != nil {
-		return nil, err
-	}
 	fc, err := c.client.GetConnectionFields(ctx, in.ConnectionID, in.Refresh)
 	if err != nil {
 		return nil, err
@@ -204,9 +186,6 @@ func (c *Catalog) getConnectionFields(ctx context.Context, in *schemas.GetConnec
 }
 
 func (c *Catalog) getConnectionMapping(ctx context.Context, in *schemas.GetConnectionMappingInput) (*schemas.GetConnectionMappingOutput, error) {
-	if err := c.guardConnection(ctx, in.ConnectionID); err != nil {
-		return nil, err
-	}
 	m, err := c.client.GetDefaultMapping(ctx, in.ConnectionID)
 	if err != nil {
 		return nil, err
@@ -217,14 +196,6 @@ func (c *Catalog) getConnectionMapping(ctx context.Context, in *schemas.GetConne
 func (c *Catalog) updateConnectionMapping(ctx context.Context, in *schemas.UpdateConnectionMappingInput) (*schemas.UpdateConnectionMappingOutput, error) {
 	schema, err := parseMappingSchema(in.Schema)
 	if err != nil {
-		return nil, err
-	}
-	if in.WorkspaceID != "" {
-		if err := checkWorkspace(ctx, in.WorkspaceID); err != nil {
-			return nil, err
-		}
-	}
-	if err := c.guardConnection(ctx, in.ConnectionID); err != nil {
 		return nil, err
 	}
 	req := meshesapi.PutMappingRequest{Schema: schema, WorkspaceID: in.WorkspaceID, MappingID: in.MappingID, Name: in.Name}

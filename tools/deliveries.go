@@ -13,11 +13,12 @@ import (
 func (c *Catalog) deliveryTools() []Tool {
 	return []Tool{
 		newTool(reading("list_deliveries", "List deliveries", toolsetDeliveries,
-			"Per-rule deliveries of a workspace's recent events, with counts by status."), c.listDeliveries),
+			"Per-rule deliveries of a workspace's recent events, with counts by status.").inWorkspace("workspace_id"), c.listDeliveries),
 		newTool(writing("retry_delivery", "Retry delivery", toolsetDeliveries,
-			"Redeliver an event through one rule after fixing the cause.", false, false).reachesOut(), c.retryDelivery),
+			"Redeliver an event through one rule after fixing the cause.", false, false).reachesOut().
+			onObject(objEvent, "event_id").onObject(objRule, "rule_id"), c.retryDelivery),
 		newTool(reading("diagnose_event", "Diagnose event", toolsetDeliveries,
-			"Explain an event's failed or missing deliveries and the call that fixes each."), c.diagnoseEvent),
+			"Explain an event's failed or missing deliveries and the call that fixes each.").onObject(objEvent, "event_id"), c.diagnoseEvent),
 	}
 }
 
@@ -32,9 +33,6 @@ const maxListedError = 300
 // their deliveries. It stops at limit deliveries, at the byte budget, or
 // after MaxScanEvents events, and the cursor resumes at the exact delivery.
 func (c *Catalog) listDeliveries(ctx context.Context, in *schemas.ListDeliveriesInput) (*schemas.ListDeliveriesOutput, error) {
-	if err := checkWorkspace(ctx, in.WorkspaceID); err != nil {
-		return nil, err
-	}
 	cur, err := decodeCursor("list_deliveries", in.Cursor)
 	if err != nil {
 		return nil, err
@@ -119,9 +117,9 @@ func (c *Catalog) fillDeliveries(ctx context.Context, events []meshesapi.Event) 
 			missing = append(missing, i)
 		}
 	}
-	return forEach(ctx, c.limits.Concurrency, missing, func(ctx context.Context, i int) error {
-		e, err := c.client.GetEvent(ctx, events[i].ID)
-		if meshesapi.IsNotFound(err) {
+	return forEach(ctx, c.log, c.limits.Concurrency, missing, func(ctx context.Context, i int) error {
+		e, err := c.event(ctx, events[i].ID, false)
+		if isNotFound(err) {
 			return nil
 		}
 		if err != nil {
@@ -133,11 +131,6 @@ func (c *Catalog) fillDeliveries(ctx context.Context, events []meshesapi.Event) 
 }
 
 func (c *Catalog) retryDelivery(ctx context.Context, in *schemas.RetryDeliveryInput) (*schemas.RetryDeliveryOutput, error) {
-	if confined(ctx) {
-		if _, err := c.event(ctx, in.EventID, false); err != nil {
-			return nil, err
-		}
-	}
 	re, err := c.client.RetryDelivery(ctx, in.EventID, in.RuleID)
 	if err != nil {
 		return nil, err

@@ -125,8 +125,10 @@ func (c *Catalog) diagnoseEvent(ctx context.Context, in *schemas.DiagnoseEventIn
 }
 
 // lookupDeliveryObjects fetches each distinct rule and connection once, a
-// few at a time. A lookup that fails leaves a nil entry instead of failing
-// the diagnosis; failures other than 404 are kept in errs (keyed
+// few at a time, through the scoped reads: an event's deliveries could name
+// another workspace's rule or connection, which must read as missing. A
+// lookup that fails leaves a nil entry instead of failing the diagnosis;
+// failures other than not found are kept in errs (keyed
 // "rule:<id>" or "connection:<id>") so that an outage is not mistaken for
 // a deleted object.
 func (c *Catalog) lookupDeliveryObjects(ctx context.Context, res []meshesapi.RuleEvent) (rules map[string]*meshesapi.Rule, conns map[string]*meshesapi.Connection, errs map[string]error) {
@@ -145,26 +147,32 @@ func (c *Catalog) lookupDeliveryObjects(ctx context.Context, res []meshesapi.Rul
 		}
 	}
 	var mu sync.Mutex
-	_ = forEach(ctx, c.limits.Concurrency, ids, func(ctx context.Context, key string) error {
+	_ = forEach(ctx, c.log, c.limits.Concurrency, ids, func(ctx context.Context, key string) error {
 		kind, id, _ := strings.Cut(key, ":")
-		var err error
-		switch kind {
-		case "rule":
-			var r *meshesapi.Rule
-			if r, err = c.client.GetRule(ctx, id); err == nil {
-				mu.Lock()
-				rules[id] = r
-				mu.Unlock()
+		// A panic in one lookup is that object's error: the diagnosis
+		// says it could not be read rather than that it is gone.
+		err := contain(c.log, "a diagnose_event lookup", func() error {
+			switch kind {
+			case "rule":
+				r, err := c.rule(ctx, id)
+				if err == nil {
+					mu.Lock()
+					rules[id] = r
+					mu.Unlock()
+				}
+				return err
+			case "connection":
+				conn, err := c.connection(ctx, id)
+				if err == nil {
+					mu.Lock()
+					conns[id] = conn
+					mu.Unlock()
+				}
+				return err
 			}
-		case "connection":
-			var conn *meshesapi.Connection
-			if conn, err = c.client.GetConnection(ctx, id); err == nil {
-				mu.Lock()
-				conns[id] = conn
-				mu.Unlock()
-			}
-		}
-		if err != nil && !meshesapi.IsNotFound(err) {
+			return nil
+		})
+		if err != nil && !isNotFound(err) {
 			mu.Lock()
 			errs[key] = err
 			mu.Unlock()

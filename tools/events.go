@@ -12,9 +12,9 @@ import (
 
 func (c *Catalog) eventTools() []Tool {
 	send := writing("send_event", "Send event", toolsetEvents,
-		"Emit one event; delivery is asynchronous (check with get_event).", false, false).reachesOut()
+		"Emit one event; delivery is asynchronous (check with get_event).", false, false).reachesOut().emitsTo("workspace_id")
 	sendMany := writing("send_events", "Send events", toolsetEvents,
-		"Emit any number of events (batches of up to 100) with per-item results.", false, false).reachesOut()
+		"Emit any number of events (batches of up to 100) with per-item results.", false, false).reachesOut().emitsTo("events[].workspace_id")
 	if !c.opts.PublishableKey {
 		// Machine credentials are organisation-wide, so each event must
 		// name its workspace (contract §3.3).
@@ -25,25 +25,10 @@ func (c *Catalog) eventTools() []Tool {
 		newTool(send, c.sendEvent),
 		newTool(sendMany, c.sendEvents),
 		newTool(reading("list_events", "List events", toolsetEvents,
-			"List events, newest first, with delivery counts."), c.listEvents),
+			"List events, newest first, with delivery counts.").inWorkspace("workspace_id"), c.listEvents),
 		newTool(reading("get_event", "Get event", toolsetEvents,
-			"Get an event with its per-rule deliveries."), c.getEvent),
+			"Get an event with its per-rule deliveries.").onObject(objEvent, "event_id"), c.getEvent),
 	}
-}
-
-// eventWorkspace checks the workspace of one event to emit: required unless
-// a publishable key implies it, and inside the allowlist.
-func (c *Catalog) eventWorkspace(ctx context.Context, field, workspaceID string) error {
-	if workspaceID == "" {
-		if !c.opts.PublishableKey {
-			return &schemas.FieldError{Field: field, Rule: "is required (no publishable key is configured to imply it)"}
-		}
-		if confined(ctx) {
-			return &schemas.FieldError{Field: field, Rule: "is required while the server is confined to some workspaces"}
-		}
-		return nil
-	}
-	return checkWorkspace(ctx, workspaceID)
 }
 
 func eventRequest(in *schemas.EventInput) meshesapi.EventInput {
@@ -53,9 +38,6 @@ func eventRequest(in *schemas.EventInput) meshesapi.EventInput {
 }
 
 func (c *Catalog) sendEvent(ctx context.Context, in *schemas.SendEventInput) (*schemas.SendEventOutput, error) {
-	if err := c.eventWorkspace(ctx, "workspace_id", in.WorkspaceID); err != nil {
-		return nil, err
-	}
 	r, err := c.client.SendEvent(ctx, eventRequest(&in.EventInput))
 	var tooLarge *meshesapi.RequestTooLargeError
 	if errors.As(err, &tooLarge) {
@@ -84,9 +66,6 @@ func (c *Catalog) listEvents(ctx context.Context, in *schemas.ListEventsInput) (
 	page := meshesapi.Page{Limit: limit, Cursor: cur.API}
 	var list *meshesapi.List[meshesapi.Event]
 	if in.WorkspaceID != "" {
-		if err := checkWorkspace(ctx, in.WorkspaceID); err != nil {
-			return nil, err
-		}
 		list, err = c.client.ListWorkspaceEvents(ctx, in.WorkspaceID, meshesapi.EventQuery{
 			Page: page, Event: in.Event, Status: in.Status, Resource: in.Resource, ResourceID: in.ResourceID,
 		})

@@ -90,6 +90,12 @@ func (f *fakeEvents) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 // changes the client's configuration first.
 func fakeCatalog(t *testing.T, h http.Handler, limits Limits, adjust ...func(*meshesapi.Config)) *Catalog {
 	t.Helper()
+	return fakeCatalogWith(t, h, Options{Limits: limits}, adjust...)
+}
+
+// fakeCatalogWith is fakeCatalog with all of the catalog's options.
+func fakeCatalogWith(t *testing.T, h http.Handler, opts Options, adjust ...func(*meshesapi.Config)) *Catalog {
+	t.Helper()
 	srv := httptest.NewServer(h)
 	t.Cleanup(srv.Close)
 	cfg := meshesapi.Config{
@@ -102,7 +108,7 @@ func fakeCatalog(t *testing.T, h http.Handler, limits Limits, adjust ...func(*me
 	if err != nil {
 		t.Fatal(err)
 	}
-	c, err := New(client, Options{Limits: limits})
+	c, err := New(client, opts)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -83,7 +83,7 @@ func (p Policy) allows(t *Tool) bool {
 		return false
 	}
 	// Creating a workspace escapes any workspace allowlist by definition.
-	return !(t.createsWorkspace && p.ConfinedToWorkspaces())
+	return !(t.declares(scopeCreatesWorkspace) && p.ConfinedToWorkspaces())
 }
 
 // Validate reports unknown toolsets and malformed workspace ids.

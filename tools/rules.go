@@ -11,13 +11,13 @@ import (
 func (c *Catalog) ruleTools() []Tool {
 	return []Tool{
 		newTool(reading("list_rules", "List rules", toolsetRules,
-			"List routing rules."), c.listRules),
+			"List routing rules.").inWorkspace("workspace_id"), c.listRules),
 		newTool(reading("get_rule", "Get rule", toolsetRules,
-			"Get a rule with its action metadata."), c.getRule),
+			"Get a rule with its action metadata.").onObject(objRule, "rule_id"), c.getRule),
 		newTool(writing("create_rule", "Create rule", toolsetRules,
-			"Route an event to a connection action.", false, false), c.createRule),
+			"Route an event to a connection action.", false, false).inWorkspace("workspace_id").onObject(objConnection, "connection_id"), c.createRule),
 		newTool(writing("delete_rule", "Delete rule", toolsetRules,
-			"Delete a rule (rules cannot be edited: delete and recreate).", true, true), c.deleteRule),
+			"Delete a rule (rules cannot be edited: delete and recreate).", true, true).onObject(objRule, "rule_id"), c.deleteRule),
 	}
 }
 
@@ -27,11 +27,6 @@ func (c *Catalog) listRules(ctx context.Context, in *schemas.ListRulesInput) (*s
 		return nil, err
 	}
 	f := meshesapi.RuleFilter{Event: in.Event, Resource: in.Resource, ResourceID: in.ResourceID}
-	if in.WorkspaceID != "" {
-		if err := checkWorkspace(ctx, in.WorkspaceID); err != nil {
-			return nil, err
-		}
-	}
 	kept, page, err := pageWhole(ctx, c, "list_rules", cur, c.rulesLister(in.WorkspaceID, f), func(r *meshesapi.Rule) (schemas.Rule, bool) {
 		return ruleOut(r, false), visible(ctx, r.Workspace)
 	})
@@ -50,12 +45,6 @@ func (c *Catalog) getRule(ctx context.Context, in *schemas.GetRuleInput) (*schem
 }
 
 func (c *Catalog) createRule(ctx context.Context, in *schemas.CreateRuleInput) (*schemas.CreateRuleOutput, error) {
-	if err := checkWorkspace(ctx, in.WorkspaceID); err != nil {
-		return nil, err
-	}
-	if err := c.guardConnection(ctx, in.ConnectionID); err != nil {
-		return nil, err
-	}
 	metadata := maps.Clone(in.Metadata)
 	if metadata == nil {
 		metadata = map[string]any{}
@@ -72,11 +61,6 @@ func (c *Catalog) createRule(ctx context.Context, in *schemas.CreateRuleInput) (
 }
 
 func (c *Catalog) deleteRule(ctx context.Context, in *schemas.DeleteRuleInput) (*schemas.DeleteRuleOutput, error) {
-	if confined(ctx) {
-		if _, err := c.rule(ctx, in.RuleID); err != nil {
-			return nil, err
-		}
-	}
 	d, err := c.client.DeleteRule(ctx, in.RuleID)
 	if err != nil {
 		return nil, err

@@ -2,16 +2,295 @@ package tools
 
 import (
 	"context"
+	"errors"
+	"fmt"
+	"reflect"
+	"slices"
+	"strconv"
 	"strings"
 
-	"github.com/meshes-mcp/meshes-mcp/meshesapi"
+	"github.com/meshes-mcp/meshes-mcp/schemas"
 )
 
-// Workspace confinement. A call that names a workspace outside the allowlist
-// is refused outright: the agent chose it. An object reached by its own id
-// (connection, rule, event, session) is checked against its workspace before
-// it is used, and reported as not found when it lies outside, exactly as if
-// it did not exist. Organisation-wide lists are filtered.
+// Workspace confinement (--workspaces) is declared per tool, on its spec,
+// and enforced once, by the adapter, before the handler runs:
+//
+//   - inWorkspace(field): the argument names a workspace. One outside the
+//     allowlist is refused outright: the agent chose it. When the argument is
+//     optional and left empty, the call is organisation-wide and the handler
+//     filters what it returns with visible.
+//   - emitsTo(field): the workspace an event is sent to. Given, it is checked
+//     like inWorkspace; left empty, the publishable key implies a workspace
+//     the allowlist cannot check, so that is refused while confined.
+//   - onObject(kind, field): the argument is the id of an object (event,
+//     connection, rule, session) whose workspace is looked up, only while an
+//     allowlist is in force. An object outside it is reported as not found,
+//     exactly as if it did not exist, so the allowlist cannot be probed.
+//   - orgWide(): an organisation-wide list; the handler filters each record
+//     with visible.
+//   - noWorkspace(): touches no workspace's data (the integration catalog).
+//   - createsWorkspace(): creating a workspace escapes any allowlist, so the
+//     tool is disabled while one is in force.
+//
+// A field may reach into a list, "events[].workspace_id": every element's
+// value is checked. A tool may declare several (create_rule names a
+// workspace and a connection); New fails for a tool that declares none, or
+// whose declaration names an argument its input does not have.
+//
+// Objects a handler reaches later, by an id found in data rather than in its
+// arguments (the rules and connections of an event's deliveries), are read
+// through c.connection, c.rule, c.event and c.session (lookups.go), which
+// apply the same rule; the raw client cannot read them (see meshesCalls).
+
+// scopeHow is the kind of a scope declaration.
+type scopeHow int
+
+const (
+	scopeWorkspaceArg scopeHow = iota + 1
+	scopeEmitsTo
+	scopeObjectArg
+	scopeOrgWide
+	scopeNoWorkspace
+	scopeCreatesWorkspace
+)
+
+// objectKind is a kind of Meshes object that belongs to one workspace and is
+// named by its own id.
+type objectKind int
+
+const (
+	objEvent objectKind = iota + 1
+	objConnection
+	objRule
+	objSession
+	// objWorkspace is a workspace named as the object to read
+	// (get_workspace): outside the allowlist it is not found, like the
+	// other objects, rather than refused like a workspace argument.
+	objWorkspace
+)
+
+func (k objectKind) String() string {
+	switch k {
+	case objEvent:
+		return "event"
+	case objConnection:
+		return "connection"
+	case objRule:
+		return "rule"
+	case objSession:
+		return "session"
+	case objWorkspace:
+		return "workspace"
+	}
+	return "object(" + strconv.Itoa(int(k)) + ")"
+}
+
+// scopeDecl is one scope declaration of a spec.
+type scopeDecl struct {
+	how   scopeHow
+	kind  objectKind
+	field string
+}
+
+func (s spec) declare(d scopeDecl) spec {
+	s.scope = append(slices.Clip(s.scope), d)
+	return s
+}
+
+// inWorkspace declares that field names a workspace (see the top of this file).
+func (s spec) inWorkspace(field string) spec {
+	return s.declare(scopeDecl{how: scopeWorkspaceArg, field: field})
+}
+
+// emitsTo declares that field is the workspace an event is sent to.
+func (s spec) emitsTo(field string) spec {
+	return s.declare(scopeDecl{how: scopeEmitsTo, field: field})
+}
+
+// onObject declares that field is the id of an object of the given kind.
+func (s spec) onObject(kind objectKind, field string) spec {
+	return s.declare(scopeDecl{how: scopeObjectArg, kind: kind, field: field})
+}
+
+// orgWide declares an organisation-wide list whose handler filters records
+// with visible.
+func (s spec) orgWide() spec { return s.declare(scopeDecl{how: scopeOrgWide}) }
+
+// noWorkspace declares a tool that touches no workspace's data.
+func (s spec) noWorkspace() spec { return s.declare(scopeDecl{how: scopeNoWorkspace}) }
+
+// createsWorkspace declares a tool that creates workspaces; it is disabled
+// while a workspace allowlist is in force.
+func (s spec) createsWorkspace() spec { return s.declare(scopeDecl{how: scopeCreatesWorkspace}) }
+
+// scopeCheck is a declaration resolved against the tool's input struct.
+type scopeCheck struct {
+	scopeDecl
+	arg *argPath // nil for declarations without a field
+}
+
+// declares reports whether t has a declaration of that kind.
+func (t *Tool) declares(how scopeHow) bool {
+	return slices.ContainsFunc(t.scope, func(sc scopeCheck) bool { return sc.how == how })
+}
+
+// resolveScope checks a tool's declarations and locates their arguments in
+// its input struct, once, when the tool is built.
+func resolveScope(in reflect.Type, decls []scopeDecl) ([]scopeCheck, error) {
+	if len(decls) == 0 {
+		return nil, errors.New("declares no workspace scope: add inWorkspace, emitsTo, onObject, orgWide, noWorkspace or createsWorkspace to its spec (see tools/scope.go)")
+	}
+	var checks []scopeCheck
+	for _, d := range decls {
+		switch d.how {
+		case scopeOrgWide, scopeNoWorkspace, scopeCreatesWorkspace:
+			if len(decls) > 1 {
+				return nil, errors.New("orgWide, noWorkspace and createsWorkspace each describe the whole call and cannot be combined with another scope declaration")
+			}
+			checks = append(checks, scopeCheck{scopeDecl: d})
+			continue
+		case scopeObjectArg:
+			if d.kind < objEvent || d.kind > objWorkspace {
+				return nil, fmt.Errorf("onObject(%s, %q): unknown object kind", d.kind, d.field)
+			}
+		}
+		arg, err := resolveArg(in, d.field)
+		if err != nil {
+			return nil, fmt.Errorf("scope declaration on %q: %w", d.field, err)
+		}
+		checks = append(checks, scopeCheck{scopeDecl: d, arg: arg})
+	}
+	return checks, nil
+}
+
+// argPath locates one declared string argument in an input struct: a field
+// (through embedded structs, as encoding/json sees them), or with each set,
+// a field of every element of a list.
+type argPath struct {
+	name  string
+	index []int
+	each  *argPath
+}
+
+// resolveArg finds the JSON path ("workspace_id", "events[].workspace_id")
+// in t.
+func resolveArg(t reflect.Type, path string) (*argPath, error) {
+	head, rest, isList := strings.Cut(path, "[].")
+	f, ok := jsonField(t, head)
+	if !ok {
+		return nil, fmt.Errorf("%s has no argument %q", t, head)
+	}
+	if !isList {
+		if f.Type.Kind() != reflect.String {
+			return nil, fmt.Errorf("argument %q is a %s, not a string", head, f.Type)
+		}
+		return &argPath{name: head, index: f.Index}, nil
+	}
+	if f.Type.Kind() != reflect.Slice || f.Type.Elem().Kind() != reflect.Struct {
+		return nil, fmt.Errorf("argument %q is a %s, not a list of objects", head, f.Type)
+	}
+	each, err := resolveArg(f.Type.Elem(), rest)
+	if err != nil {
+		return nil, err
+	}
+	return &argPath{name: head, index: f.Index, each: each}, nil
+}
+
+// jsonField finds the field encoding/json decodes the named member into.
+func jsonField(t reflect.Type, name string) (reflect.StructField, bool) {
+	if t.Kind() != reflect.Struct {
+		return reflect.StructField{}, false
+	}
+	for _, f := range reflect.VisibleFields(t) {
+		if f.Anonymous || !f.IsExported() {
+			continue
+		}
+		tag, _, _ := strings.Cut(f.Tag.Get("json"), ",")
+		if tag == "-" {
+			continue
+		}
+		if tag == "" {
+			tag = f.Name
+		}
+		if tag == name {
+			return f, true
+		}
+	}
+	return reflect.StructField{}, false
+}
+
+// argValue is one declared argument's value, named as an error reports it
+// ("events[2].workspace_id").
+type argValue struct{ name, value string }
+
+func (p *argPath) values(v reflect.Value, prefix string, out []argValue) []argValue {
+	f := v.FieldByIndex(p.index)
+	if p.each == nil {
+		return append(out, argValue{name: prefix + p.name, value: f.String()})
+	}
+	for i := range f.Len() {
+		out = p.each.values(f.Index(i), prefix+p.name+"["+strconv.Itoa(i)+"].", out)
+	}
+	return out
+}
+
+// enforceScope applies a tool's declarations to the decoded arguments (a
+// pointer to its input struct) before its handler runs. Workspace arguments
+// are checked first, without a request; objects are then looked up, only
+// while an allowlist is in force.
+func (c *Catalog) enforceScope(ctx context.Context, t *Tool, args any) error {
+	in := reflect.ValueOf(args).Elem()
+	var objects []scopeCheck
+	for _, sc := range t.scope {
+		switch sc.how {
+		case scopeObjectArg:
+			objects = append(objects, sc)
+		case scopeWorkspaceArg:
+			for _, a := range sc.arg.values(in, "", nil) {
+				if a.value != "" {
+					if err := checkWorkspace(ctx, a.value); err != nil {
+						return err
+					}
+				}
+			}
+		case scopeEmitsTo:
+			for _, a := range sc.arg.values(in, "", nil) {
+				if err := c.eventWorkspace(ctx, a.name, a.value); err != nil {
+					return err
+				}
+			}
+		}
+	}
+	if !confined(ctx) {
+		return nil
+	}
+	for _, sc := range objects {
+		for _, a := range sc.arg.values(in, "", nil) {
+			if a.value == "" {
+				continue
+			}
+			if err := c.lookup(ctx, sc.kind, a.value); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
+}
+
+// eventWorkspace checks the workspace of one event to emit: required unless
+// a publishable key implies it, and inside the allowlist.
+func (c *Catalog) eventWorkspace(ctx context.Context, field, workspaceID string) error {
+	if workspaceID == "" {
+		if !c.opts.PublishableKey {
+			return &schemas.FieldError{Field: field, Rule: "is required (no publishable key is configured to imply it)"}
+		}
+		if confined(ctx) {
+			return &schemas.FieldError{Field: field, Rule: "is required while the server is confined to some workspaces"}
+		}
+		return nil
+	}
+	return checkWorkspace(ctx, workspaceID)
+}
 
 // checkWorkspace refuses a workspace the policy does not allow.
 func checkWorkspace(ctx context.Context, id string) error {
@@ -33,53 +312,3 @@ func visible(ctx context.Context, workspaceID string) bool {
 
 // confined reports whether objects fetched by id must be checked first.
 func confined(ctx context.Context) bool { return policyOf(ctx).ConfinedToWorkspaces() }
-
-// guardConnection checks, when confined, that a connection lies inside the
-// allowlist before it is changed.
-func (c *Catalog) guardConnection(ctx context.Context, id string) error {
-	if !confined(ctx) {
-		return nil
-	}
-	_, err := c.connection(ctx, id)
-	return err
-}
-
-// connection fetches a connection the agent may see.
-func (c *Catalog) connection(ctx context.Context, id string) (*meshesapi.Connection, error) {
-	conn, err := c.client.GetConnection(ctx, id)
-	if err != nil {
-		return nil, err
-	}
-	if !visible(ctx, conn.Workspace) {
-		return nil, notFound("connection", id)
-	}
-	return conn, nil
-}
-
-// rule fetches a rule the agent may see.
-func (c *Catalog) rule(ctx context.Context, id string) (*meshesapi.Rule, error) {
-	r, err := c.client.GetRule(ctx, id)
-	if err != nil {
-		return nil, err
-	}
-	if !visible(ctx, r.Workspace) {
-		return nil, notFound("rule", id)
-	}
-	return r, nil
-}
-
-// event fetches an event (with its deliveries) the agent may see.
-func (c *Catalog) event(ctx context.Context, id string, payload bool) (*meshesapi.Event, error) {
-	get := c.client.GetEvent
-	if payload {
-		get = c.client.GetEventPayload
-	}
-	e, err := get(ctx, id)
-	if err != nil {
-		return nil, err
-	}
-	if !visible(ctx, e.Workspace) {
-		return nil, notFound("event", id)
-	}
-	return e, nil
-}

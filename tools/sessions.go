@@ -18,20 +18,17 @@ const tokenNote = "access and launch tokens are withheld from tool results; mint
 func (c *Catalog) sessionTools() []Tool {
 	return []Tool{
 		newTool(writing("create_session", "Create session", toolsetSessions,
-			"Mint an embed session for a workspace's UI (tokens withheld).", false, false), c.createSession),
+			"Mint an embed session for a workspace's UI (tokens withheld).", false, false).inWorkspace("workspace_id"), c.createSession),
 		newTool(reading("list_sessions", "List sessions", toolsetSessions,
-			"List a workspace's embed sessions."), c.listSessions),
+			"List a workspace's embed sessions.").inWorkspace("workspace_id"), c.listSessions),
 		newTool(writing("refresh_session", "Refresh session", toolsetSessions,
-			"Extend an embed session with a new access token (withheld).", false, false), c.refreshSession),
+			"Extend an embed session with a new access token (withheld).", false, false).onObject(objSession, "session_id"), c.refreshSession),
 		newTool(writing("revoke_session", "Revoke session", toolsetSessions,
-			"Revoke an embed session.", true, true), c.revokeSession),
+			"Revoke an embed session.", true, true).onObject(objSession, "session_id"), c.revokeSession),
 	}
 }
 
 func (c *Catalog) createSession(ctx context.Context, in *schemas.CreateSessionInput) (*schemas.CreateSessionOutput, error) {
-	if err := checkWorkspace(ctx, in.WorkspaceID); err != nil {
-		return nil, err
-	}
 	req := meshesapi.CreateSessionRequest{
 		WorkspaceID: in.WorkspaceID, Role: in.Role, SessionType: in.SessionType, ExternalUserID: in.ExternalUserID,
 		TTLSeconds: &in.TTLSeconds, LaunchTTLSeconds: &in.LaunchTTLSeconds, LaunchPage: in.LaunchPage,
@@ -64,9 +61,6 @@ func withoutQuery(raw string) string {
 }
 
 func (c *Catalog) listSessions(ctx context.Context, in *schemas.ListSessionsInput) (*schemas.ListSessionsOutput, error) {
-	if err := checkWorkspace(ctx, in.WorkspaceID); err != nil {
-		return nil, err
-	}
 	cur, err := decodeCursor("list_sessions", in.Cursor)
 	if err != nil {
 		return nil, err
@@ -100,35 +94,7 @@ func (c *Catalog) listSessions(ctx context.Context, in *schemas.ListSessionsInpu
 	return &schemas.ListSessionsOutput{Count: len(kept), Sessions: kept, Page: page}, nil
 }
 
-// guardSession finds, when confined, the session among the allowed
-// workspaces' sessions: Meshes has no "get session", and refreshing or
-// revoking another tenant's session must be impossible.
-func (c *Catalog) guardSession(ctx context.Context, id string) error {
-	pol := policyOf(ctx)
-	if !pol.ConfinedToWorkspaces() {
-		return nil
-	}
-	for _, ws := range pol.Workspaces {
-		records, _, err := meshesapi.Collect(ctx, meshesapi.Page{Limit: 200}, meshesapi.DefaultMaxPages,
-			func(ctx context.Context, p meshesapi.Page) (*meshesapi.List[meshesapi.SessionRecord], error) {
-				return c.client.ListSessions(ctx, meshesapi.SessionQuery{Page: p, WorkspaceID: ws})
-			})
-		if err != nil {
-			return err
-		}
-		for _, r := range records {
-			if r.SessionID == id {
-				return nil
-			}
-		}
-	}
-	return notFound("session", id)
-}
-
 func (c *Catalog) refreshSession(ctx context.Context, in *schemas.RefreshSessionInput) (*schemas.RefreshSessionOutput, error) {
-	if err := c.guardSession(ctx, in.SessionID); err != nil {
-		return nil, err
-	}
 	s, err := c.client.RefreshSession(ctx, in.SessionID)
 	if err != nil {
 		return nil, err
@@ -144,9 +110,6 @@ func (c *Catalog) refreshSession(ctx context.Context, in *schemas.RefreshSession
 }
 
 func (c *Catalog) revokeSession(ctx context.Context, in *schemas.RevokeSessionInput) (*schemas.RevokeSessionOutput, error) {
-	if err := c.guardSession(ctx, in.SessionID); err != nil {
-		return nil, err
-	}
 	r, err := c.client.RevokeSession(ctx, in.SessionID)
 	if err != nil {
 		return nil, err

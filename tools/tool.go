@@ -27,7 +27,10 @@ type Tool struct {
 	// Definition is the MCP tool as served in tools/list.
 	Definition mcp.Tool
 
-	createsWorkspace bool
+	// scope is the spec's workspace scope, resolved against the input
+	// struct; declErr is why it could not be, which New reports.
+	scope   []scopeCheck
+	declErr error
 	// nullable names top-level arguments where JSON null is meaningful.
 	nullable map[string]bool
 	// inType and outType are the structs the schemas come from, adjusted by
@@ -39,9 +42,11 @@ type Tool struct {
 	// decoder returns the argument decoder, parsed from the input schema on
 	// the tool's first call so that a start does not pay for every tool.
 	decoder func() (*argDecoder, error)
-	// invoke decodes raw arguments into the tool's input struct, validates
-	// them and runs the handler; it returns the handler's output struct.
-	invoke func(ctx context.Context, d *argDecoder, raw json.RawMessage) (any, error)
+	// decode turns raw arguments into a pointer to the tool's input struct,
+	// decoded strictly and validated; handle runs the handler on it and
+	// returns the handler's output struct.
+	decode func(d *argDecoder, raw json.RawMessage) (any, error)
+	handle func(ctx context.Context, args any) (any, error)
 }
 
 // spec is the hand-written part of a tool; the rest comes from its structs.
@@ -52,8 +57,10 @@ type spec struct {
 	readOnly, destructive, idempotent bool
 	// openWorld: reaches beyond Meshes' own records, to a provider or a
 	// destination (deliveries, live data from a connected account).
-	openWorld        bool
-	createsWorkspace bool
+	openWorld bool
+	// scope says how a call relates to workspaces (scope.go); every tool
+	// declares it.
+	scope []scopeDecl
 	// inputOptions adapt the input schema to the configuration.
 	inputOptions []schemas.Option
 }
@@ -78,23 +85,25 @@ type validator interface{ Validate() error }
 
 // newTool turns a typed handler into a catalog entry: its schemas are those
 // of In and Out (attached by the catalog, see schemas_source.go), arguments
-// are decoded strictly into In and validated before the handler (and so
-// before any request to Meshes) runs. This is the one place where that
-// sequence is written, so no tool can skip a step.
-func newTool[In, Out any](s spec, handler func(context.Context, *In) (*Out, error)) Tool {
+// are decoded strictly into In and validated (In's Validate method, then
+// checks, rules that need this package) before the catalog enforces the
+// tool's scope and runs the handler (Catalog.run), so bad input never costs
+// a request to Meshes. This is the one place where that sequence is
+// written, so no tool can skip a step.
+func newTool[In, Out any](s spec, handler func(context.Context, *In) (*Out, error), checks ...func(*In) error) Tool {
 	t := Tool{
-		Name:             s.name,
-		Title:            s.title,
-		Toolset:          s.toolset,
-		ReadOnly:         s.readOnly,
-		Description:      s.description,
-		createsWorkspace: s.createsWorkspace,
-		nullable:         nullableFields(reflect.TypeFor[In]()),
-		inType:           reflect.TypeFor[In](),
-		outType:          reflect.TypeFor[Out](),
-		inputOptions:     s.inputOptions,
-		schemaKey:        schemaKey(s.name, s.inputOptions),
+		Name:         s.name,
+		Title:        s.title,
+		Toolset:      s.toolset,
+		ReadOnly:     s.readOnly,
+		Description:  s.description,
+		nullable:     nullableFields(reflect.TypeFor[In]()),
+		inType:       reflect.TypeFor[In](),
+		outType:      reflect.TypeFor[Out](),
+		inputOptions: s.inputOptions,
+		schemaKey:    schemaKey(s.name, s.inputOptions),
 	}
+	t.scope, t.declErr = resolveScope(t.inType, s.scope)
 	t.Definition = mcp.Tool{
 		Name:        s.name,
 		Title:       s.title,
@@ -109,7 +118,7 @@ func newTool[In, Out any](s spec, handler func(context.Context, *In) (*Out, erro
 			OpenWorldHint:   mcp.ToBoolPtr(s.openWorld),
 		},
 	}
-	t.invoke = func(ctx context.Context, d *argDecoder, raw json.RawMessage) (any, error) {
+	t.decode = func(d *argDecoder, raw json.RawMessage) (any, error) {
 		normalized, err := d.decode(raw)
 		if err != nil {
 			return nil, err
@@ -128,10 +137,15 @@ func newTool[In, Out any](s spec, handler func(context.Context, *In) (*Out, erro
 				return nil, err
 			}
 		}
-		if err, ok := ctx.Value(unavailableKey{}).(error); ok {
-			return nil, err
+		for _, check := range checks {
+			if err := check(&args); err != nil {
+				return nil, err
+			}
 		}
-		return handler(ctx, &args)
+		return &args, nil
+	}
+	t.handle = func(ctx context.Context, args any) (any, error) {
+		return handler(ctx, args.(*In))
 	}
 	return t
 }

@@ -8,21 +8,19 @@ import (
 )
 
 func (c *Catalog) workspaceTools() []Tool {
-	create := writing("create_workspace", "Create workspace", toolsetWorkspaces,
-		"Create a workspace (one per customer tenant).", false, false)
-	create.createsWorkspace = true
 	return []Tool{
 		newTool(reading("list_workspaces", "List workspaces", toolsetWorkspaces,
-			"List workspaces (tenants): ids and names."), c.listWorkspaces),
+			"List workspaces (tenants): ids and names.").orgWide(), c.listWorkspaces),
 		newTool(reading("get_workspace", "Get workspace", toolsetWorkspaces,
-			"Get a workspace with its publishable key."), c.getWorkspace),
-		newTool(create, c.createWorkspace),
+			"Get a workspace with its publishable key.").onObject(objWorkspace, "workspace_id"), c.getWorkspace),
+		newTool(writing("create_workspace", "Create workspace", toolsetWorkspaces,
+			"Create a workspace (one per customer tenant).", false, false).createsWorkspace(), c.createWorkspace),
 		newTool(writing("update_workspace", "Update workspace", toolsetWorkspaces,
-			"Rename a workspace or change its description.", true, true), c.updateWorkspace),
+			"Rename a workspace or change its description.", true, true).inWorkspace("workspace_id"), c.updateWorkspace),
 		newTool(reading("list_event_types", "List event types", toolsetWorkspaces,
-			"List the event names a workspace knows."), c.listEventTypes),
+			"List the event names a workspace knows.").inWorkspace("workspace_id"), c.listEventTypes),
 		newTool(reading("list_resources", "List resources", toolsetWorkspaces,
-			"List a workspace's resource keys."), c.listResources),
+			"List a workspace's resource keys.").inWorkspace("workspace_id"), c.listResources),
 	}
 }
 
@@ -41,9 +39,6 @@ func (c *Catalog) listWorkspaces(ctx context.Context, in *schemas.ListWorkspaces
 }
 
 func (c *Catalog) getWorkspace(ctx context.Context, in *schemas.GetWorkspaceInput) (*schemas.GetWorkspaceOutput, error) {
-	if !visible(ctx, in.WorkspaceID) {
-		return nil, notFound("workspace", in.WorkspaceID)
-	}
 	w, err := c.client.GetWorkspace(ctx, in.WorkspaceID)
 	if err != nil {
 		return nil, err
@@ -66,9 +61,6 @@ func (c *Catalog) createWorkspace(ctx context.Context, in *schemas.CreateWorkspa
 // updateWorkspace keeps the current description when none is given: the API
 // replaces both fields, and a rename must not silently erase it.
 func (c *Catalog) updateWorkspace(ctx context.Context, in *schemas.UpdateWorkspaceInput) (*schemas.UpdateWorkspaceOutput, error) {
-	if err := checkWorkspace(ctx, in.WorkspaceID); err != nil {
-		return nil, err
-	}
 	req := meshesapi.UpdateWorkspaceRequest{Name: in.Name}
 	switch {
 	case in.Description.Set && !in.Description.Null:
@@ -91,9 +83,6 @@ func (c *Catalog) updateWorkspace(ctx context.Context, in *schemas.UpdateWorkspa
 const catalogNotice = "showing the first %d of %d entries to keep the result small"
 
 func (c *Catalog) listEventTypes(ctx context.Context, in *schemas.ListEventTypesInput) (*schemas.ListEventTypesOutput, error) {
-	if err := checkWorkspace(ctx, in.WorkspaceID); err != nil {
-		return nil, err
-	}
 	entries, err := c.client.ListEventTypes(ctx, in.WorkspaceID)
 	if err != nil {
 		return nil, err
@@ -103,9 +92,6 @@ func (c *Catalog) listEventTypes(ctx context.Context, in *schemas.ListEventTypes
 }
 
 func (c *Catalog) listResources(ctx context.Context, in *schemas.ListResourcesInput) (*schemas.ListResourcesOutput, error) {
-	if err := checkWorkspace(ctx, in.WorkspaceID); err != nil {
-		return nil, err
-	}
 	entries, err := c.client.ListResources(ctx, in.WorkspaceID)
 	if err != nil {
 		return nil, err
