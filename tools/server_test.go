@@ -52,8 +52,8 @@ func TestMCPServerFiltersListAndCall(t *testing.T) {
 	for _, tool := range list["result"].(map[string]any)["tools"].([]any) {
 		names = append(names, tool.(map[string]any)["name"].(string))
 	}
-	if !sameSet(names, []string{"list_rules", "get_rule"}) {
-		t.Errorf("tools/list = %v", names)
+	if want := readToolsOf(c, toolsetRules); !sameSet(names, want) {
+		t.Errorf("tools/list = %v, want %v", names, want)
 	}
 	out := rpc(t, ctx, srv, "tools/call", map[string]any{"name": "delete_rule", "arguments": map[string]any{"rule_id": testUUID}})
 	if out["error"] == nil {
