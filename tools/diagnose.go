@@ -152,25 +152,10 @@ func (c *Catalog) lookupDeliveryObjects(ctx context.Context, res []meshesapi.Rul
 		// A panic in one lookup is that object's error: the diagnosis
 		// says it could not be read rather than that it is gone.
 		err := contain(c.log, "a diagnose_event lookup", func() error {
-			switch kind {
-			case "rule":
-				r, err := c.rule(ctx, id)
-				if err == nil {
-					mu.Lock()
-					rules[id] = r
-					mu.Unlock()
-				}
-				return err
-			case "connection":
-				conn, err := c.connection(ctx, id)
-				if err == nil {
-					mu.Lock()
-					conns[id] = conn
-					mu.Unlock()
-				}
-				return err
+			if kind == "rule" {
+				return readInto(ctx, &mu, c.rule, id, rules)
 			}
-			return nil
+			return readInto(ctx, &mu, c.connection, id, conns)
 		})
 		if err != nil && !isNotFound(err) {
 			mu.Lock()
@@ -180,6 +165,17 @@ func (c *Catalog) lookupDeliveryObjects(ctx context.Context, res []meshesapi.Rul
 		return nil
 	})
 	return rules, conns, errs
+}
+
+// readInto reads one object and stores it under its id, holding mu.
+func readInto[T any](ctx context.Context, mu *sync.Mutex, read func(context.Context, string) (*T, error), id string, into map[string]*T) error {
+	obj, err := read(ctx, id)
+	if err == nil {
+		mu.Lock()
+		into[id] = obj
+		mu.Unlock()
+	}
+	return err
 }
 
 func deliveryFinding(d diagnosis) schemas.Finding {

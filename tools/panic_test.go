@@ -1,16 +1,15 @@
 package tools
 
 import (
-	"bytes"
 	"context"
 	"encoding/json"
 	"log/slog"
 	"net/http"
 	"strings"
-	"sync"
 	"sync/atomic"
 	"testing"
 
+	"github.com/meshes-mcp/meshes-mcp/internal/testbin"
 	"github.com/meshes-mcp/meshes-mcp/meshesapi"
 	"github.com/meshes-mcp/meshes-mcp/schemas"
 )
@@ -36,26 +35,8 @@ func panicOn(suffix string) func(*meshesapi.Config) {
 	}
 }
 
-// syncBuffer is a log destination safe for the goroutines that write to it.
-type syncBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (s *syncBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-
-func (s *syncBuffer) String() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.String()
-}
-
 // checkPanicLogged requires the recovered panic in the log, with its stack.
-func checkPanicLogged(t *testing.T, log *syncBuffer) {
+func checkPanicLogged(t *testing.T, log *testbin.SyncBuffer) {
 	t.Helper()
 	if got := log.String(); !strings.Contains(got, "injected fault") || !strings.Contains(got, "goroutine") {
 		t.Errorf("the panic was not logged with its stack: %s", got)
@@ -67,7 +48,7 @@ func checkPanicLogged(t *testing.T, log *syncBuffer) {
 // while the other batches are sent; the MCP server keeps answering.
 func TestPanicInSendEventsBatchIsContained(t *testing.T) {
 	ingest := &fakeIngest{received: map[int]int{}}
-	var log syncBuffer
+	var log testbin.SyncBuffer
 	c := fakeCatalogWith(t, ingest, Options{Logger: slog.New(slog.NewTextHandler(&log, nil)), Limits: Limits{Concurrency: 1}},
 		panicOn("/events/bulk"))
 	srv := c.MCPServer("test")
@@ -98,7 +79,7 @@ func TestPanicInSendEventsBatchIsContained(t *testing.T) {
 // A panic in a diagnose_event lookup is that object's error: the diagnosis
 // still comes back, saying the rule could not be read (not that it is gone).
 func TestPanicInDiagnoseLookupIsContained(t *testing.T) {
-	var log syncBuffer
+	var log testbin.SyncBuffer
 	c := fakeCatalogWith(t, &scopeFake{}, Options{Logger: slog.New(slog.NewTextHandler(&log, nil))}, panicOn("/rules/"+fakeRuleID))
 	out := callJSON[schemas.DiagnoseEventOutput](t, c, "diagnose_event", map[string]any{"event_id": fakeEventID})
 	if len(out.Findings) != 1 || !strings.Contains(out.Findings[0].Cause, "could not be read just now") {
@@ -109,7 +90,7 @@ func TestPanicInDiagnoseLookupIsContained(t *testing.T) {
 
 // A panic in list_deliveries' fan-out is an error result, not a crash.
 func TestPanicInListDeliveriesFanOutIsContained(t *testing.T) {
-	var log syncBuffer
+	var log testbin.SyncBuffer
 	c := fakeCatalogWith(t, &fakeEvents{}, Options{Logger: slog.New(slog.NewTextHandler(&log, nil))}, panicOn(eventID(1)))
 	res, err := c.Call(context.Background(), "list_deliveries", []byte(`{"workspace_id":"`+wsA+`"}`))
 	if err != nil {
