@@ -111,3 +111,39 @@ func TestScopedObjectIsReadOncePerCall(t *testing.T) {
 		t.Errorf("get_event under an allowlist sent %v, want one read of the event", fake.paths)
 	}
 }
+
+// Each event of send_events is checked against the allowlist by the
+// adapter, before any is sent; one left to the publishable key's implied
+// workspace cannot be checked, so it is refused while confined.
+func TestSendEventsChecksEveryEventsWorkspace(t *testing.T) {
+	tests := []struct {
+		name      string
+		workspace string // of the second event; the first is in wsA
+		want      string
+	}{
+		{"outside the allowlist", wsB, "workspace " + wsB + " is outside the workspaces this server may use"},
+		{"implied by the publishable key", "", "events[1].workspace_id is required while the server is confined to some workspaces"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			fake := &scopeFake{}
+			c := fakeCatalogWith(t, fake, Options{PublishableKey: true, Policy: Policy{Workspaces: []string{wsA}}})
+			second := map[string]any{"event": "a.b", "payload": map[string]any{"n": 1}}
+			if tt.workspace != "" {
+				second["workspace_id"] = tt.workspace
+			}
+			args, _ := json.Marshal(map[string]any{"events": []any{
+				map[string]any{"workspace_id": wsA, "event": "a.b", "payload": map[string]any{"n": 0}}, second}})
+			res, err := c.Call(context.Background(), "send_events", args)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if text := toJSON(res.Content); !res.IsError || !strings.Contains(text, tt.want) {
+				t.Errorf("want a refusal saying %q, got %s", tt.want, text)
+			}
+			if len(fake.paths) != 0 {
+				t.Errorf("refused, but %v reached Meshes", fake.paths)
+			}
+		})
+	}
+}
