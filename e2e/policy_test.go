@@ -151,6 +151,8 @@ func TestWorkspaceAllowlist(t *testing.T) {
 	fails(t, c, "diagnose_event", map[string]any{"event_id": prodEvent}, "not found")
 	writes := f.requestsMatching("POST") + f.requestsMatching("PUT") + f.requestsMatching("DELETE")
 	fails(t, c, "retry_delivery", map[string]any{"event_id": prodEvent, "rule_id": prodRule}, "event "+prodEvent+" not found")
+	// An allowed event does not open the way to another workspace's rule.
+	fails(t, c, "retry_delivery", map[string]any{"event_id": events.Events[0].ID, "rule_id": prodRule}, "rule "+prodRule+" not found")
 	fails(t, c, "delete_rule", map[string]any{"rule_id": prodRule}, "rule "+prodRule+" not found")
 	fails(t, c, "delete_connection", map[string]any{"connection_id": prodConn, "force_delete": true}, "connection "+prodConn+" not found")
 	fails(t, c, "update_connection", map[string]any{"connection_id": prodConn, "name": "Hijacked", "metadata": map[string]any{}}, "not found")
