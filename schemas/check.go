@@ -10,14 +10,14 @@ import (
 // InputKeywords are the only JSON Schema keywords an input schema may use:
 // exactly the ones the argument decoder in package tools enforces. A keyword
 // outside this set would be a promise to the model that nobody keeps.
+//
+// It is also the portable subset (see portable.go): no format, no string
+// lengths, which some hosts refuse.
 var InputKeywords = []string{
 	"type", "properties", "required", "items", "additionalProperties",
-	"description", "default", "enum", "format",
-	"minLength", "maxLength", "pattern", "minimum", "maximum", "minItems", "maxItems",
+	"description", "default", "enum",
+	"pattern", "minimum", "maximum", "minItems", "maxItems",
 }
-
-// InputFormats are the string formats the decoder knows how to check.
-var InputFormats = []string{"uuid", "uri"}
 
 var combinators = []string{"oneOf", "anyOf", "allOf", "not", "if", "then", "else"}
 
@@ -61,9 +61,6 @@ func walk(path string, s map[string]any, input, root bool, report func(string, s
 				report(path, "keyword %q is not enforced by the argument decoder", k)
 			}
 		}
-		if f, ok := s["format"].(string); ok && !slices.Contains(InputFormats, f) {
-			report(path, "format %q is not enforced by the argument decoder", f)
-		}
 	}
 	props, _ := s["properties"].(map[string]any)
 	if req, ok := s["required"].([]any); ok {
@@ -92,8 +89,10 @@ func walk(path string, s map[string]any, input, root bool, report func(string, s
 		}
 	}
 	if ap, ok := s["additionalProperties"]; ok {
-		if _, isBool := ap.(bool); isBool {
-			report(path, "additionalProperties must be a schema, not a boolean")
+		if b, isBool := ap.(bool); isBool {
+			if b || !input {
+				report(path, "additionalProperties must be a schema or, on arguments, false")
+			}
 		} else if sub := child(path+"{}", ap, report); sub != nil {
 			walk(path+"{}", sub, input, false, report)
 		}

@@ -46,11 +46,11 @@ type GetConnectionOutput struct {
 // accepts the union of every source's integration types (contract §13.1
 // recommends accepting all 15).
 type CreateConnectionInput struct {
-	WorkspaceID string         `json:"workspace_id" jsonschema:"format=uuid" jsonschema_description:"Workspace ID."`
-	Type        string         `json:"type" jsonschema:"enum=activecampaign,enum=aweber,enum=customer_io,enum=discord,enum=hubspot,enum=intercom,enum=mailchimp,enum=mailerlite,enum=pipedrive,enum=resend,enum=salesforce,enum=sendgrid,enum=slack,enum=webhook,enum=zoom" jsonschema_description:"Integration type."`
-	Name        string         `json:"name" jsonschema:"maxLength=128,pattern=^[a-zA-Z0-9 _-]+$" jsonschema_description:"Name unique in the workspace."`
-	Metadata    map[string]any `json:"metadata" jsonschema_description:"Credentials/config keyed by auth_fields of list_integrations (OAuth types: use the dashboard)."`
-	Hidden      bool           `json:"hidden,omitempty" jsonschema:"default=false" jsonschema_description:"Hide in embedded UI."`
+	WorkspaceID string             `json:"workspace_id" jsonschema:"format=uuid" jsonschema_description:"Workspace ID."`
+	Type        string             `json:"type" jsonschema:"enum=activecampaign,enum=aweber,enum=customer_io,enum=discord,enum=hubspot,enum=intercom,enum=mailchimp,enum=mailerlite,enum=pipedrive,enum=resend,enum=salesforce,enum=sendgrid,enum=slack,enum=webhook,enum=zoom" jsonschema_description:"Integration type."`
+	Name        string             `json:"name" jsonschema:"maxLength=128,pattern=^[a-zA-Z0-9 _-]+$" jsonschema_description:"Name unique in the workspace."`
+	Metadata    ConnectionMetadata `json:"metadata" jsonschema_description:"Credentials/config keyed by auth_fields of list_integrations (OAuth types: use the dashboard)."`
+	Hidden      bool               `json:"hidden,omitempty" jsonschema:"default=false" jsonschema_description:"Hide in embedded UI."`
 }
 
 // CreateConnectionOutput is the created connection, credentials redacted.
@@ -60,10 +60,10 @@ type CreateConnectionOutput struct {
 
 // UpdateConnectionInput replaces name and metadata.
 type UpdateConnectionInput struct {
-	ConnectionID string         `json:"connection_id" jsonschema:"format=uuid" jsonschema_description:"Connection ID."`
-	Name         string         `json:"name" jsonschema:"maxLength=128,pattern=^[a-zA-Z0-9 _-]+$" jsonschema_description:"Name (resend current to keep)."`
-	Metadata     map[string]any `json:"metadata" jsonschema_description:"Full new metadata with real credentials."`
-	Hidden       *bool          `json:"hidden,omitempty" jsonschema_description:"Hide in embedded UI; omit to keep."`
+	ConnectionID string             `json:"connection_id" jsonschema:"format=uuid" jsonschema_description:"Connection ID."`
+	Name         string             `json:"name" jsonschema:"maxLength=128,pattern=^[a-zA-Z0-9 _-]+$" jsonschema_description:"Name (resend current to keep)."`
+	Metadata     ConnectionMetadata `json:"metadata" jsonschema_description:"Full new metadata with real credentials."`
+	Hidden       *bool              `json:"hidden,omitempty" jsonschema_description:"Hide in embedded UI; omit to keep."`
 }
 
 // UpdateConnectionOutput is the updated connection, credentials redacted.
@@ -141,16 +141,16 @@ type GetConnectionMappingOutput struct {
 }
 
 // UpdateConnectionMappingInput stores a new default mapping version.
-// Schema is typed loosely in JSON Schema on purpose: its full grammar would
-// triple the size of the tool list every model reads, so the grammar is in
-// the description and the argument decoder checks it field by field.
+// Schema shows the grammar's outline and enums only (MappingDocument): the
+// full grammar would triple the tool list every model reads, and the
+// decoder in package tools checks it field by field.
 type UpdateConnectionMappingInput struct {
-	ConnectionID    string         `json:"connection_id" jsonschema:"format=uuid" jsonschema_description:"Connection ID."`
-	Schema          map[string]any `json:"schema" jsonschema_description:"{schema_version:1, fields:[{dest, source:{type:path|literal, value}, transforms?, on_error?}]}; dest from get_connection_fields; path e.g. user.email."`
-	WorkspaceID     string         `json:"workspace_id,omitempty" jsonschema:"format=uuid" jsonschema_description:"Workspace ID."`
-	MappingID       string         `json:"mapping_id,omitempty" jsonschema:"format=uuid" jsonschema_description:"Mapping to replace."`
-	ExpectedVersion int            `json:"expected_version,omitempty" jsonschema:"minimum=1" jsonschema_description:"Fail if the stored version differs."`
-	Name            string         `json:"name,omitempty" jsonschema:"minLength=1,maxLength=64" jsonschema_description:"Display name."`
+	ConnectionID    string          `json:"connection_id" jsonschema:"format=uuid" jsonschema_description:"Connection ID."`
+	Schema          MappingDocument `json:"schema" jsonschema_description:"Mapping document."`
+	WorkspaceID     string          `json:"workspace_id,omitempty" jsonschema:"format=uuid" jsonschema_description:"Workspace ID."`
+	MappingID       string          `json:"mapping_id,omitempty" jsonschema:"format=uuid" jsonschema_description:"Mapping to replace."`
+	ExpectedVersion int             `json:"expected_version,omitempty" jsonschema:"minimum=1" jsonschema_description:"Fail if the stored version differs."`
+	Name            string          `json:"name,omitempty" jsonschema:"minLength=1,maxLength=64" jsonschema_description:"Display name."`
 }
 
 // UpdateConnectionMappingOutput is the stored mapping.

@@ -53,7 +53,8 @@ func emptyValue(v []byte) bool {
 
 // Payload is event data as the JSON object the model sent. The server only
 // checks it and passes it on to Meshes, so it is never decoded into maps:
-// send_events takes 10,000 events at once. Its schema is a map's.
+// send_events takes 10,000 events at once. Its schema is a free-form
+// object's (see freeFormHints).
 type Payload json.RawMessage
 
 func (p Payload) MarshalJSON() ([]byte, error) {
@@ -67,9 +68,6 @@ func (p *Payload) UnmarshalJSON(b []byte) error {
 	*p = append((*p)[:0], b...)
 	return nil
 }
-
-// JSONSchemaAlias gives Payload the schema of map[string]any: an object.
-func (Payload) JSONSchemaAlias() any { return map[string]any{} }
 
 // SendEventInput is one event to emit.
 type SendEventInput struct {

@@ -45,7 +45,11 @@ func mapType(t reflect.Type) *jsonschema.Schema {
 		// string, and an untyped `any` as the bare schema `true`.
 		return &jsonschema.Schema{}
 	case nullableType:
-		return &jsonschema.Schema{Type: "string"}
+		// null is an answer of its own ("clear it"), so the type says so.
+		return &jsonschema.Schema{Extras: map[string]any{"type": []string{"string", "null"}}}
+	}
+	if hints, ok := freeFormHints[t]; ok {
+		return hints()
 	}
 	return nil
 }
@@ -118,7 +122,11 @@ func build(t reflect.Type, input bool, opts []Option) (json.RawMessage, error) {
 	for _, sub := range children(s) {
 		tidy(sub, input)
 	}
-	s.AdditionalProperties = nil
+	if input {
+		s.AdditionalProperties = jsonschema.FalseSchema
+	} else {
+		s.AdditionalProperties = nil
+	}
 	raw, err := json.Marshal(s)
 	if err != nil {
 		return nil, fmt.Errorf("schemas: marshal %v: %w", t, err)
@@ -134,10 +142,14 @@ func tidy(s *jsonschema.Schema, input bool) {
 	if s == nil {
 		return
 	}
-	// A struct-derived nested object carries additionalProperties:false;
-	// maps carry a value schema or nothing. Only the former is dropped.
-	if isFalse(s.AdditionalProperties) {
+	// A struct-derived object carries additionalProperties:false; maps
+	// carry a value schema or nothing. Argument objects keep it, since the
+	// decoder refuses unknown keys there; results have no use for it.
+	if isFalse(s.AdditionalProperties) && !input {
 		s.AdditionalProperties = nil
+	}
+	if input {
+		portable(s)
 	}
 	if reflect.DeepEqual(s, &jsonschema.Schema{}) {
 		// An empty schema marshals as the bare `true`, which some model

@@ -48,15 +48,15 @@ type GetRuleOutput struct {
 // CreateRuleInput routes an event to one connection action. Action is
 // lifted out of metadata because every rule needs it.
 type CreateRuleInput struct {
-	WorkspaceID  string         `json:"workspace_id" jsonschema:"format=uuid" jsonschema_description:"Workspace ID."`
-	ConnectionID string         `json:"connection_id" jsonschema:"format=uuid" jsonschema_description:"Connection ID."`
-	Event        string         `json:"event" jsonschema:"minLength=1" jsonschema_description:"Event name, e.g. user.signup."`
-	Action       string         `json:"action" jsonschema:"minLength=1" jsonschema_description:"Action key (list_integrations), e.g. send_webhook."`
-	Metadata     map[string]any `json:"metadata,omitempty" jsonschema_description:"Other keys the action needs, e.g. id (list_connection_actions)."`
-	Resource     string         `json:"resource,omitempty" jsonschema_description:"Match only this resource."`
-	ResourceID   string         `json:"resource_id,omitempty" jsonschema:"maxLength=64,pattern=^[A-Za-z0-9._:-]+$" jsonschema_description:"Match only this resource_id."`
-	Active       *bool          `json:"active,omitempty" jsonschema:"default=true" jsonschema_description:"Active."`
-	Hidden       bool           `json:"hidden,omitempty" jsonschema:"default=false" jsonschema_description:"Hide in embedded UI."`
+	WorkspaceID  string       `json:"workspace_id" jsonschema:"format=uuid" jsonschema_description:"Workspace ID."`
+	ConnectionID string       `json:"connection_id" jsonschema:"format=uuid" jsonschema_description:"Connection ID."`
+	Event        string       `json:"event" jsonschema:"minLength=1" jsonschema_description:"Event name, e.g. user.signup."`
+	Action       string       `json:"action" jsonschema:"minLength=1" jsonschema_description:"Action key (list_integrations), e.g. send_webhook."`
+	Metadata     RuleMetadata `json:"metadata,omitempty" jsonschema_description:"Other keys the action needs (list_integrations actions[].fields)."`
+	Resource     string       `json:"resource,omitempty" jsonschema_description:"Match only this resource."`
+	ResourceID   string       `json:"resource_id,omitempty" jsonschema:"maxLength=64,pattern=^[A-Za-z0-9._:-]+$" jsonschema_description:"Match only this resource_id."`
+	Active       *bool        `json:"active,omitempty" jsonschema:"default=true" jsonschema_description:"Active."`
+	Hidden       bool         `json:"hidden,omitempty" jsonschema:"default=false" jsonschema_description:"Hide in embedded UI."`
 }
 
 // Validate rejects a metadata.action that contradicts action.

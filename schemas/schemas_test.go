@@ -2,6 +2,7 @@ package schemas
 
 import (
 	"encoding/json"
+	"fmt"
 	"reflect"
 	"strings"
 	"testing"
@@ -50,10 +51,22 @@ func prop(m map[string]any, path ...string) map[string]any {
 func TestInputPostProcessing(t *testing.T) {
 	raw, err := InputOf(reflect.TypeFor[sample]())
 	s := schemaOf(t, raw, err)
-	for _, banned := range []string{`$schema`, `$id`, `$defs`, `$ref`, `additionalProperties`, `:true`, `:false`} {
+	for _, banned := range []string{`$schema`, `$id`, `$defs`, `$ref`, `:true`, `"format"`} {
 		if strings.Contains(string(raw), banned) {
 			t.Errorf("schema contains %s: %s", banned, raw)
 		}
+	}
+	// Struct objects say that unknown keys are refused; maps do not.
+	for _, path := range [][]string{nil, {"nested"}, {"items", "[]"}} {
+		if got := prop(s, path...)["additionalProperties"]; got != false {
+			t.Errorf("%v: additionalProperties = %v, want false", path, got)
+		}
+	}
+	if got := prop(s, "free")["additionalProperties"]; got != nil {
+		t.Errorf("free-form map: additionalProperties = %v, want none", got)
+	}
+	if got := prop(s, "id"); got["pattern"] != UUIDPattern {
+		t.Errorf("uuid = %v, want the portable UUID pattern", got)
 	}
 	if got := prop(s, "any"); got["description"] != "Anything." || got["type"] != nil {
 		t.Errorf("any = %v, want an untyped schema with its description", got)
@@ -64,8 +77,8 @@ func TestInputPostProcessing(t *testing.T) {
 	if got := prop(s, "untyped", "[]"); len(got) != 0 {
 		t.Errorf("[]any items = %v, want {}", got)
 	}
-	if got := prop(s, "desc"); got["type"] != "string" {
-		t.Errorf("NullableString = %v, want a string", got)
+	if got := fmt.Sprint(prop(s, "desc")["type"]); got != "[string null]" {
+		t.Errorf("NullableString type = %v, want [string null]", got)
 	}
 	if got := prop(s, "nested", "name"); got["description"] != "Name, with a comma." {
 		t.Errorf("description with a comma cut: %v", got)
@@ -110,13 +123,15 @@ func TestCheckFindsViolations(t *testing.T) {
 		{"defs", `{"type":"object","properties":{},"$defs":{}}`, false, "$defs is not allowed"},
 		{"top-level oneOf", `{"type":"object","properties":{},"oneOf":[{}]}`, false, "top-level oneOf"},
 		{"bare true", `{"type":"object","properties":{"a":true}}`, false, "sub-schema must be an object"},
-		{"boolean additionalProperties", `{"type":"object","properties":{},"additionalProperties":false}`, true, "must be a schema"},
+		{"additionalProperties true", `{"type":"object","properties":{},"additionalProperties":true}`, true, "must be a schema or, on arguments, false"},
+		{"additionalProperties false on a result", `{"type":"object","properties":{},"additionalProperties":false}`, false, "must be a schema"},
 		{"no properties", `{"type":"object"}`, false, "root must have properties"},
 		{"not an object", `{"type":"array","properties":{}}`, false, "root type must be object"},
 		{"undescribed input", `{"type":"object","properties":{"a":{"type":"string"}}}`, true, "property has no description"},
 		{"undescribed nested input", `{"type":"object","properties":{"a":{"type":"array","description":"d","items":{"type":"object","properties":{"b":{"type":"string"}}}}}}`, true, "$.a[].b: property has no description"},
 		{"keyword the decoder ignores", `{"type":"object","properties":{"a":{"type":"string","description":"d","minProperties":1}}}`, true, `keyword "minProperties"`},
-		{"format the decoder ignores", `{"type":"object","properties":{"a":{"type":"string","description":"d","format":"email"}}}`, true, `format "email"`},
+		{"format some hosts refuse", `{"type":"object","properties":{"a":{"type":"string","description":"d","format":"uuid"}}}`, true, `keyword "format"`},
+		{"length some hosts refuse", `{"type":"object","properties":{"a":{"type":"string","description":"d","maxLength":3}}}`, true, `keyword "maxLength"`},
 		{"required but absent", `{"type":"object","properties":{},"required":["a"]}`, false, `required "a" is not a property`},
 	}
 	for _, tt := range tests {
@@ -188,5 +203,24 @@ func TestCrossFieldValidation(t *testing.T) {
 				t.Errorf("got %v, want an error mentioning %q", err, tt.want)
 			}
 		})
+	}
+}
+
+func TestPortableFoldsLengths(t *testing.T) {
+	type lengths struct {
+		Name  string `json:"name" jsonschema:"minLength=3,maxLength=50,pattern=^[a-z]+$" jsonschema_description:"N."`
+		Event string `json:"event" jsonschema:"minLength=1" jsonschema_description:"E."`
+		Short string `json:"short,omitempty" jsonschema:"maxLength=255" jsonschema_description:"S."`
+		Long  string `json:"long,omitempty" jsonschema:"maxLength=1024" jsonschema_description:"L."`
+	}
+	raw, err := InputOf(reflect.TypeFor[lengths]())
+	s := schemaOf(t, raw, err)
+	for name, want := range map[string]string{"name": `^[a-z]{3,50}$`, "event": `\S`, "short": `^[\s\S]{0,255}$`} {
+		if got := prop(s, name)["pattern"]; got != want {
+			t.Errorf("%s: pattern = %v, want %s", name, got, want)
+		}
+	}
+	if got := prop(s, "long"); got["pattern"] != nil || !strings.Contains(got["description"].(string), "At most 1024 characters") {
+		t.Errorf("long = %v, want the limit in the description (too long for a Go pattern)", got)
 	}
 }

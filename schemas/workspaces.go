@@ -1,5 +1,10 @@
 package schemas
 
+import (
+	"fmt"
+	"unicode/utf8"
+)
+
 // Workspaces toolset (contract §6).
 
 // ListWorkspacesInput takes only a cursor: Meshes does not page this list,
@@ -89,4 +94,21 @@ type ListResourcesOutput struct {
 	Count     int           `json:"count"`
 	Resources []CatalogItem `json:"resources"`
 	Notice    string        `json:"notice,omitempty" jsonschema_description:"Why the list was cut short."`
+}
+
+// maxDescription is Meshes' limit on a workspace description, too long for a
+// pattern (see portable.go), so it is checked here; the schema states it.
+const maxDescription = 1024
+
+// Validate enforces the description limit the schema states in words.
+func (in *CreateWorkspaceInput) Validate() error { return checkDescription(in.Description) }
+
+// Validate enforces the description limit the schema states in words.
+func (in *UpdateWorkspaceInput) Validate() error { return checkDescription(in.Description.Value) }
+
+func checkDescription(s string) error {
+	if n := utf8.RuneCountInString(s); n > maxDescription {
+		return &FieldError{Field: "description", Rule: fmt.Sprintf("must have at most %d characters, not %d", maxDescription, n)}
+	}
+	return nil
 }

@@ -13,6 +13,7 @@ import (
 
 	"github.com/meshes-mcp/meshes-mcp/internal/rawjson"
 	"github.com/meshes-mcp/meshes-mcp/meshesapi"
+	"github.com/meshes-mcp/meshes-mcp/schemas"
 )
 
 // The argument decoder is driven by the very schema the model reads, so the
@@ -37,10 +38,10 @@ type argSchema struct {
 	required   []string
 	items      *argSchema
 	values     *argSchema // additionalProperties of a map
+	noExtra    bool       // additionalProperties false: unknown keys are errors
+	nullable   bool       // the type list admits null
 	enum       []any
 	format     string
-	minLength  *int
-	maxLength  *int
 	pattern    *regexp.Regexp
 	minimum    *float64
 	maximum    *float64
@@ -49,10 +50,11 @@ type argSchema struct {
 	defJSON    []byte // the default as written into decoded arguments; nil if none
 }
 
-// closed reports whether unknown keys are errors: objects that declare
-// properties come from Go structs; those without are free-form maps
-// (payload, metadata).
-func (s *argSchema) closed() bool { return s.properties != nil }
+// closed reports whether unknown keys are errors: objects from Go structs
+// say so with additionalProperties false. Free-form objects (payload,
+// metadata) may still declare a few well-known keys, which are checked
+// while every other key passes through.
+func (s *argSchema) closed() bool { return s.noExtra }
 
 // argDecoder checks and normalises one tool's arguments.
 type argDecoder struct {
@@ -84,7 +86,7 @@ func parseArgSchema(raw json.RawMessage) (*argSchema, error) {
 		return nil, err
 	}
 	s := &argSchema{}
-	s.typ, _ = m["type"].(string)
+	s.typ, s.nullable = schemaType(m["type"])
 	s.format, _ = m["format"].(string)
 	s.enum, _ = m["enum"].([]any)
 	if def, ok := m["default"]; ok {
@@ -118,21 +120,46 @@ func parseArgSchema(raw json.RawMessage) (*argSchema, error) {
 			return nil, err
 		}
 	}
+	s.noExtra = bytes.Equal(bytes.TrimSpace(subs.AdditionalProperties), []byte("false"))
 	if bytes.HasPrefix(bytes.TrimSpace(subs.AdditionalProperties), []byte("{")) {
 		if s.values, err = parseArgSchema(subs.AdditionalProperties); err != nil {
 			return nil, err
 		}
 	}
-	if p, ok := m["pattern"].(string); ok {
+	if p, ok := m["pattern"].(string); ok && p == schemas.UUIDPattern {
+		// The portable spelling of format uuid (see schemas.UUIDPattern):
+		// checked as a UUID, with the error that says what one looks like.
+		s.format = "uuid"
+	} else if ok {
 		if s.pattern, err = regexp.Compile(p); err != nil {
 			return nil, fmt.Errorf("pattern %q: %w", p, err)
 		}
 	}
-	s.minLength, s.maxLength = intKeyword(m, "minLength"), intKeyword(m, "maxLength")
 	s.minItems, s.maxItems = intKeyword(m, "minItems"), intKeyword(m, "maxItems")
 	s.minimum, s.maximum = floatKeyword(m, "minimum"), floatKeyword(m, "maximum")
 	return s, nil
 }
+
+// schemaType reads the type keyword: one name, or a list of one name and
+// "null" (a nullable argument such as update_workspace's description).
+func schemaType(v any) (typ string, nullable bool) {
+	switch t := v.(type) {
+	case string:
+		return t, false
+	case []any:
+		for _, e := range t {
+			if name, _ := e.(string); name == "null" {
+				nullable = true
+			} else {
+				typ = name
+			}
+		}
+	}
+	return typ, nullable
+}
+
+// notBlank is the pattern that says a string must not be empty or blank.
+const notBlank = `\S`
 
 func intKeyword(m map[string]any, k string) *int {
 	if n, ok := m[k].(json.Number); ok {
@@ -245,9 +272,12 @@ func checkString(path fmt.Stringer, x string, s *argSchema, probs *problems) str
 		probs.at(path, "must be one of %s, not %q", joinEnum(s.enum), x)
 		return x
 	}
-	checkCount(path, utf8.RuneCountInString(x), s.minLength, s.maxLength, "characters", probs)
-	if s.pattern != nil && x != "" && !s.pattern.MatchString(x) {
-		probs.at(path, "must match %s", s.pattern)
+	if s.pattern != nil && !s.pattern.MatchString(x) {
+		if s.pattern.String() == notBlank {
+			probs.at(path, "must not be empty")
+		} else {
+			probs.at(path, "must match %s", s.pattern)
+		}
 	}
 	switch s.format {
 	case "uuid":
@@ -275,11 +305,7 @@ func checkNumber(path fmt.Stringer, n json.Number, s *argSchema, probs *problems
 
 func checkCount(path fmt.Stringer, n int, lo, hi *int, unit string, probs *problems) {
 	if lo != nil && n < *lo {
-		if *lo == 1 && unit == "characters" {
-			probs.at(path, "must not be empty")
-		} else {
-			probs.at(path, "must have at least %d %s", *lo, unit)
-		}
+		probs.at(path, "must have at least %d %s", *lo, unit)
 	}
 	if hi != nil && n > *hi {
 		probs.at(path, "must have at most %d %s", *hi, unit)

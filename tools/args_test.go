@@ -145,7 +145,7 @@ func TestDecoderRejectsWithActionableErrors(t *testing.T) {
 		{"boolean nonsense", "get_event", `{"event_id":"` + testUUID + `","include_payload":"maybe"}`, []string{"include_payload must be a boolean"}},
 		{"enum", "create_session", `{"workspace_id":"` + testUUID + `","role":"root"}`, []string{"role must be one of owner, admin, member"}},
 		{"pattern", "create_workspace", `{"name":"bad/name"}`, []string{"name must match"}},
-		{"too short", "create_workspace", `{"name":"ab"}`, []string{"name must have at least 3 characters"}},
+		{"too short", "create_workspace", `{"name":"ab"}`, []string{"name must match ^[a-zA-Z0-9 _-]{3,50}$"}},
 		{"empty required string", "send_event", `{"workspace_id":"` + testUUID + `","event":"","payload":{"a":1}}`, []string{"event is required"}},
 		{"nested path", "send_events", `{"events":[{"workspace_id":"` + testUUID + `","event":"a","payload":{"a":1}},{"event":"b","payload":1,"extra":true}]}`,
 			[]string{"events[1].extra is not an argument", "events[1].payload must be an object", "events[1].workspace_id is required"}},

@@ -134,7 +134,26 @@ func (w *walker) object(raw []byte, s *argSchema) {
 		}
 		w.out = append(w.out, '}')
 	default:
+		w.checkKnown(raw, s)
 		w.copy(raw)
+	}
+}
+
+// checkKnown checks the keys a free-form object declares (an event's
+// email, a connection's url) without rewriting anything: the object passes
+// on as the bytes that came in, and its other keys are the caller's.
+func (w *walker) checkKnown(raw []byte, s *argSchema) {
+	if len(s.properties) == 0 {
+		return
+	}
+	mark := len(w.out)
+	for key, v := range rawjson.Members(raw) {
+		if sub := s.properties[rawjson.Unquote(key)]; sub != nil && !notGiven(v) {
+			w.enter(pathStep{key: rawjson.Unquote(key)})
+			w.node(v, sub)
+			w.leave()
+			w.out = w.out[:mark]
+		}
 	}
 }
 

@@ -10,18 +10,19 @@ import (
 	"unicode/utf8"
 
 	"github.com/meshes-mcp/meshes-mcp/meshesapi"
+	"github.com/meshes-mcp/meshes-mcp/schemas"
 )
 
-// The mapping schema grammar (contract §7.5) is checked here rather than in
-// the tool's JSON Schema, whose full form would triple the tool list every
-// model reads. The rules are the contract's; the messages name the path.
+// The mapping schema grammar (contract §7.5) is checked here in full; the
+// tool's JSON Schema shows only its outline and enums, since the full form
+// would triple the tool list every model reads. The rules are the contract's; the messages name the path.
 // Path sources use the payload-relative {"type":"path","value":"user.email"}
 // form of the official MCP server (contract §17 q15).
 
 var (
 	mappingPath     = regexp.MustCompile(`^[a-zA-Z_][a-zA-Z0-9_]*(\.[a-zA-Z0-9_]+)*$`)
-	transformTypes  = []string{"to_string", "to_number", "to_boolean", "to_date", "to_datetime", "default", "trim", "lower", "upper", "substring"}
-	onErrorValues   = []string{"skip_field", "warn_action", "fail_action"}
+	transformTypes  = schemas.MappingTransforms
+	onErrorValues   = schemas.MappingOnError
 	maxMappingField = 250
 )
 
