@@ -1,6 +1,8 @@
 package cli
 
 import (
+	"encoding/json"
+	"fmt"
 	"regexp"
 	"slices"
 	"strings"
@@ -80,7 +82,7 @@ func TestToolsSubcommandShowsKindAndDescription(t *testing.T) {
 }
 
 func TestToolsSubcommandRejectsBadInput(t *testing.T) {
-	cases := [][]string{{"--toolset", "webhooks"}, {"--toolsets", "webhooks"}, {"list_rules"}, {"--workspaces", "acme"}}
+	cases := [][]string{{"--toolset", "webhooks"}, {"--toolsets", "webhooks"}, {"no_such_tool"}, {"list_rules", "get_rule"}, {"--workspaces", "acme"}}
 	for _, args := range cases {
 		stdout, stderr, code := runMain(t, nil, nil, append([]string{"tools"}, args...)...)
 		if code != 2 || stdout != "" || !strings.Contains(stderr, "meshes-mcp tools:") {
@@ -96,6 +98,42 @@ func TestSubcommandHelpHidesTransportFlags(t *testing.T) {
 		if code != 0 || !strings.Contains(stderr, "-read-only") || !strings.Contains(stderr, "-sandbox") ||
 			strings.Contains(stderr, "-addr") || strings.Contains(stderr, "-auth-token") || strings.Contains(stderr, "-max-body-bytes") {
 			t.Errorf("%s -h: exit %d\n%s", cmd, code, stderr)
+		}
+	}
+}
+
+// `tools NAME` shows every argument of every tool, with whether it is
+// required, as the served schema declares it.
+func TestToolsSubcommandShowsEveryArgument(t *testing.T) {
+	cat, err := tools.New(nil, tools.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, tool := range cat.All() {
+		stdout, stderr, code := runMain(t, nil, nil, "tools", tool.Name)
+		if code != 0 {
+			t.Fatalf("tools %s: exit %d: %s", tool.Name, code, stderr)
+		}
+		if !strings.HasPrefix(stdout, tool.Name+": "+tool.Title+"\n"+tool.Description+"\n") ||
+			!strings.Contains(stdout, fmt.Sprintf("readOnly=%v", tool.ReadOnly)) {
+			t.Errorf("tools %s: header wrong:\n%s", tool.Name, stdout)
+		}
+		var schema struct {
+			Properties map[string]json.RawMessage `json:"properties"`
+			Required   []string                   `json:"required"`
+		}
+		if err := json.Unmarshal(tool.Definition.RawInputSchema, &schema); err != nil {
+			t.Fatal(err)
+		}
+		for name := range schema.Properties {
+			required := "no"
+			if slices.Contains(schema.Required, name) {
+				required = "yes"
+			}
+			row := regexp.MustCompile(`(?m)^  ` + regexp.QuoteMeta(name) + ` +\S+ +` + required + ` `)
+			if !row.MatchString(stdout) {
+				t.Errorf("tools %s: no row for %s (required %s):\n%s", tool.Name, name, required, stdout)
+			}
 		}
 	}
 }

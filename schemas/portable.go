@@ -107,16 +107,21 @@ var freeFormHints = map[reflect.Type]func() *jsonschema.Schema{
 		transform := open(named("type", enum("default needs value; substring needs start.", MappingTransforms...)))
 		source := open(named("type", enum("path (value: payload path, e.g. user.email) or literal (value: the value).", "path", "literal")))
 		source.Description = "{type, value}."
+		source.Required = []string{"type"}
 		field := open(
 			named("dest", str("Key from get_connection_fields.")),
 			named("source", source),
 			named("transforms", array("Applied in order.", transform)),
 			named("on_error", enum("If a transform fails.", MappingOnError...)),
 		)
-		return open(
+		field.Required = []string{"dest", "source"}
+		transform.Required = []string{"type"}
+		doc := open(
 			named("schema_version", &jsonschema.Schema{Type: "integer", Enum: []any{1}, Description: "1."}),
 			named("fields", array("Per destination field.", field)),
 		)
+		doc.Required = []string{"schema_version", "fields"}
+		return doc
 	},
 }
 

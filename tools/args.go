@@ -7,6 +7,7 @@ import (
 	"math"
 	"net/url"
 	"regexp"
+	"slices"
 	"strconv"
 	"strings"
 	"unicode/utf8"
@@ -295,6 +296,13 @@ func checkString(path fmt.Stringer, x string, s *argSchema, probs *problems) str
 
 func checkNumber(path fmt.Stringer, n json.Number, s *argSchema, probs *problems) {
 	f, _ := n.Float64()
+	if len(s.enum) > 0 && !slices.ContainsFunc(s.enum, func(e any) bool {
+		v, ok := e.(json.Number)
+		ev, _ := v.Float64()
+		return ok && ev == f
+	}) {
+		probs.at(path, "must be one of %s, not %s", joinEnum(s.enum), n)
+	}
 	if s.minimum != nil && f < *s.minimum {
 		probs.at(path, "must be at least %v", *s.minimum)
 	}

@@ -190,7 +190,9 @@ func TestToolDecodeRunsValidation(t *testing.T) {
 		{"send_event", `{"workspace_id":"` + testUUID + `","event":"a","payload":{"email":""}}`, "payload must hold at least one non-empty value"},
 		{"list_events", `{"status":"failed"}`, "workspace_id is required when filtering"},
 		{"create_rule", `{"workspace_id":"` + testUUID + `","connection_id":"` + testUUID + `","event":"a","action":"x","metadata":{"action":"y"}}`, "metadata.action must be left out or equal action"},
-		{"update_connection_mapping", `{"connection_id":"` + testUUID + `","schema":{"schema_version":2,"fields":[{"dest":"","source":{"type":"path","value":"a..b"}}]}}`, "schema.schema_version must be 1"},
+		{"update_connection_mapping", `{"connection_id":"` + testUUID + `","schema":{"schema_version":2,"fields":[{"dest":"","source":{"type":"path","value":"a..b"}}]}}`, "schema.schema_version must be one of 1, not 2"},
+		{"update_connection_mapping", `{"connection_id":"` + testUUID + `","schema":{"schema_version":1,"fields":[{"source":{"type":"path","value":"a"}}]}}`, "schema.fields[0].dest is required"},
+		{"update_connection_mapping", `{"connection_id":"` + testUUID + `","schema":{"schema_version":1,"fields":[{"dest":"email","source":{"type":"path","value":"email"},"transforms":[{"type":"lowercase"}]}]}}`, "schema.fields[0].transforms[0].type must be one of to_string"},
 		{"update_connection_mapping", `{"connection_id":"` + testUUID + `","schema":{"schema_version":1,"fields":[{"dest":"email","source":{"type":"path","value":"a..b"}}]}}`, "schema.fields[0].source.value must be a payload path"},
 		{"create_connection", `{"workspace_id":"` + testUUID + `","type":"webhook","name":"w","metadata":{"auth_token":"[redacted]"}}`, "metadata.auth_token holds a redacted placeholder"},
 	}

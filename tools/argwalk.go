@@ -147,12 +147,20 @@ func (w *walker) checkKnown(raw []byte, s *argSchema) {
 		return
 	}
 	mark := len(w.out)
+	var given []string
 	for key, v := range rawjson.Members(raw) {
-		if sub := s.properties[rawjson.Unquote(key)]; sub != nil && !notGiven(v) {
-			w.enter(pathStep{key: rawjson.Unquote(key)})
+		name := rawjson.Unquote(key)
+		if sub := s.properties[name]; sub != nil && !notGiven(v) {
+			given = append(given, name)
+			w.enter(pathStep{key: name})
 			w.node(v, sub)
 			w.leave()
 			w.out = w.out[:mark]
+		}
+	}
+	for _, r := range s.required {
+		if !slices.Contains(given, r) {
+			w.problemAt(r, "is required")
 		}
 	}
 }
