@@ -47,7 +47,7 @@ type GetConnectionOutput struct {
 // recommends accepting all 15).
 type CreateConnectionInput struct {
 	WorkspaceID string             `json:"workspace_id" jsonschema:"format=uuid" jsonschema_description:"Workspace ID."`
-	Type        string             `json:"type" jsonschema:"enum=activecampaign,enum=aweber,enum=customer_io,enum=discord,enum=hubspot,enum=intercom,enum=mailchimp,enum=mailerlite,enum=pipedrive,enum=resend,enum=salesforce,enum=sendgrid,enum=slack,enum=webhook,enum=zoom" jsonschema_description:"Integration type."`
+	Type        string             `json:"type" jsonschema:"enum=activecampaign,enum=aweber,enum=customer_io,enum=discord,enum=hubspot,enum=intercom,enum=mailchimp,enum=mailerlite,enum=pipedrive,enum=resend,enum=salesforce,enum=sendgrid,enum=slack,enum=webhook,enum=zoom" jsonschema_description:"Integration type (list_integrations)."`
 	Name        string             `json:"name" jsonschema:"maxLength=128,pattern=^[a-zA-Z0-9 _-]+$" jsonschema_description:"Name unique in the workspace."`
 	Metadata    ConnectionMetadata `json:"metadata" jsonschema_description:"Credentials/config keyed by auth_fields of list_integrations (OAuth types: use the dashboard)."`
 	Hidden      bool               `json:"hidden,omitempty" jsonschema:"default=false" jsonschema_description:"Hide in embedded UI."`

@@ -53,9 +53,9 @@ type CreateRuleInput struct {
 	Event        string       `json:"event" jsonschema:"minLength=1" jsonschema_description:"Event name, e.g. user.signup."`
 	Action       string       `json:"action" jsonschema:"minLength=1" jsonschema_description:"Action key (list_integrations), e.g. send_webhook."`
 	Metadata     RuleMetadata `json:"metadata,omitempty" jsonschema_description:"Other keys the action needs (list_integrations actions[].fields)."`
-	Resource     string       `json:"resource,omitempty" jsonschema_description:"Match only this resource."`
+	Resource     string       `json:"resource,omitempty" jsonschema_description:"Match only this resource key (list_resources)."`
 	ResourceID   string       `json:"resource_id,omitempty" jsonschema:"maxLength=64,pattern=^[A-Za-z0-9._:-]+$" jsonschema_description:"Match only this resource_id."`
-	Active       *bool        `json:"active,omitempty" jsonschema:"default=true" jsonschema_description:"Active."`
+	Active       *bool        `json:"active,omitempty" jsonschema:"default=true" jsonschema_description:"false creates the rule switched off: it delivers nothing until recreated."`
 	Hidden       bool         `json:"hidden,omitempty" jsonschema:"default=false" jsonschema_description:"Hide in embedded UI."`
 }
 

@@ -8,16 +8,16 @@ import "slices"
 // contract's (§12.2).
 type CreateSessionInput struct {
 	WorkspaceID      string   `json:"workspace_id" jsonschema:"format=uuid" jsonschema_description:"Workspace ID."`
-	Role             string   `json:"role,omitempty" jsonschema:"enum=owner,enum=admin,enum=member,default=member" jsonschema_description:"Role."`
+	Role             string   `json:"role,omitempty" jsonschema:"enum=owner,enum=admin,enum=member,default=member" jsonschema_description:"Embedded user's role; reading event payloads needs admin or owner plus scope events.payload:read."`
 	SessionType      string   `json:"session_type,omitempty" jsonschema:"enum=workspace,enum=resource,enum=dashboard,default=workspace" jsonschema_description:"resource needs resource+resource_id; dashboard is read-only."`
 	ExternalUserID   string   `json:"external_user_id,omitempty" jsonschema:"maxLength=255" jsonschema_description:"Your user's id."`
-	TTLSeconds       int      `json:"ttl_seconds,omitempty" jsonschema:"minimum=300,maximum=3600,default=1800" jsonschema_description:"Token lifetime (s)."`
-	LaunchTTLSeconds int      `json:"launch_ttl_seconds,omitempty" jsonschema:"minimum=15,maximum=60,default=30" jsonschema_description:"Launch URL lifetime (s)."`
-	LaunchPage       string   `json:"launch_page,omitempty" jsonschema:"enum=dashboard,enum=connections,enum=rules,enum=events,default=dashboard" jsonschema_description:"First page."`
-	Resource         string   `json:"resource,omitempty" jsonschema_description:"Resource key."`
-	ResourceID       string   `json:"resource_id,omitempty" jsonschema_description:"Resource id."`
-	AllowedOrigins   []string `json:"allowed_origins,omitempty" jsonschema:"maxItems=10" jsonschema_description:"Origins allowed to embed."`
-	Scopes           []string `json:"scopes,omitempty" jsonschema:"maxItems=20" jsonschema_description:"Only events.payload:read."`
+	TTLSeconds       int      `json:"ttl_seconds,omitempty" jsonschema:"minimum=300,maximum=3600,default=1800" jsonschema_description:"Access-token lifetime in seconds."`
+	LaunchTTLSeconds int      `json:"launch_ttl_seconds,omitempty" jsonschema:"minimum=15,maximum=60,default=30" jsonschema_description:"Launch-URL lifetime in seconds."`
+	LaunchPage       string   `json:"launch_page,omitempty" jsonschema:"enum=dashboard,enum=connections,enum=rules,enum=events,default=dashboard" jsonschema_description:"Page the embed opens on."`
+	Resource         string   `json:"resource,omitempty" jsonschema_description:"Resource key (list_resources), e.g. contacts."`
+	ResourceID       string   `json:"resource_id,omitempty" jsonschema_description:"Your app's id for that resource."`
+	AllowedOrigins   []string `json:"allowed_origins,omitempty" jsonschema:"maxItems=10" jsonschema_description:"Origins allowed to embed, e.g. https://app.example.com."`
+	Scopes           []string `json:"scopes,omitempty" jsonschema:"maxItems=20" jsonschema_description:"Extra permissions; the only one is events.payload:read (payloads; role admin or owner)."`
 }
 
 // Validate applies the contract's cross-field rules (§12.2).
