@@ -56,6 +56,7 @@ type CreateConnectionInput struct {
 // CreateConnectionOutput is the created connection, credentials redacted.
 type CreateConnectionOutput struct {
 	Connection
+	Notice string `json:"notice,omitempty" jsonschema_description:"What the connection still needs before it can deliver."`
 }
 
 // UpdateConnectionInput replaces name and metadata.
@@ -163,12 +164,19 @@ type ListIntegrationsInput struct {
 	Type string `json:"type,omitempty" jsonschema_description:"Only this type, e.g. hubspot."`
 }
 
-// AuthField is one key a connection's metadata needs.
+// AuthField is one key a connection's metadata needs, with what a first
+// create_connection must get right: the allowed values and defaults of
+// select fields, and which values are credentials.
 type AuthField struct {
-	Key      string `json:"key"`
-	Label    string `json:"label,omitempty"`
-	Type     string `json:"type,omitempty"`
-	Required bool   `json:"required,omitempty"`
+	Key      string   `json:"key"`
+	Label    string   `json:"label,omitempty"`
+	Type     string   `json:"type,omitempty"`
+	Required bool     `json:"required,omitempty"`
+	Secret   bool     `json:"secret,omitempty" jsonschema_description:"A credential: reads show it as [redacted]."`
+	Default  string   `json:"default,omitempty"`
+	Options  []string `json:"options,omitempty" jsonschema_description:"The allowed values."`
+	When     string   `json:"when,omitempty" jsonschema_description:"Used only when this holds, e.g. auth_scheme=basic."`
+	Help     string   `json:"help,omitempty"`
 }
 
 // Action is one thing a rule can do with a connection.
@@ -182,7 +190,8 @@ type Action struct {
 type Integration struct {
 	Type       string      `json:"type"`
 	Name       string      `json:"name"`
-	Auth       string      `json:"auth" jsonschema_description:"api_key, basic, none or oauth (oauth connects in the dashboard)."`
+	Auth       string      `json:"auth" jsonschema_description:"api_key, basic, none or oauth."`
+	Connect    string      `json:"connect,omitempty" jsonschema_description:"How to connect when create_connection cannot: oauth integrations are authorized by a person."`
 	AuthFields []AuthField `json:"auth_fields,omitempty"`
 	Actions    []Action    `json:"actions"`
 }

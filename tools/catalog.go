@@ -83,6 +83,8 @@ type Catalog struct {
 	log     *slog.Logger
 	tools   []Tool
 	byName  map[string]*Tool
+	// integrations caches the integration catalog (integrations.go).
+	integrations integrationCache
 }
 
 // New builds the catalog. client may be nil for listing tools without

@@ -77,7 +77,11 @@ func (c *Catalog) createConnection(ctx context.Context, in *schemas.CreateConnec
 	if err != nil {
 		return nil, err
 	}
-	return &schemas.CreateConnectionOutput{Connection: connectionOut(conn, true)}, nil
+	out := &schemas.CreateConnectionOutput{Connection: connectionOut(conn, true)}
+	if integ, ok := c.integration(ctx, in.Type); ok && integ.Authentication.Type == "oauth" {
+		out.Notice = in.Type + " connects by OAuth, which an API call cannot grant: this connection cannot deliver until " + oauthConnect
+	}
+	return out, nil
 }
 
 func (c *Catalog) updateConnection(ctx context.Context, in *schemas.UpdateConnectionInput) (*schemas.UpdateConnectionOutput, error) {
@@ -236,11 +240,17 @@ func (c *Catalog) listIntegrations(ctx context.Context, in *schemas.ListIntegrat
 	return &schemas.ListIntegrationsOutput{Count: len(kept), Integrations: kept, Notice: joinNotice(notice, unpagedNotice(more))}, nil
 }
 
+// oauthConnect tells an agent how an OAuth integration gets connected: a
+// person authorizes it, which create_connection cannot do.
+const oauthConnect = "a person authorizes it in the Meshes dashboard, or in your app through an embed session (create_session with launch_page connections)"
+
 func integrationOut(in *meshesapi.Integration) schemas.Integration {
 	out := schemas.Integration{Type: in.Type, Name: in.Name, Auth: in.Authentication.Type, Actions: []schemas.Action{}}
+	if in.Authentication.Type == "oauth" {
+		out.Connect = oauthConnect
+	}
 	for _, raw := range in.Authentication.Fields {
-		var f schemas.AuthField
-		if json.Unmarshal(raw, &f) == nil && f.Key != "" {
+		if f, ok := authFieldOut(raw); ok {
 			out.AuthFields = append(out.AuthFields, f)
 		}
 	}
@@ -252,4 +262,62 @@ func integrationOut(in *meshesapi.Integration) schemas.Integration {
 		out.Actions = append(out.Actions, schemas.Action{Key: a.Key, Label: a.Label, Fields: a.Fields})
 	}
 	return out
+}
+
+// authFieldWire is one authentication field as the catalog sends it
+// (camelCase keys; values of any JSON type).
+type authFieldWire struct {
+	Key          string `json:"key"`
+	Label        string `json:"label"`
+	Type         string `json:"type"`
+	HelpText     string `json:"helpText"`
+	Required     bool   `json:"required"`
+	DefaultValue any    `json:"defaultValue"`
+	Options      []struct {
+		Value any `json:"value"`
+	} `json:"options"`
+	DependsOn *struct {
+		Field string `json:"field"`
+		Value any    `json:"value"`
+	} `json:"dependsOn"`
+}
+
+// authFieldOut keeps what a model needs to fill a connection's metadata on
+// the first try; a field the catalog sends malformed is left out.
+func authFieldOut(raw json.RawMessage) (schemas.AuthField, bool) {
+	var w authFieldWire
+	if json.Unmarshal(raw, &w) != nil || w.Key == "" {
+		return schemas.AuthField{}, false
+	}
+	f := schemas.AuthField{
+		Key: w.Key, Label: w.Label, Type: w.Type, Required: w.Required, Help: w.HelpText,
+		// A select holds one of its options, a setting and never a secret.
+		Secret:  w.Type == "password" || (w.Type != "select" && sensitiveKey(w.Key, nil)),
+		Default: scalarText(w.DefaultValue),
+	}
+	for _, o := range w.Options {
+		f.Options = append(f.Options, scalarText(o.Value))
+	}
+	if w.DependsOn != nil && w.DependsOn.Field != "" {
+		f.When = w.DependsOn.Field + "=" + scalarText(w.DependsOn.Value)
+	}
+	return f, true
+}
+
+// scalarText renders a catalog value (a string, number, boolean, or a list
+// of them for "any of") as text; nil is "".
+func scalarText(v any) string {
+	switch x := v.(type) {
+	case nil:
+		return ""
+	case string:
+		return x
+	case []any:
+		parts := make([]string, len(x))
+		for i, e := range x {
+			parts[i] = scalarText(e)
+		}
+		return strings.Join(parts, "|")
+	}
+	return fmt.Sprint(v)
 }
