@@ -67,9 +67,10 @@ type Options struct {
 	PublishableKey bool
 	Limits         Limits
 
-	// reflectSchemas builds schemas by reflection instead of taking the
-	// generated ones; for the tests that check and regenerate those.
-	reflectSchemas bool
+	// schemaSource, when set, builds each tool's schemas instead of taking
+	// the generated ones; only the tests that check and regenerate those
+	// set it (to reflection), so the server never links reflection.
+	schemaSource schemaSource
 }
 
 // Catalog is every tool of the server bound to one Meshes client.
@@ -106,14 +107,14 @@ func New(client *meshesapi.Client, opts Options) (*Catalog, error) {
 	}
 	c.tools = c.registry()
 	var err error
-	c.byName, err = index(c.tools, opts.reflectSchemas)
+	c.byName, err = index(c.tools, opts.schemaSource)
 	return c, err
 }
 
 // index attaches each tool's schemas and checks what New promises: every
 // tool declares its workspace scope on arguments it has, and no name is
 // used twice.
-func index(tools []Tool, reflectSchemas bool) (map[string]*Tool, error) {
+func index(tools []Tool, source schemaSource) (map[string]*Tool, error) {
 	byName := make(map[string]*Tool, len(tools))
 	var errs []error
 	for i := range tools {
@@ -121,7 +122,7 @@ func index(tools []Tool, reflectSchemas bool) (map[string]*Tool, error) {
 		if t.declErr != nil {
 			errs = append(errs, fmt.Errorf("tool %s %w", t.Name, t.declErr))
 		}
-		if err := attachSchemas(t, reflectSchemas); err != nil {
+		if err := attachSchemas(t, source); err != nil {
 			errs = append(errs, fmt.Errorf("tool %s: %w", t.Name, err))
 		}
 		if _, dup := byName[t.Name]; dup {

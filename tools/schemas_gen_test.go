@@ -2,15 +2,30 @@ package tools
 
 import (
 	"bytes"
+	"encoding/json"
 	"fmt"
 	"go/format"
 	"maps"
 	"os"
+	"reflect"
 	"slices"
 	"strconv"
 	"strings"
 	"testing"
+
+	"github.com/meshes-mcp/meshes-mcp/schemas"
+	"github.com/meshes-mcp/meshes-mcp/schemas/reflectschema"
 )
+
+// reflected builds schemas from the structs, as the generator does.
+func reflected(in, out reflect.Type, opts []schemas.Option) (json.RawMessage, json.RawMessage, error) {
+	inSchema, err := reflectschema.InputOf(in, opts...)
+	if err != nil {
+		return nil, nil, err
+	}
+	outSchema, err := reflectschema.OutputOf(out)
+	return inSchema, outSchema, err
+}
 
 // generatedFile is where TestGeneratedSchemas writes the schemas the server
 // serves.
@@ -23,7 +38,7 @@ const generatedFile = "schemas_gen.go"
 func TestGeneratedSchemas(t *testing.T) {
 	want := map[string]toolSchemas{}
 	for _, publishable := range []bool{false, true} {
-		c := newTestCatalog(t, Options{PublishableKey: publishable, reflectSchemas: true})
+		c := newTestCatalog(t, Options{PublishableKey: publishable, schemaSource: reflected})
 		for _, tool := range c.All() {
 			want[tool.schemaKey] = toolSchemas{
 				input:  string(tool.Definition.RawInputSchema),

@@ -3,6 +3,7 @@ package tools
 import (
 	"encoding/json"
 	"fmt"
+	"reflect"
 	"strings"
 	"sync"
 
@@ -32,18 +33,17 @@ func schemaKey(name string, opts []schemas.Option) string {
 	return strings.Join(parts, " ")
 }
 
+// schemaSource builds a tool's input schema (under its options) and output
+// schema from its structs.
+type schemaSource func(in, out reflect.Type, opts []schemas.Option) (json.RawMessage, json.RawMessage, error)
+
 // attachSchemas gives t its input and output schemas and its lazily built
-// argument decoder. reflect produces the schemas from the structs instead
-// of taking the generated ones; only the tests that check or regenerate
-// the generated file use it.
-func attachSchemas(t *Tool, reflect bool) error {
+// argument decoder: the generated ones, or source's when set.
+func attachSchemas(t *Tool, source schemaSource) error {
 	var in, out json.RawMessage
-	if reflect {
+	if source != nil {
 		var err error
-		if in, err = schemas.InputOf(t.inType, t.inputOptions...); err != nil {
-			return err
-		}
-		if out, err = schemas.OutputOf(t.outType); err != nil {
+		if in, out, err = source(t.inType, t.outType, t.inputOptions); err != nil {
 			return err
 		}
 	} else {

@@ -35,7 +35,7 @@ func TestScopeDeclarationsAreChecked(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			_, err := index([]Tool{tt.tool}, true)
+			_, err := index([]Tool{tt.tool}, reflected)
 			switch {
 			case tt.want == "" && err != nil:
 				t.Errorf("sound declaration refused: %v", err)

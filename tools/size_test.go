@@ -96,7 +96,7 @@ func TestEstimateTokens(t *testing.T) {
 // UPDATE_SNAPSHOTS=1 it rewrites the baseline instead. The schemas are
 // reflected, as in TestToolSnapshot, so that one run regenerates both.
 func TestToolListSize(t *testing.T) {
-	c := newTestCatalog(t, Options{reflectSchemas: true})
+	c := newTestCatalog(t, Options{schemaSource: reflected})
 	now := sizeBaseline{
 		Note:  "model-facing size of tools/list per tool; regenerate with UPDATE_SNAPSHOTS=1 go test ./tools/ (see size_test.go)",
 		Tools: map[string]toolSize{},

@@ -16,7 +16,7 @@ import (
 // schemas are reflected here, not taken from schemas_gen.go, so that one
 // run regenerates both; TestGeneratedSchemas ties the served ones to these.
 func TestToolSnapshot(t *testing.T) {
-	c := newTestCatalog(t, Options{reflectSchemas: true})
+	c := newTestCatalog(t, Options{schemaSource: reflected})
 	defs := make([]mcp.Tool, 0, len(c.All()))
 	for _, tool := range c.All() {
 		defs = append(defs, tool.Definition)

@@ -1,5 +1,8 @@
-// Package schemas holds the Go structs behind every tool's arguments and
-// results, and turns them into the JSON Schema the model sees.
+// Package reflectschema turns the structs of package schemas into the JSON
+// Schema a model sees. It is used ahead of time, by the generator and the
+// tests of package tools (tools/schemas_gen.go), never by the server: a
+// start would pay milliseconds for reflection, and the binary would carry
+// invopop/jsonschema and a YAML library for nothing.
 //
 // One Reflector produces every schema, and every schema goes through the same
 // post-processing, so that what reaches a model provider is portable: no
@@ -8,16 +11,17 @@
 // sub-schemas, `properties` always present. Input schemas are also limited to
 // the keywords the argument decoder in package tools enforces, so that every
 // constraint a model reads is a constraint the server checks.
-package schemas
+package reflectschema
 
 import (
 	"encoding/json"
 	"fmt"
 	"reflect"
 	"slices"
-	"strings"
 
 	"github.com/invopop/jsonschema"
+
+	"github.com/meshes-mcp/meshes-mcp/schemas"
 )
 
 // reflector is the single JSON Schema generator for the whole catalog.
@@ -32,7 +36,7 @@ var reflector = &jsonschema.Reflector{
 
 var (
 	rawMessageType = reflect.TypeFor[json.RawMessage]()
-	nullableType   = reflect.TypeFor[NullableString]()
+	nullableType   = reflect.TypeFor[schemas.NullableString]()
 )
 
 // mapType gives types the reflector would render badly a portable schema. It
@@ -62,7 +66,7 @@ func mapType(t reflect.Type) *jsonschema.Schema {
 // The server does not call this at startup: package tools serves schemas
 // generated from these structs ahead of time (see tools/schemas_gen.go), and
 // a test keeps the two identical. Reflection costs milliseconds per start.
-func InputOf(t reflect.Type, opts ...Option) (json.RawMessage, error) {
+func InputOf(t reflect.Type, opts ...schemas.Option) (json.RawMessage, error) {
 	return build(t, true, opts)
 }
 
@@ -71,45 +75,33 @@ func OutputOf(t reflect.Type) (json.RawMessage, error) {
 	return build(t, false, nil)
 }
 
-// Option adjusts a reflected schema for the server's configuration. Its
-// Name identifies the adjustment, so that schemas generated ahead of time
-// can be looked up per configuration.
-type Option struct {
-	Name  string
-	apply func(*jsonschema.Schema) error
+// require applies a schemas.Require option: it marks a property required
+// that its struct leaves optional.
+func require(s *jsonschema.Schema, path []string) error {
+	for _, step := range path[:len(path)-1] {
+		next, ok := s.Properties.Get(step)
+		if !ok {
+			return fmt.Errorf("require %v: no property %q", path, step)
+		}
+		if next.Items != nil {
+			next = next.Items
+		}
+		s = next
+	}
+	name := path[len(path)-1]
+	if _, ok := s.Properties.Get(name); !ok {
+		return fmt.Errorf("require %v: no property %q", path, name)
+	}
+	if !slices.Contains(s.Required, name) {
+		s.Required = append([]string{name}, s.Required...)
+	}
+	return nil
 }
 
-// Require marks a property required that its struct leaves optional. The
-// path names the property through enclosing properties and array items,
-// e.g. Require("events", "workspace_id"). send_event uses it: workspace_id
-// is required unless a publishable key implies the workspace.
-func Require(path ...string) Option {
-	return Option{Name: "require=" + strings.Join(path, "."), apply: func(s *jsonschema.Schema) error {
-		for _, step := range path[:len(path)-1] {
-			next, ok := s.Properties.Get(step)
-			if !ok {
-				return fmt.Errorf("require %v: no property %q", path, step)
-			}
-			if next.Items != nil {
-				next = next.Items
-			}
-			s = next
-		}
-		name := path[len(path)-1]
-		if _, ok := s.Properties.Get(name); !ok {
-			return fmt.Errorf("require %v: no property %q", path, name)
-		}
-		if !slices.Contains(s.Required, name) {
-			s.Required = append([]string{name}, s.Required...)
-		}
-		return nil
-	}}
-}
-
-func build(t reflect.Type, input bool, opts []Option) (json.RawMessage, error) {
+func build(t reflect.Type, input bool, opts []schemas.Option) (json.RawMessage, error) {
 	s := reflector.ReflectFromType(t)
 	for _, opt := range opts {
-		if err := opt.apply(s); err != nil {
+		if err := require(s, opt.RequiredPath()); err != nil {
 			return nil, err
 		}
 	}
@@ -131,7 +123,7 @@ func build(t reflect.Type, input bool, opts []Option) (json.RawMessage, error) {
 	if err != nil {
 		return nil, fmt.Errorf("schemas: marshal %v: %w", t, err)
 	}
-	if problems := Check(raw, input); len(problems) > 0 {
+	if problems := schemas.Check(raw, input); len(problems) > 0 {
 		return nil, fmt.Errorf("schemas: %v: %v", t, problems)
 	}
 	return raw, nil
