@@ -24,7 +24,7 @@ func TestScopeDeclarationsAreChecked(t *testing.T) {
 	}{
 		{"no declaration", newTool(base, handler), "declares no workspace scope"},
 		{"unknown argument", newTool(base.inWorkspace("workspace"), handler), `has no argument "workspace"`},
-		{"not a string", newTool(base.onObject(objConnection, "metadata"), handler), `argument "metadata" is a map[string]interface {}, not a string`},
+		{"not a string", newTool(base.onObject(objConnection, "metadata"), handler), `argument "metadata" is a schemas.RuleMetadata, not a string`},
 		{"not a list", newTool(base.inWorkspace("workspace_id[].id"), handler), `argument "workspace_id" is a string, not a list of objects`},
 		{"unknown item argument", newTool(base.emitsTo("events[].workspace"), bulk), `has no argument "workspace"`},
 		{"whole-call declaration combined", newTool(base.orgWide().inWorkspace("workspace_id"), handler), "cannot be combined"},

@@ -12,6 +12,7 @@ import (
 	"github.com/meshes-mcp/meshes-mcp/internal/faultmeshes"
 	"github.com/meshes-mcp/meshes-mcp/internal/teststack"
 	"github.com/meshes-mcp/meshes-mcp/meshesapi"
+	"github.com/meshes-mcp/meshes-mcp/schemas"
 	"github.com/meshes-mcp/meshes-mcp/tools"
 )
 
@@ -199,15 +200,41 @@ func (w *scopeWorld) checkNoLeak(t *testing.T, text string, sent []faultmeshes.R
 
 // jsonSchema is the part of a tool's input schema the examples need.
 type jsonSchema struct {
-	Type       string                 `json:"type"`
-	Format     string                 `json:"format"`
-	Enum       []any                  `json:"enum"`
-	Properties map[string]*jsonSchema `json:"properties"`
-	Required   []string               `json:"required"`
-	Items      *jsonSchema            `json:"items"`
-	Minimum    *float64               `json:"minimum"`
-	MinLength  int                    `json:"minLength"`
-	MinItems   int                    `json:"minItems"`
+	Type    schemaType `json:"type"`
+	Format  string     `json:"format"`
+	Pattern string     `json:"pattern"`
+	// Closed objects (Go structs) say additionalProperties false; free-form
+	// ones (payload, metadata, a mapping document) leave it out.
+	AdditionalProperties *bool                  `json:"additionalProperties"`
+	Enum                 []any                  `json:"enum"`
+	Properties           map[string]*jsonSchema `json:"properties"`
+	Required             []string               `json:"required"`
+	Items                *jsonSchema            `json:"items"`
+	Minimum              *float64               `json:"minimum"`
+	MinLength            int                    `json:"minLength"`
+	MinItems             int                    `json:"minItems"`
+}
+
+// schemaType is a schema's type: one name, or a list with "null" (a
+// nullable argument), read as its non-null member.
+type schemaType string
+
+func (t *schemaType) UnmarshalJSON(b []byte) error {
+	var one string
+	if json.Unmarshal(b, &one) == nil {
+		*t = schemaType(one)
+		return nil
+	}
+	var many []string
+	if err := json.Unmarshal(b, &many); err != nil {
+		return err
+	}
+	for _, name := range many {
+		if name != "null" {
+			*t = schemaType(name)
+		}
+	}
+	return nil
 }
 
 // scopedArg is an argument naming a workspace or an object, by its path
@@ -241,6 +268,12 @@ func scopedArgs(s *jsonSchema, prefix string) []scopedArg {
 // properties, plus every property values names (by path), set to that
 // value.
 func exampleObject(s *jsonSchema, prefix string, values map[string]string) map[string]any {
+	if s.AdditionalProperties == nil {
+		// A free-form object (payload, metadata, a mapping document): one
+		// non-empty member, and the smallest valid mapping document, since
+		// that grammar is checked by the server beyond its outline.
+		return map[string]any{"schema_version": 1, "fields": []any{}}
+	}
 	out := map[string]any{}
 	for _, name := range sortedKeys(s.Properties) {
 		p := s.Properties[name]
@@ -254,14 +287,6 @@ func exampleObject(s *jsonSchema, prefix string, values map[string]string) map[s
 		}
 		out[name] = exampleValue(p, prefix+name, values)
 	}
-	if s.Properties == nil {
-		// A free-form object (payload, metadata, a mapping schema): one
-		// non-empty member, and the smallest valid mapping schema, since
-		// that grammar is checked by the server rather than by the JSON
-		// schema.
-		out["schema_version"] = 1
-		out["fields"] = []any{}
-	}
 	return out
 }
 
@@ -269,7 +294,7 @@ func exampleValue(s *jsonSchema, path string, values map[string]string) any {
 	switch {
 	case len(s.Enum) > 0:
 		return s.Enum[0]
-	case s.Format == "uuid":
+	case s.Format == "uuid", s.Pattern == schemas.UUIDPattern:
 		return "123e4567-e89b-42d3-a456-426614174000"
 	case s.Format == "uri":
 		return "https://example.com"
