@@ -187,7 +187,7 @@ func TestEveryToolRejectsBadInput(t *testing.T) {
 		{"list_connection_actions", map[string]any{"connection_id": 42}, "connection_id must be a UUID"},
 		{"get_connection_fields", map[string]any{"connection_id": id, "refresh": []any{1}}, "refresh must be a boolean"},
 		{"get_connection_mapping", map[string]any{}, "connection_id is required"},
-		{"update_connection_mapping", map[string]any{"connection_id": id, "schema": map[string]any{"schema_version": 1, "fields": []any{map[string]any{"dest": "email", "source": map[string]any{"type": "column", "value": "x"}}}}}, "source.type must be path or literal"},
+		{"update_connection_mapping", map[string]any{"connection_id": id, "schema": map[string]any{"schema_version": 1, "fields": []any{map[string]any{"dest": "email", "source": map[string]any{"type": "column", "value": "x"}}}}}, "source.type must be one of path, literal"},
 		{"list_integrations", map[string]any{"kind": "webhook"}, "kind is not an argument"},
 		{"list_rules", map[string]any{"workspace_id": id, "cursor": 7}, "cursor is not a next_cursor"},
 		{"get_rule", map[string]any{"rule_id": ""}, "rule_id is required"},

@@ -162,6 +162,30 @@ func schemaType(v any) (typ string, nullable bool) {
 // notBlank is the pattern that says a string must not be empty or blank.
 const notBlank = `\S`
 
+// lengthPattern matches the patterns a string's length limits fold into
+// (see schemas.UUIDPattern's neighbours in reflectschema): one character
+// class repeated {min,max} times.
+var lengthPattern = regexp.MustCompile(`^\^(\[.+\])\{(\d+),(\d*)\}\$$`)
+
+// patternProblem says how x breaks pattern in the words a model acts on: a
+// length when the length is what is wrong, else the pattern itself.
+func patternProblem(pattern, x string) string {
+	if pattern == notBlank {
+		return "must not be empty"
+	}
+	if m := lengthPattern.FindStringSubmatch(pattern); m != nil {
+		n := utf8.RuneCountInString(x)
+		lo, _ := strconv.Atoi(m[2])
+		if n < lo {
+			return fmt.Sprintf("must have at least %d characters", lo)
+		}
+		if hi, err := strconv.Atoi(m[3]); err == nil && n > hi {
+			return fmt.Sprintf("must have at most %d characters", hi)
+		}
+	}
+	return "must match " + pattern
+}
+
 func intKeyword(m map[string]any, k string) *int {
 	if n, ok := m[k].(json.Number); ok {
 		if i, err := n.Int64(); err == nil {
@@ -274,11 +298,7 @@ func checkString(path fmt.Stringer, x string, s *argSchema, probs *problems) str
 		return x
 	}
 	if s.pattern != nil && !s.pattern.MatchString(x) {
-		if s.pattern.String() == notBlank {
-			probs.at(path, "must not be empty")
-		} else {
-			probs.at(path, "must match %s", s.pattern)
-		}
+		probs.at(path, "%s", patternProblem(s.pattern.String(), x))
 	}
 	switch s.format {
 	case "uuid":
