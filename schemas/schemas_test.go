@@ -99,4 +99,3 @@ func TestCrossFieldValidation(t *testing.T) {
 		})
 	}
 }
-

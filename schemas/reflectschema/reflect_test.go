@@ -15,14 +15,14 @@ type inner struct {
 }
 
 type sample struct {
-	ID      string          `json:"id" jsonschema:"format=uuid" jsonschema_description:"ID."`
-	Any     any             `json:"any,omitempty" jsonschema_description:"Anything."`
-	Raw     json.RawMessage `json:"raw,omitempty" jsonschema_description:"Raw JSON."`
-	Free    map[string]any  `json:"free,omitempty" jsonschema_description:"Free-form."`
-	Desc    schemas.NullableString  `json:"desc,omitzero" jsonschema_description:"Nullable."`
-	Items   []inner         `json:"items,omitempty" jsonschema_description:"Items."`
-	Nested  inner           `json:"nested" jsonschema_description:"Nested."`
-	Untyped []any           `json:"untyped,omitempty" jsonschema_description:"Untyped items."`
+	ID      string                 `json:"id" jsonschema:"format=uuid" jsonschema_description:"ID."`
+	Any     any                    `json:"any,omitempty" jsonschema_description:"Anything."`
+	Raw     json.RawMessage        `json:"raw,omitempty" jsonschema_description:"Raw JSON."`
+	Free    map[string]any         `json:"free,omitempty" jsonschema_description:"Free-form."`
+	Desc    schemas.NullableString `json:"desc,omitzero" jsonschema_description:"Nullable."`
+	Items   []inner                `json:"items,omitempty" jsonschema_description:"Items."`
+	Nested  inner                  `json:"nested" jsonschema_description:"Nested."`
+	Untyped []any                  `json:"untyped,omitempty" jsonschema_description:"Untyped items."`
 }
 
 type empty struct{}
