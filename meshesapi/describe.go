@@ -2,37 +2,16 @@ package meshesapi
 
 import "strings"
 
-// Errors describe an operation in the user's terms. Both helpers read the
-// request path, which buildPath assembled from fixed collection names and
-// validated ids, so the path is a reliable description of the operation.
+// Errors describe an operation in the user's terms, from its descriptor.
 
-// collectionKinds maps a collection segment to the object an id after it names.
-var collectionKinds = map[string]string{
-	"workspaces":  "workspace",
-	"connections": "connection",
-	"rules":       "rule",
-	"events":      "event",
-	"sessions":    "session",
-}
-
-// pathSegments are the fixed, non-id segments; anything else following a
-// collection is an id.
-var pathSegments = map[string]bool{
-	"workspaces": true, "connections": true, "rules": true, "events": true, "sessions": true,
-	"integrations": true, "actions": true, "fields": true, "mappings": true, "default": true,
-	"event-types": true, "resources": true, "payload": true, "retry": true, "refresh": true, "bulk": true,
-}
-
-// objectKind names the objects a path addresses by id: "connection" for
-// /connections/{id}/fields, "event or rule" for the retry path, "" for a
-// collection such as /workspaces.
-func objectKind(path string) string {
-	segs := strings.Split(strings.Trim(path, "/"), "/")
+// pathKinds names the objects the operation's path addresses by id:
+// "connection" for GetConnectionFields, "event or rule" for RetryDelivery,
+// "" for a collection such as ListWorkspaces.
+func pathKinds(op Operation) string {
 	var kinds []string
-	for i := 0; i+1 < len(segs); i++ {
-		if kind, ok := collectionKinds[segs[i]]; ok && !pathSegments[segs[i+1]] {
-			kinds = append(kinds, kind)
-			i++
+	for _, id := range op.IDs {
+		if id.In == InPath {
+			kinds = append(kinds, id.Kind)
 		}
 	}
 	return strings.Join(kinds, " or ")
@@ -40,29 +19,29 @@ func objectKind(path string) string {
 
 // verifyHint tells the caller how to find out whether a POST with an unknown
 // outcome took effect, before sending it again and risking a duplicate.
-func verifyHint(path string) string {
+func verifyHint(op Operation) string {
 	switch {
-	case path == "/events" || path == "/events/bulk":
+	case op.Name == opSendEvent.Name || op.Name == opSendEvents.Name:
 		return "list the workspace's recent events to see which arrived before sending again"
-	case strings.HasSuffix(path, "/retry"):
+	case op.Name == opRetryDelivery.Name:
 		return "get the event and check this delivery's status and attempt_count before retrying again"
-	case strings.HasSuffix(path, "/refresh"):
+	case op.Name == opRefreshSession.Name:
 		return "list the workspace's sessions to check this session before refreshing again"
-	case path == "/workspaces":
+	case op.Name == opCreateWorkspace.Name:
 		return "list workspaces to see whether it was created before creating it again"
-	case path == "/connections", path == "/rules", path == "/sessions":
-		return "list the workspace's " + strings.TrimPrefix(path, "/") + " to see whether it was created before creating it again"
+	case op.Creates():
+		return "list the workspace's " + op.Kind + "s to see whether it was created before creating it again"
 	}
 	return "read the current state before repeating the request"
 }
 
-// shrinkHint says how to make a request to path small enough to be accepted.
-func shrinkHint(path string) string {
+// shrinkHint says how to make a request small enough to be accepted.
+func shrinkHint(op Operation) string {
 	const reference = "put large blobs in your own storage and send a reference"
-	switch path {
-	case "/events":
+	switch op.Name {
+	case opSendEvent.Name:
 		return "send a smaller payload (" + reference + ")"
-	case "/events/bulk":
+	case opSendEvents.Name:
 		return "send smaller payloads (" + reference + ") or fewer events at once"
 	}
 	return "send less in one request, for example a smaller mapping or less metadata"

@@ -60,12 +60,12 @@ type FieldError struct {
 // truncated and scrubbed of anything that looks like a credential.
 type APIError struct {
 	Status int
-	Method string
+	// Op is the operation that failed and Objects the ids it named.
+	Op      Operation
+	Objects []ObjectRef
+	Method  string
 	// Path is relative to the API base, without the query.
-	Path string
-	// Kind names the object(s) the path addresses ("connection", "event or
-	// rule"), so a 404 can say what was not found.
-	Kind    string
+	Path    string
 	Message string
 	Details []FieldError
 	// RetryAfter is Meshes' requested wait (429/503), zero when not given.
@@ -131,11 +131,11 @@ func (e *APIError) headline() string {
 		return "Meshes rejected the machine credentials"
 	case s == http.StatusForbidden:
 		return "the machine key is valid but not permitted to do this"
-	case s == http.StatusNotFound && e.Kind != "":
-		return e.Kind + " not found"
+	case s == http.StatusNotFound && pathKinds(e.Op) != "":
+		return pathKinds(e.Op) + " not found"
 	case s == http.StatusNotFound:
 		return "Meshes has no such endpoint"
-	case s == http.StatusConflict && e.Method == http.MethodDelete && e.Kind == "connection":
+	case s == http.StatusConflict && e.Op.Name == opDeleteConnection.Name:
 		return "the connection is still used by rules"
 	case s == http.StatusConflict:
 		return "the request conflicts with the current state in Meshes"
@@ -167,8 +167,8 @@ func (e *APIError) advice() string {
 	case e.MayBeOwnEffect():
 		// A retried PUT or DELETE can trip over its own first attempt.
 		return "an earlier attempt of this call failed in transit and may already have applied it; read the current state to check"
-	case s == http.StatusNotFound && e.Kind != "":
-		return "check the id, for example by listing " + pluralKinds(e.Kind)
+	case s == http.StatusNotFound && pathKinds(e.Op) != "":
+		return "check the id, for example by listing " + pluralKinds(pathKinds(e.Op))
 	case s == http.StatusNotFound:
 		return "check that " + urlVariable(e.ingest) + " points at the Meshes API"
 	case s == http.StatusConflict:
@@ -176,7 +176,7 @@ func (e *APIError) advice() string {
 	case s == http.StatusRequestEntityTooLarge:
 		// Meshes publishes no limit; if it is below this client's cap, a
 		// lower cap makes callers that split their work send smaller requests.
-		return "nothing was stored; " + shrinkHint(e.Path) + ", then call again; if smaller requests are refused too, Meshes' limit is below this client's, so lower " + EnvMaxRequestBytes
+		return "nothing was stored; " + shrinkHint(e.Op) + ", then call again; if smaller requests are refused too, Meshes' limit is below this client's, so lower " + EnvMaxRequestBytes
 	case s == http.StatusTooEarly:
 		return "wait for the scheduled attempt and get the event to see its outcome instead of retrying now"
 	case s == http.StatusTooManyRequests && e.RetryAfter > 0:
@@ -196,14 +196,14 @@ func (e *APIError) advice() string {
 }
 
 func (e *APIError) conflictAdvice() string {
-	switch {
-	case e.Method == http.MethodDelete && e.Kind == "connection":
+	switch e.Op.Name {
+	case opDeleteConnection.Name:
 		return "delete the rules that use it first, or call again with force_delete to delete it anyway"
-	case strings.HasSuffix(e.Path, "/mappings/default"):
+	case opPutDefaultMapping.Name:
 		return "the mapping was changed since you read it; get it again and reapply your change with the new expected_version"
-	case strings.HasSuffix(e.Path, "/refresh"):
+	case opRefreshSession.Name:
 		return "the session can no longer be refreshed (revoked or expired); create a new session"
-	case strings.HasSuffix(e.Path, "/retry"):
+	case opRetryDelivery.Name:
 		return "this delivery cannot be retried in its current state; get the event to see the delivery's status"
 	}
 	return "read the current state (for example whether the name is already taken) and adjust the request"
@@ -214,6 +214,7 @@ func (e *APIError) conflictAdvice() string {
 // it matches neither ErrNetwork nor ErrOutcomeUnknown: made smaller, it is
 // safe to send. It carries sizes only, never any of the body.
 type RequestTooLargeError struct {
+	Op     Operation
 	Method string
 	// Path is relative to the API base, without the query.
 	Path string
@@ -225,7 +226,7 @@ func (e *RequestTooLargeError) Is(target error) bool { return target == ErrReque
 
 func (e *RequestTooLargeError) Error() string {
 	return fmt.Sprintf("the body of %s %s is %d bytes, over the %d-byte limit for a request to Meshes (%s), so nothing was sent: %s, then call again",
-		e.Method, e.Path, e.Size, e.Limit, EnvMaxRequestBytes, shrinkHint(e.Path))
+		e.Method, e.Path, e.Size, e.Limit, EnvMaxRequestBytes, shrinkHint(e.Op))
 }
 
 // NetworkError is a request that got no complete answer: the connection
@@ -234,6 +235,8 @@ func (e *RequestTooLargeError) Error() string {
 // *net.OpError …) and matches ErrNetwork, ErrTimeout when it timed out, and
 // ErrOutcomeUnknown when a POST may have reached Meshes.
 type NetworkError struct {
+	Op       Operation
+	Objects  []ObjectRef
 	Method   string
 	Path     string
 	Timeout  bool
@@ -303,6 +306,7 @@ func (e *NetworkError) Error() string {
 // JSON, or malformed. For a POST it matches ErrOutcomeUnknown: Meshes applied
 // the request but the result (an id, per-item outcomes) is lost.
 type ResponseError struct {
+	Op      Operation
 	Method  string
 	Path    string
 	Status  int

@@ -147,8 +147,8 @@ func (c *Client) classify(ctx, actx context.Context, x *exchange, err error) {
 // nothing to decode; only JSON bodies are decoded (contract §4.1).
 func (c *Client) decode(r request, x exchange, out any) error {
 	fail := func(problem string, err error) error {
-		return &ResponseError{Method: r.method, Path: r.path, Status: x.status,
-			Problem: c.scrub.clean(problem), Err: err, verifyHint: verifyHint(r.path)}
+		return &ResponseError{Op: *r.op, Method: r.method, Path: r.path, Status: x.status,
+			Problem: c.scrub.clean(problem), Err: err, verifyHint: verifyHint(*r.op)}
 	}
 	if x.tooLarge {
 		return fail(fmt.Sprintf("the response is larger than %d bytes; ask for less, e.g. a smaller limit", c.cfg.MaxResponseBytes), nil)
@@ -191,15 +191,15 @@ func urlVariable(ingest bool) string {
 // failure describes a final, unsuccessful attempt.
 func (c *Client) failure(r request, x exchange, attempts int, earlier bool) error {
 	if x.err != nil {
-		e := &NetworkError{Method: r.method, Path: r.path, Timeout: x.timedOut, Canceled: x.canceled,
-			Sent: x.sent, Status: x.status, Attempts: attempts, Err: x.err, verifyHint: verifyHint(r.path), ingest: r.ingest}
+		e := &NetworkError{Op: *r.op, Objects: r.op.Objects(r.ids...), Method: r.method, Path: r.path, Timeout: x.timedOut, Canceled: x.canceled,
+			Sent: x.sent, Status: x.status, Attempts: attempts, Err: x.err, verifyHint: verifyHint(*r.op), ingest: r.ingest}
 		if errors.Is(x.err, context.DeadlineExceeded) && !x.canceled {
 			e.timeoutAfter = c.cfg.Timeout
 		}
 		return e
 	}
-	e := &APIError{Status: x.status, Method: r.method, Path: r.path, Kind: objectKind(r.path), Attempts: attempts,
-		ingest: r.ingest, publishableKey: r.ingest && c.cfg.PublishableKey != "", verifyHint: verifyHint(r.path), earlierAttempt: earlier}
+	e := &APIError{Status: x.status, Op: *r.op, Objects: r.op.Objects(r.ids...), Method: r.method, Path: r.path, Attempts: attempts,
+		ingest: r.ingest, publishableKey: r.ingest && c.cfg.PublishableKey != "", verifyHint: verifyHint(*r.op), earlierAttempt: earlier}
 	e.RetryAfter, _ = parseRetryAfter(x.retryAfter, c.now())
 	e.Message, e.Details = c.parseErrorBody(x.contentType, x.body)
 	return e

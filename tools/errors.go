@@ -48,9 +48,10 @@ func errorText(err error) string {
 		return "invalid arguments: " + fieldErr.Error() + "."
 	case errors.As(err, &clientErr):
 		return "invalid arguments: " + strings.TrimPrefix(clientErr.Error(), "invalid ") + "."
-	case errors.As(err, &apiErr) && apiErr.Status == 404 && apiErr.Kind != "" && !strings.Contains(apiErr.Kind, " or ") && !apiErr.MayBeOwnEffect():
+	case errors.As(err, &apiErr) && apiErr.Status == 404 && len(pathObjects(apiErr.Objects)) == 1 && !apiErr.MayBeOwnEffect():
 		// Same sentence as an object hidden by the workspace allowlist.
-		return notFound(apiErr.Kind, idInPath(apiErr.Path, apiErr.Kind)).Error()
+		obj := pathObjects(apiErr.Objects)[0]
+		return notFound(obj.Kind, obj.ID).Error()
 	case meshesapi.IsOutcomeUnknown(err):
 		// Checked before cancellation and deadlines: a POST that may already
 		// have reached Meshes must never be reported as not sent.
@@ -63,16 +64,15 @@ func errorText(err error) string {
 	return sentence(err)
 }
 
-// idInPath finds the id of a kind of object in an API path, e.g. the
-// connection id in /connections/{id}/fields.
-func idInPath(path, kind string) string {
-	segs := strings.Split(strings.Trim(path, "/"), "/")
-	for i := 0; i+1 < len(segs); i++ {
-		if segs[i] == kind+"s" {
-			return segs[i+1]
+// pathObjects are the objects a request addressed in its path.
+func pathObjects(objs []meshesapi.ObjectRef) []meshesapi.ObjectRef {
+	var out []meshesapi.ObjectRef
+	for _, o := range objs {
+		if o.In == meshesapi.InPath {
+			out = append(out, o)
 		}
 	}
-	return "(unknown id)"
+	return out
 }
 
 // sentence makes err's text start like a sentence and end with a full stop.
