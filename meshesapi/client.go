@@ -1,8 +1,10 @@
 // Package meshesapi is the only code that speaks HTTP to Meshes: one shared,
-// JWT-signing Client with a typed method per API operation (contract
-// ../shared/meshes-api.md). It validates and escapes every path argument,
-// retries only where repeating cannot duplicate an effect, and turns every
-// failure into one sentence a model can act on, without secrets.
+// JWT-signing Client with a typed method per API operation, each declared
+// once in operations.go (docs/meshes-api.md describes the API as used
+// here). It validates and escapes every path argument, retries only where
+// repeating cannot duplicate an effect, and reports every failure as typed
+// facts (the operation, its ids, Meshes' scrubbed message, whether the
+// outcome is unknown); package tools phrases them for a model.
 package meshesapi
 
 import (
