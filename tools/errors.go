@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
+	"regexp"
 	"strings"
 
 	"github.com/meshes-mcp/meshes-mcp/meshesapi"
@@ -23,11 +24,7 @@ func (e *notFoundError) Error() string {
 }
 
 func notFound(kind, id string) error {
-	list := map[string]string{
-		"workspace": "list_workspaces", "connection": "list_connections", "rule": "list_rules",
-		"event": "list_events", "session": "list_sessions",
-	}[kind]
-	return &notFoundError{kind: kind, id: id, list: list}
+	return &notFoundError{kind: kind, id: id, list: listToolFor(kind)}
 }
 
 // refusedError is a call the server's policy forbids.
@@ -50,7 +47,7 @@ func errorText(err error) string {
 		return "invalid arguments: " + fieldErr.Error() + "."
 	case errors.As(err, &clientErr):
 		return "invalid arguments: " + strings.TrimPrefix(clientErr.Error(), "invalid ") + "."
-	case errors.As(err, &apiErr) && apiErr.Status == 404 && len(pathObjects(apiErr.Objects)) == 1 && !apiErr.MayBeOwnEffect():
+	case errors.As(err, &apiErr) && isPlainPathNotFound(apiErr):
 		// Same sentence as an object hidden by the workspace allowlist.
 		obj := pathObjects(apiErr.Objects)[0]
 		return notFound(obj.Kind, obj.ID).Error()
@@ -135,9 +132,16 @@ func apiHeadline(e *meshesapi.APIError) string {
 		return "Meshes rejected the machine credentials"
 	case s == http.StatusForbidden:
 		return "the machine key is valid but not permitted to do this"
-	case s == http.StatusNotFound && pathKinds(e.Op) != "":
-		return pathKinds(e.Op) + " not found"
 	case s == http.StatusNotFound:
+		if ref, ok := missingObject(e); ok {
+			if ref.ID != "" {
+				return ref.Kind + " " + ref.ID + " not found"
+			}
+			return "a " + ref.Kind + " named in the request was not found"
+		}
+		if pathKinds(e.Op) != "" {
+			return pathKinds(e.Op) + " not found"
+		}
 		return "Meshes has no such endpoint"
 	case s == http.StatusConflict && e.Op.Name == "DeleteConnection":
 		return "the connection is still used by rules"
@@ -171,10 +175,16 @@ func apiAdvice(e *meshesapi.APIError) string {
 	case e.MayBeOwnEffect():
 		// A retried PUT or DELETE can trip over its own first attempt.
 		return "an earlier attempt of this call failed in transit and may already have applied it; read the current state to check"
-	case s == http.StatusNotFound && pathKinds(e.Op) != "":
-		return "check the id, for example by listing " + pluralKinds(pathKinds(e.Op))
 	case s == http.StatusNotFound:
-		return "check that " + urlVariable(e.Ingest) + " points at the Meshes API"
+		if ref, ok := missingObject(e); ok {
+			return notFoundAdvice(e.Op, ref)
+		}
+		if pathKinds(e.Op) != "" {
+			return "check the id, for example by listing " + pluralKinds(pathKinds(e.Op))
+		}
+		// Meshes names the object it could not find; a 404 that names
+		// none (or an HTML page) on a path without ids is a wrong address.
+		return "Meshes does not know this address, so check that " + urlVariable(e.Ingest) + " points at the Meshes API"
 	case s == http.StatusConflict:
 		return conflictAdvice(e)
 	case s == http.StatusRequestEntityTooLarge:
@@ -199,18 +209,112 @@ func apiAdvice(e *meshesapi.APIError) string {
 	return "check the request against the Meshes API"
 }
 
+// conflictAdvice fits a 409 to its cause. Meshes' message says which
+// conflict it is (an inactive connection, a name already taken, rules still
+// using a connection, a stale expected_version, a retry already under way);
+// the operation decides only when the message does not.
 func conflictAdvice(e *meshesapi.APIError) string {
-	switch e.Op.Name {
-	case "DeleteConnection":
-		return "delete the rules that use it first, or call again with force_delete to delete it anyway"
-	case "PutDefaultMapping":
-		return "the mapping was changed since you read it; get it again and reapply your change with the new expected_version"
-	case "RefreshSession":
-		return "the session can no longer be refreshed (revoked or expired); create a new session"
-	case "RetryDelivery":
-		return "this delivery cannot be retried in its current state; get the event to see the delivery's status"
+	msg := strings.ToLower(e.Message)
+	has := func(words ...string) bool {
+		for _, w := range words {
+			if strings.Contains(msg, w) {
+				return true
+			}
+		}
+		return false
 	}
-	return "read the current state (for example whether the name is already taken) and adjust the request"
+	switch {
+	case has("inactive", "reconnect", "revoked credentials", "invalid credentials"):
+		return "the connection is inactive (its credentials were revoked or are invalid); reconnect it with update_connection and valid credentials, or in the Meshes dashboard for OAuth integrations, then call again"
+	case has("version") || e.Op.Name == "PutDefaultMapping" && msg == "":
+		return "the mapping was changed since you read it; get it again (get_connection_mapping) and reapply your change with the new expected_version"
+	case has("already retrying", "scheduled", "in flight", "in progress", "already running"):
+		return "Meshes is already retrying this delivery; wait for that attempt and get the event to see its outcome instead of retrying now"
+	case has("referencing", "has rules", "active rules", "rule(s)", "still used") || e.Op.Name == "DeleteConnection":
+		return "delete the rules that use it first, or call again with force_delete to delete it anyway"
+	case e.Op.Name == "RefreshSession" || has("revoked", "expired"):
+		return "the session can no longer be refreshed (revoked or expired); create a new session"
+	case e.Op.Name == "RetryDelivery" || has("already completed", "nothing to retry"):
+		return "this delivery cannot be retried in its current state; get the event to see the delivery's status"
+	case has("already exists", "duplicate", "already taken", "already routes"):
+		return "one with the same name or settings already exists; use the existing one (" + listToolFor(conflictKind(msg, e.Op.Kind)) + " shows it) or choose another name"
+	case e.Op.Method == http.MethodPost || e.Op.Method == http.MethodPut:
+		return "read the current state (for example whether the name is already taken) and adjust the request"
+	}
+	return "read the current state and adjust the request"
+}
+
+// conflictKind is the kind of object a conflict message starts with
+// ("connection already exists"), else the operation's.
+func conflictKind(msg, fallback string) string {
+	first, _, _ := strings.Cut(msg, " ")
+	if listToolFor(first) != "" {
+		return first
+	}
+	return fallback
+}
+
+// missingObject is the object a 404 is about when Meshes' message names
+// one of the ids the request carried ("Workspace not found"), including
+// ids in the body, which the path cannot show.
+func missingObject(e *meshesapi.APIError) (meshesapi.ObjectRef, bool) {
+	m := namedNotFound.FindStringSubmatch(e.Message)
+	if m == nil {
+		return meshesapi.ObjectRef{}, false
+	}
+	kind := strings.TrimSuffix(strings.ToLower(m[1]), "s")
+	for _, o := range e.Objects {
+		if o.Kind == kind {
+			return o, true
+		}
+	}
+	for _, ref := range e.Op.IDs {
+		if ref.Kind == kind {
+			return meshesapi.ObjectRef{IDRef: ref}, true
+		}
+	}
+	return meshesapi.ObjectRef{}, false
+}
+
+// namedNotFound matches Meshes' 404 message naming an object kind.
+var namedNotFound = regexp.MustCompile(`(?i)\b([a-z]+)\s+not\s+found\b`)
+
+// isPlainPathNotFound reports a 404 about the one object the path names,
+// which reads exactly like an object hidden by the workspace allowlist.
+func isPlainPathNotFound(e *meshesapi.APIError) bool {
+	if e.Status != http.StatusNotFound || e.MayBeOwnEffect() || len(pathObjects(e.Objects)) != 1 {
+		return false
+	}
+	ref, named := missingObject(e)
+	return !named || ref.In == meshesapi.InPath
+}
+
+// notFoundAdvice names the tool argument that holds the unknown id and
+// where to find a valid one.
+func notFoundAdvice(op meshesapi.Operation, ref meshesapi.ObjectRef) string {
+	arg := argumentFor(op, ref.IDRef)
+	if list := listToolFor(ref.Kind); list != "" {
+		return "check " + arg + ", for example with " + list
+	}
+	return "check " + arg
+}
+
+// argumentFor maps an id an operation sends to the tool argument a model
+// filled: the tools name every id <kind>_id, and send_events carries the
+// workspace per event.
+func argumentFor(op meshesapi.Operation, ref meshesapi.IDRef) string {
+	if op.Name == "SendEvents" && ref.Kind == "workspace" {
+		return "each event's workspace_id"
+	}
+	return ref.Kind + "_id"
+}
+
+// listToolFor is the tool that lists objects of a kind.
+func listToolFor(kind string) string {
+	return map[string]string{
+		"workspace": "list_workspaces", "connection": "list_connections", "rule": "list_rules",
+		"event": "list_events", "session": "list_sessions", "mapping": "get_connection_mapping",
+	}[kind]
 }
 
 // networkErrorText is a request that got no complete answer, with what is

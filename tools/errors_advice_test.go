@@ -36,9 +36,10 @@ func adviceClient(t *testing.T, h http.HandlerFunc, adjust ...func(*meshesapi.Co
 }
 
 const (
-	adviceConn = "11111111-2222-4333-8444-555555555555"
-	adviceRule = "aaaaaaaa-bbbb-4ccc-8ddd-eeeeeeeeeeee"
-	adviceEv   = "0f0e0d0c-0b0a-4909-8807-060504030201"
+	adviceConn    = "11111111-2222-4333-8444-555555555555"
+	adviceRule    = "aaaaaaaa-bbbb-4ccc-8ddd-eeeeeeeeeeee"
+	adviceEv      = "0f0e0d0c-0b0a-4909-8807-060504030201"
+	adviceMapping = "99999999-8888-4777-8666-555555555555"
 )
 
 var adviceCalls = map[string]func(context.Context, *meshesapi.Client) error{
@@ -65,6 +66,18 @@ var adviceCalls = map[string]func(context.Context, *meshesapi.Client) error{
 	"PutDefaultMapping": func(ctx context.Context, c *meshesapi.Client) error {
 		v := 2
 		_, err := c.PutDefaultMapping(ctx, adviceConn, meshesapi.PutMappingRequest{Schema: meshesapi.MappingSchema{SchemaVersion: 1}, ExpectedVersion: &v})
+		return err
+	},
+	"PutDefaultMapping with mapping_id": func(ctx context.Context, c *meshesapi.Client) error {
+		_, err := c.PutDefaultMapping(ctx, adviceConn, meshesapi.PutMappingRequest{Schema: meshesapi.MappingSchema{SchemaVersion: 1}, MappingID: adviceMapping})
+		return err
+	},
+	"CreateWorkspace": func(ctx context.Context, c *meshesapi.Client) error {
+		_, err := c.CreateWorkspace(ctx, meshesapi.CreateWorkspaceRequest{Name: "Acme"})
+		return err
+	},
+	"GetConnectionActions": func(ctx context.Context, c *meshesapi.Client) error {
+		_, err := c.GetConnectionActions(ctx, adviceConn)
 		return err
 	},
 	"GetConnectionFields": func(ctx context.Context, c *meshesapi.Client) error {
@@ -117,12 +130,41 @@ func TestErrorAdvice(t *testing.T) {
 		{name: "404 on a collection points at the base URL", status: 404, body: "<html>nope</html>", header: map[string]string{"Content-Type": "text/html"},
 			op: "ListWorkspaces", contains: []string{"no such endpoint", meshesapi.EnvAPIURL}, absent: []string{"html"}},
 		{name: "404 on ingestion points at the events URL", status: 404, op: "SendEvent", contains: []string{meshesapi.EnvEventsURL}},
+		// An unknown object inside a create or send is told apart from a
+		// wrong base URL by Meshes' message, and the argument is named.
+		{name: "404 on create rule naming the connection blames connection_id", status: 404, body: `{"message":"Connection not found"}`, op: "CreateRule",
+			contains: []string{"connection " + adviceConn + " not found", "check connection_id", "list_connections"},
+			absent:   []string{"no such endpoint", meshesapi.EnvAPIURL}},
+		{name: "404 on create rule naming the workspace blames workspace_id", status: 404, body: `{"message":"Workspace not found"}`, op: "CreateRule",
+			contains: []string{"workspace " + testUUID + " not found", "check workspace_id", "list_workspaces"},
+			absent:   []string{"no such endpoint", meshesapi.EnvAPIURL}},
+		{name: "404 on send naming the workspace blames workspace_id, not the events URL", status: 404, body: `{"message":"Workspace not found"}`, op: "SendEvent",
+			contains: []string{"workspace " + testUUID + " not found", "check workspace_id"},
+			absent:   []string{"no such endpoint", meshesapi.EnvEventsURL}},
+		{name: "404 on bulk send names each event's workspace_id", status: 404, body: `{"message":"Workspace not found"}`, op: "SendEvents",
+			contains: []string{"each event's workspace_id"}, absent: []string{meshesapi.EnvEventsURL}},
+		{name: "404 on a mapping update naming the mapping blames mapping_id, not the connection", status: 404, body: `{"message":"Mapping not found"}`,
+			op: "PutDefaultMapping with mapping_id", contains: []string{"mapping " + adviceMapping + " not found", "check mapping_id"},
+			absent: []string{"connection " + adviceConn + " not found"}},
+		{name: "404 on create with no message is the wrong-URL case", status: 404, op: "CreateRule",
+			contains: []string{"no such endpoint", meshesapi.EnvAPIURL}},
+		{name: "404 on create with an HTML page is the wrong-URL case", status: 404, body: "<html>Not Found</html>", header: map[string]string{"Content-Type": "text/html"},
+			op: "CreateWorkspace", contains: []string{"no such endpoint", meshesapi.EnvAPIURL}},
+		// 409 advice fits the conflict Meshes names.
+		{name: "409 on an inactive connection says reconnect", status: 409, body: `{"message":"connection is inactive (credentials revoked): reconnect it before reading live data from the provider"}`,
+			op: "GetConnectionActions", contains: []string{"inactive", "reconnect it with update_connection"}, absent: []string{"name is already taken", "already exists"}},
+		{name: "409 for a retry already under way says wait", status: 409, body: `{"message":"a retry is already scheduled for this delivery"}`,
+			op: "RetryDelivery", contains: []string{"already retrying this delivery", "wait for that attempt"}},
+		{name: "409 on a duplicate workspace name says choose another", status: 409, body: `{"message":"workspace already exists: a workspace named \"Acme\" exists in this organization"}`,
+			op: "CreateWorkspace", contains: []string{"choose another name", "list_workspaces"}},
+		{name: "409 on a stale mapping version says reread", status: 409, body: `{"message":"mapping version conflict: expected_version is 2 but the stored version is 3"}`,
+			op: "PutDefaultMapping", contains: []string{"expected_version", "get_connection_mapping"}},
 		{name: "409 on connection delete mentions rules and force_delete", status: 409, body: `{"message":"connection has active rules"}`, op: "DeleteConnection",
 			contains: []string{"still used by rules", "force_delete", "connection has active rules"}},
 		{name: "409 on mapping mentions expected_version", status: 409, op: "PutDefaultMapping", contains: []string{"expected_version"}},
 		{name: "409 on refresh says create a new session", status: 409, op: "RefreshSession", contains: []string{"create a new session"}},
 		{name: "409 on create names the likely cause", status: 409, body: `{"message":"connection already exists"}`, op: "CreateRule",
-			contains: []string{"conflicts", "connection already exists", "already taken"}},
+			contains: []string{"conflicts", "connection already exists", "use the existing one (list_connections", "choose another name"}},
 		{name: "413 on ingestion says nothing was stored and how to shrink the payload", status: 413, body: `{"message":"Payload Too Large"}`, op: "SendEvent",
 			contains: []string{"refused the request as too large", "413", "nothing was stored", "put large blobs in your own storage", "call again", meshesapi.EnvMaxRequestBytes},
 			absent:   []string{"effect is unknown"}},
