@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/json"
 	"fmt"
+	"reflect"
 	"regexp"
 	"slices"
 	"strings"
@@ -37,8 +38,8 @@ func parseMappingSchema(m map[string]any) (meshesapi.MappingSchema, error) {
 		err = dec.Decode(&s)
 	}
 	if err != nil {
-		return s, &argError{msg: "invalid arguments: schema " + strings.TrimPrefix(err.Error(), "json: ") +
-			"; expected {schema_version:1, fields:[{dest, source:{type, value}, transforms?, on_error?, notes?}], meta?}."}
+		return s, &argError{msg: "invalid arguments: " + decodeProblem("schema", raw, reflect.TypeFor[meshesapi.MappingSchema](), err) +
+			"; expected {schema_version:1, fields:[{dest, source:{type, value}, transforms?:[{type, …}], on_error?, notes?}], meta?}."}
 	}
 	var probs problems
 	if _, ok := m["schema_version"]; !ok || s.SchemaVersion != 1 {
