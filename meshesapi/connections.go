@@ -35,7 +35,7 @@ func (c *Client) UpdateConnection(ctx context.Context, connectionID string, in U
 }
 
 // nonNilMetadata sends {} for absent metadata: the API requires the key to
-// hold an object (contract §7.1), and a nil map would encode as null.
+// hold an object (docs/meshes-api.md §7.1), and a nil map would encode as null.
 func nonNilMetadata(m map[string]any) map[string]any {
 	if m == nil {
 		return map[string]any{}
@@ -45,7 +45,7 @@ func nonNilMetadata(m map[string]any) map[string]any {
 
 // DeleteConnection deletes a connection. Meshes answers 409 while rules still
 // use it unless force is set. No body is sent unless forcing, like the
-// official MCP server; the API accepts both forms (§7.1).
+// official MCP server; the API accepts both forms (docs/meshes-api.md §7.1).
 func (c *Client) DeleteConnection(ctx context.Context, connectionID string, force bool) (*DeletedConnection, error) {
 	var r request
 	if force {
@@ -56,7 +56,7 @@ func (c *Client) DeleteConnection(ctx context.Context, connectionID string, forc
 
 // GetConnectionActions returns the live action data (lists, tags, channels…)
 // that rule metadata ids must be chosen from. The API leaves its shape
-// untyped (§7.2, §17 q16), so it is returned as raw JSON.
+// untyped (docs/meshes-api.md §7.2, §17 q16), so it is returned as raw JSON.
 func (c *Client) GetConnectionActions(ctx context.Context, connectionID string) (json.RawMessage, error) {
 	out, err := getJSON[json.RawMessage](ctx, c, opGetConnectionActions, nil, connectionID)
 	if err != nil {

@@ -14,7 +14,7 @@ import (
 
 func ptr[T any](v T) *T { return &v }
 
-// opCase is one API operation as the contract specifies it on the wire.
+// opCase is one API operation as Meshes specifies it on the wire (docs/meshes-api.md §1).
 type opCase struct {
 	name string // starts with the Client method name, which names the operation
 	call func(context.Context, *Client) (string, error)

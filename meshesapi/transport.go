@@ -92,7 +92,7 @@ func (c *Client) exchange(ctx context.Context, r request, target string, body []
 }
 
 // setHeaders authenticates r: the publishable key on ingestion when one is
-// configured (never both credentials, contract §17 q11), else a machine JWT.
+// configured (never both credentials, docs/meshes-api.md §17 q11), else a machine JWT.
 func (c *Client) setHeaders(req *http.Request, r request, hasBody bool) error {
 	h := req.Header
 	h.Set("Accept", "application/json")
@@ -144,7 +144,7 @@ func (c *Client) classify(ctx, actx context.Context, x *exchange, err error) {
 }
 
 // decode turns a 2xx exchange into out. An empty body is success with
-// nothing to decode; only JSON bodies are decoded (contract §4.1).
+// nothing to decode; only JSON bodies are decoded (docs/meshes-api.md §4.1).
 func (c *Client) decode(r request, x exchange, out any) error {
 	fail := func(problem string, err error) *ResponseError {
 		return &ResponseError{Op: *r.op, Method: r.method, Path: r.path, Status: x.status,
@@ -207,7 +207,7 @@ const (
 )
 
 // parseErrorBody reads Meshes' error shape {message, error: {name, message,
-// data: [{param, msg}]}} (contract §4.5), tolerating any other body.
+// data: [{param, msg}]}} (docs/meshes-api.md §4.5), tolerating any other body.
 func (c *Client) parseErrorBody(contentType string, body []byte) (string, []FieldError) {
 	body = bytes.TrimSpace(body)
 	if len(body) == 0 {

@@ -7,8 +7,8 @@ import (
 
 // ListWorkspaces returns one page of the organisation's workspaces.
 //
-// The contract leaves open whether limit and cursor are accepted on the
-// workspace, connection, rule and integration lists (§17 q3), yet their
+// Meshes leaves open whether limit and cursor are accepted on the
+// workspace, connection, rule and integration lists (docs/meshes-api.md §17 q3), yet their
 // envelope carries next_cursor and fixtures show pages of 20. Our reading:
 // pass back the cursor Meshes returned; the zero Page sends neither.
 func (c *Client) ListWorkspaces(ctx context.Context, p Page) (*List[Workspace], error) {
@@ -47,7 +47,7 @@ func (c *Client) ListWorkspaceRules(ctx context.Context, workspaceID string, f R
 }
 
 // ListWorkspaceEvents returns one page of a workspace's events; the filters
-// exist only on this workspace-scoped variant (§10.1).
+// exist only on this workspace-scoped variant (docs/meshes-api.md §10.1).
 func (c *Client) ListWorkspaceEvents(ctx context.Context, workspaceID string, q EventQuery) (*List[Event], error) {
 	v := pageQuery(q.Page)
 	setIf(v, "event", q.Event)

@@ -205,7 +205,7 @@ func packBatches(sizes []int64, limit int64) (batches [][]int, tooLarge []int) {
 
 // batchOutcome assigns each event of one batch (indexes into the call's
 // events) its status. Meshes' records are read as index-aligned with the
-// request, the contract's suggested reading (§17 q10); when their count
+// request, the contract's suggested reading (docs/meshes-api.md §17 q10); when their count
 // differs, alignment cannot be trusted and every item is reported unknown
 // rather than guessed.
 func batchOutcome(batch []int, res *meshesapi.BulkResult, err error) []schemas.BulkItem {

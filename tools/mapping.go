@@ -14,11 +14,11 @@ import (
 	"github.com/meshes-mcp/meshes-mcp/schemas"
 )
 
-// The mapping schema grammar (contract §7.5) is checked here in full; the
+// The mapping schema grammar (docs/meshes-api.md §7.5) is checked here in full; the
 // tool's JSON Schema shows only its outline and enums, since the full form
-// would triple the tool list every model reads. The rules are the contract's; the messages name the path.
+// would triple the tool list every model reads. The rules are Meshes' (docs/meshes-api.md §7); the messages name the path.
 // Path sources use the payload-relative {"type":"path","value":"user.email"}
-// form of the official MCP server (contract §17 q15).
+// form of the official MCP server (docs/meshes-api.md §17 q15).
 
 var (
 	mappingPath     = regexp.MustCompile(`^[a-zA-Z_][a-zA-Z0-9_]*(\.[a-zA-Z0-9_]+)*$`)
