@@ -114,14 +114,22 @@ func (e *APIError) Error() string {
 	if e.Attempts > 1 {
 		fmt.Fprintf(&b, " after %d attempts", e.Attempts)
 	}
+	b.WriteString(e.MeshesSays())
+	if e.RetryAfter > 0 {
+		fmt.Fprintf(&b, "; retry after %s", e.RetryAfter)
+	}
+	return b.String()
+}
+
+// MeshesSays is Meshes' own account of the failure, its message and field
+// details, as "; Meshes says "…"; param: msg", or "" when it gave none.
+func (e *APIError) MeshesSays() string {
+	var b strings.Builder
 	if e.Message != "" {
 		fmt.Fprintf(&b, "; Meshes says %q", e.Message)
 	}
 	for _, d := range e.Details {
 		fmt.Fprintf(&b, "; %s: %s", d.Param, d.Msg)
-	}
-	if e.RetryAfter > 0 {
-		fmt.Fprintf(&b, "; retry after %s", e.RetryAfter)
 	}
 	return b.String()
 }
@@ -198,6 +206,19 @@ func (e *NetworkError) Is(target error) bool {
 func (e *NetworkError) OutcomeUnknown() bool { return e.Sent && e.Method == http.MethodPost }
 
 func (e *NetworkError) Error() string {
+	switch {
+	case e.OutcomeUnknown():
+		return e.Summary() + "; the request may have reached Meshes"
+	case !e.Sent:
+		return e.Summary() + "; the request never reached Meshes"
+	}
+	return e.Summary()
+}
+
+// Summary says what went wrong, without what it means for the request's
+// effect: how the exchange failed, on which request, after how many
+// attempts.
+func (e *NetworkError) Summary() string {
 	var b strings.Builder
 	switch {
 	case e.Canceled:
@@ -213,12 +234,6 @@ func (e *NetworkError) Error() string {
 	}
 	if e.Attempts > 1 {
 		fmt.Fprintf(&b, " after %d attempts", e.Attempts)
-	}
-	switch {
-	case e.OutcomeUnknown():
-		b.WriteString("; the request may have reached Meshes")
-	case !e.Sent:
-		b.WriteString("; the request never reached Meshes")
 	}
 	return b.String()
 }

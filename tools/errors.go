@@ -99,12 +99,7 @@ func apiErrorText(e *meshesapi.APIError) string {
 	if e.Attempts > 1 {
 		fmt.Fprintf(&b, ", after %d attempts", e.Attempts)
 	}
-	if e.Message != "" {
-		fmt.Fprintf(&b, "; Meshes says %q", e.Message)
-	}
-	for _, d := range e.Details {
-		fmt.Fprintf(&b, "; %s: %s", d.Param, d.Msg)
-	}
+	b.WriteString(e.MeshesSays())
 	b.WriteString("): ")
 	b.WriteString(apiAdvice(e))
 	return b.String()
@@ -321,21 +316,7 @@ func listToolFor(kind string) string {
 // known about whether it took effect.
 func networkErrorText(e *meshesapi.NetworkError) string {
 	var b strings.Builder
-	switch {
-	case e.Canceled:
-		fmt.Fprintf(&b, "%s %s was cancelled", e.Method, e.Path)
-	case e.Timeout && e.Status != 0:
-		fmt.Fprintf(&b, "%s %s timed out after %s while reading Meshes' %d response", e.Method, e.Path, e.TimeoutAfter, e.Status)
-	case e.Timeout:
-		fmt.Fprintf(&b, "%s %s timed out after %s waiting for Meshes", e.Method, e.Path, e.TimeoutAfter)
-	case e.Status != 0:
-		fmt.Fprintf(&b, "network error reading Meshes' %d response to %s %s (%s)", e.Status, e.Method, e.Path, e.Err)
-	default:
-		fmt.Fprintf(&b, "network error sending %s %s to Meshes (%s)", e.Method, e.Path, e.Err)
-	}
-	if e.Attempts > 1 {
-		fmt.Fprintf(&b, " after %d attempts", e.Attempts)
-	}
+	b.WriteString(e.Summary())
 	switch {
 	case e.OutcomeUnknown() && e.Status >= 200 && e.Status < 300:
 		b.WriteString(": Meshes accepted the request but its result could not be read, so do not resend it; " + verifyHint(e.Op))
