@@ -31,6 +31,12 @@ var binary string
 
 func TestMain(m *testing.M) {
 	flag.Parse()
+	if testing.Short() {
+		// Every test here drives the real binary; the fast inner loop
+		// (go test -short) leaves them to CI.
+		fmt.Println("e2e: skipped under -short (drives the real binary)")
+		os.Exit(0)
+	}
 	// The server runs in its own process; under -race it is built with
 	// the race detector too, so that data races in tool handlers fail the run.
 	var err error

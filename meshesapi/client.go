@@ -1,8 +1,10 @@
 // Package meshesapi is the only code that speaks HTTP to Meshes: one shared,
-// JWT-signing Client with a typed method per API operation (contract
-// ../shared/meshes-api.md). It validates and escapes every path argument,
-// retries only where repeating cannot duplicate an effect, and turns every
-// failure into one sentence a model can act on, without secrets.
+// JWT-signing Client with a typed method per API operation, each declared
+// once in operations.go (docs/meshes-api.md describes the API as used
+// here). It validates and escapes every path argument, retries only where
+// repeating cannot duplicate an effect, and reports every failure as typed
+// facts (the operation, its ids, Meshes' scrubbed message, whether the
+// outcome is unknown); package tools phrases them for a model.
 package meshesapi
 
 import (
@@ -78,8 +80,10 @@ func (c *Client) HasPublishableKey() bool { return c.cfg.PublishableKey != "" }
 func (c *Client) MaxRequestBytes() int64 { return c.cfg.MaxRequestBytes }
 
 // request describes one API call. path is relative to the API base and has
-// already been validated and escaped by buildPath.
+// already been validated and escaped by Operation.buildPath.
 type request struct {
+	op     *Operation
+	ids    []string // values of op.IDs, in order
 	method string
 	path   string
 	query  url.Values
@@ -121,7 +125,7 @@ func (c *Client) do(ctx context.Context, r request, out any) error {
 			return fmt.Errorf("meshesapi: cannot encode the body of %s %s: %w", r.method, r.path, err)
 		}
 		if int64(len(b)) > c.cfg.MaxRequestBytes {
-			return &RequestTooLargeError{Method: r.method, Path: r.path, Size: int64(len(b)), Limit: c.cfg.MaxRequestBytes}
+			return &RequestTooLargeError{Op: *r.op, Method: r.method, Path: r.path, Size: int64(len(b)), Limit: c.cfg.MaxRequestBytes}
 		}
 		body = b
 	}
@@ -185,22 +189,28 @@ func resetOutput(out any) {
 	}
 }
 
-// call sends r to the path buildPath makes of parts (validated and escaped)
-// and decodes the answer into a new T.
-func call[T any](ctx context.Context, c *Client, r request, parts ...any) (*T, error) {
-	p, err := buildPath(parts...)
+// send performs op: ids are the values of op.IDs in order (the path
+// parameters first, validated and escaped into the path), r holds the
+// query and body, and a successful JSON answer is decoded into out.
+func (c *Client) send(ctx context.Context, op *Operation, r request, out any, ids ...string) error {
+	p, err := op.buildPath(ids)
 	if err != nil {
-		return nil, err
+		return err
 	}
-	r.path = p
+	r.op, r.ids, r.method, r.path, r.ingest = op, ids, op.Method, p, op.Ingest
+	return c.do(ctx, r, out)
+}
+
+// call performs op and decodes the answer into a new T.
+func call[T any](ctx context.Context, c *Client, op *Operation, r request, ids ...string) (*T, error) {
 	var out T
-	if err := c.do(ctx, r, &out); err != nil {
+	if err := c.send(ctx, op, r, &out, ids...); err != nil {
 		return nil, err
 	}
 	return &out, nil
 }
 
-// getJSON performs a management GET on a validated path and decodes the body.
-func getJSON[T any](ctx context.Context, c *Client, q url.Values, parts ...any) (*T, error) {
-	return call[T](ctx, c, request{method: http.MethodGet, query: q}, parts...)
+// getJSON performs a read with query q and decodes the body.
+func getJSON[T any](ctx context.Context, c *Client, op *Operation, q url.Values, ids ...string) (*T, error) {
+	return call[T](ctx, c, op, request{query: q}, ids...)
 }

@@ -10,7 +10,7 @@ import (
 	"time"
 )
 
-// Production endpoints (contract §2). Events default to the ingestion host
+// Production endpoints (docs/meshes-api.md §2). Events default to the ingestion host
 // only while the API is the production one, so that a staging or sandbox
 // setup never emits into production.
 const (
@@ -29,7 +29,7 @@ const (
 	DefaultUserAgent        = "meshes-mcp"
 )
 
-// DefaultMaxRequestBytes caps a request body. The contract publishes no
+// DefaultMaxRequestBytes caps a request body. Meshes publishes no
 // size limit for Meshes, so this is our choice: 4 MiB is what the sandbox
 // and the MCP HTTP transport accept, and a body over it is refused here,
 // before anything is sent, rather than sent to be refused with a 413 (or,
@@ -101,7 +101,7 @@ type RetryPolicy struct {
 	MaxRetryAfter time.Duration
 }
 
-// Credential formats of the official @mesheshq/api client (contract §3.4).
+// Credential formats of the official @mesheshq/api client (docs/meshes-api.md §3.4).
 // Enforcing them is deliberate: Meshes issues keys in these shapes (its own
 // client refuses anything else), so a mismatch means a truncated paste or
 // swapped variables, which would otherwise surface later as an opaque 401.
@@ -109,7 +109,7 @@ var (
 	orgIDPattern     = regexp.MustCompile(`(?i)^[0-9a-f]{8}-[0-9a-f]{4}-[1-5][0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$`)
 	accessKeyPattern = regexp.MustCompile(`^mk_[A-Za-z0-9_-]{22,}$`)
 	secretKeyPattern = regexp.MustCompile(`^[A-Za-z0-9_-]{43,}$`)
-	// The publishable-key format is not settled (contract §17 q12), so only
+	// The publishable-key format is not settled (docs/meshes-api.md §17 q12), so only
 	// what could break a header is refused: visible ASCII, no spaces.
 	publishableKeyPattern = regexp.MustCompile(`^[\x21-\x7e]+$`)
 	apiVersionSuffix      = regexp.MustCompile(`/api/v[0-9]+$`)
@@ -224,7 +224,7 @@ func (p RetryPolicy) withDefaults() RetryPolicy {
 }
 
 // normalizeBaseURL strips trailing slashes and appends /api/v1 unless the
-// path already ends in /api/v<N>, like the official MCP server (contract §2).
+// path already ends in /api/v<N>, like the official MCP server (docs/meshes-api.md §2).
 // The value is never echoed: a URL may carry a token someone pasted into it.
 func normalizeBaseURL(variable, raw string) (string, error) {
 	u, err := url.Parse(strings.TrimSpace(raw))

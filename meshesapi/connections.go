@@ -3,13 +3,12 @@ package meshesapi
 import (
 	"context"
 	"encoding/json"
-	"net/http"
 	"net/url"
 )
 
 // ListConnections returns the connections of every workspace in the organisation.
 func (c *Client) ListConnections(ctx context.Context, p Page) (*List[Connection], error) {
-	return getJSON[List[Connection]](ctx, c, pageQuery(p), "connections")
+	return getJSON[List[Connection]](ctx, c, opListConnections, pageQuery(p))
 }
 
 // CreateConnection creates a connection (POST /connections → 201 {connection}).
@@ -18,7 +17,7 @@ func (c *Client) CreateConnection(ctx context.Context, in CreateConnectionReques
 	var out struct {
 		Connection Connection `json:"connection"`
 	}
-	if err := c.do(ctx, request{method: http.MethodPost, path: "/connections", body: in}, &out); err != nil {
+	if err := c.send(ctx, opCreateConnection, request{body: in}, &out, in.Workspace); err != nil {
 		return nil, err
 	}
 	return &out.Connection, nil
@@ -26,17 +25,17 @@ func (c *Client) CreateConnection(ctx context.Context, in CreateConnectionReques
 
 // GetConnection returns one connection; Meshes never returns raw secrets in metadata.
 func (c *Client) GetConnection(ctx context.Context, connectionID string) (*Connection, error) {
-	return getJSON[Connection](ctx, c, nil, "connections", uuidArg("connection_id", connectionID))
+	return getJSON[Connection](ctx, c, opGetConnection, nil, connectionID)
 }
 
 // UpdateConnection replaces a connection's name, metadata and hidden flag.
 func (c *Client) UpdateConnection(ctx context.Context, connectionID string, in UpdateConnectionRequest) (*Connection, error) {
 	in.Metadata = nonNilMetadata(in.Metadata)
-	return call[Connection](ctx, c, request{method: http.MethodPut, body: in}, "connections", uuidArg("connection_id", connectionID))
+	return call[Connection](ctx, c, opUpdateConnection, request{body: in}, connectionID)
 }
 
 // nonNilMetadata sends {} for absent metadata: the API requires the key to
-// hold an object (contract §7.1), and a nil map would encode as null.
+// hold an object (docs/meshes-api.md §7.1), and a nil map would encode as null.
 func nonNilMetadata(m map[string]any) map[string]any {
 	if m == nil {
 		return map[string]any{}
@@ -46,20 +45,20 @@ func nonNilMetadata(m map[string]any) map[string]any {
 
 // DeleteConnection deletes a connection. Meshes answers 409 while rules still
 // use it unless force is set. No body is sent unless forcing, like the
-// official MCP server; the API accepts both forms (§7.1).
+// official MCP server; the API accepts both forms (docs/meshes-api.md §7.1).
 func (c *Client) DeleteConnection(ctx context.Context, connectionID string, force bool) (*DeletedConnection, error) {
-	r := request{method: http.MethodDelete}
+	var r request
 	if force {
 		r.body = map[string]bool{"force_delete": true}
 	}
-	return call[DeletedConnection](ctx, c, r, "connections", uuidArg("connection_id", connectionID))
+	return call[DeletedConnection](ctx, c, opDeleteConnection, r, connectionID)
 }
 
 // GetConnectionActions returns the live action data (lists, tags, channels…)
 // that rule metadata ids must be chosen from. The API leaves its shape
-// untyped (§7.2, §17 q16), so it is returned as raw JSON.
+// untyped (docs/meshes-api.md §7.2, §17 q16), so it is returned as raw JSON.
 func (c *Client) GetConnectionActions(ctx context.Context, connectionID string) (json.RawMessage, error) {
-	out, err := getJSON[json.RawMessage](ctx, c, nil, "connections", uuidArg("connection_id", connectionID), "actions")
+	out, err := getJSON[json.RawMessage](ctx, c, opGetConnectionActions, nil, connectionID)
 	if err != nil {
 		return nil, err
 	}
@@ -73,23 +72,23 @@ func (c *Client) GetConnectionFields(ctx context.Context, connectionID string, r
 	if refresh {
 		q = url.Values{"refresh": {"true"}}
 	}
-	return getJSON[FieldCatalog](ctx, c, q, "connections", uuidArg("connection_id", connectionID), "fields")
+	return getJSON[FieldCatalog](ctx, c, opGetConnectionFields, q, connectionID)
 }
 
 // GetDefaultMapping returns the stored mapping, or Meshes' generated proposal
 // (status "generated") when none is stored.
 func (c *Client) GetDefaultMapping(ctx context.Context, connectionID string) (*MappingResponse, error) {
-	return getJSON[MappingResponse](ctx, c, nil, "connections", uuidArg("connection_id", connectionID), "mappings", "default")
+	return getJSON[MappingResponse](ctx, c, opGetDefaultMapping, nil, connectionID)
 }
 
 // PutDefaultMapping stores a new version of the default mapping. With
 // ExpectedVersion set, Meshes answers 409 if another writer got there first.
 func (c *Client) PutDefaultMapping(ctx context.Context, connectionID string, in PutMappingRequest) (*MappingResponse, error) {
-	return call[MappingResponse](ctx, c, request{method: http.MethodPut, body: in},
-		"connections", uuidArg("connection_id", connectionID), "mappings", "default")
+	return call[MappingResponse](ctx, c, opPutDefaultMapping, request{body: in},
+		connectionID, in.WorkspaceID, in.MappingID)
 }
 
 // ListIntegrations returns the integration catalog: types, credentials, actions.
 func (c *Client) ListIntegrations(ctx context.Context, p Page) (*List[Integration], error) {
-	return getJSON[List[Integration]](ctx, c, pageQuery(p), "integrations")
+	return getJSON[List[Integration]](ctx, c, opListIntegrations, pageQuery(p))
 }

@@ -55,28 +55,33 @@ type FieldError struct {
 	Msg   string `json:"msg"`
 }
 
-// APIError is a non-2xx answer from Meshes. Error() is one sentence that says
-// what happened and what to do next; the API's message and details are
-// truncated and scrubbed of anything that looks like a credential.
+// APIError is a non-2xx answer from Meshes: the facts, for the caller to
+// phrase (package tools writes what a model reads). Meshes' message and
+// details are truncated and scrubbed of anything that looks like a
+// credential; Error() is one plain line for logs.
 type APIError struct {
 	Status int
-	Method string
+	// Op is the operation that failed and Objects the ids it named.
+	Op      Operation
+	Objects []ObjectRef
+	Method  string
 	// Path is relative to the API base, without the query.
-	Path string
-	// Kind names the object(s) the path addresses ("connection", "event or
-	// rule"), so a 404 can say what was not found.
-	Kind    string
+	Path    string
 	Message string
 	Details []FieldError
 	// RetryAfter is Meshes' requested wait (429/503), zero when not given.
 	RetryAfter time.Duration
 	// Attempts is how many times the request was sent.
 	Attempts int
-
-	ingest         bool   // sent to the ingestion base
-	publishableKey bool   // authenticated with the publishable key, not the JWT
-	verifyHint     string // how to check a POST whose outcome is unknown
-	earlierAttempt bool   // an earlier attempt of this call may have taken effect
+	// Ingest is set when the request went to the ingestion base
+	// (MESHES_EVENTS_URL) rather than the management base (MESHES_API_URL).
+	Ingest bool
+	// PublishableKey is set when it authenticated with the publishable key
+	// rather than the machine JWT.
+	PublishableKey bool
+	// EarlierAttempt is set when an earlier attempt of this call reached
+	// Meshes without a usable answer and may have taken effect.
+	EarlierAttempt bool
 }
 
 func (e *APIError) Is(target error) bool {
@@ -105,108 +110,37 @@ func (e *APIError) Is(target error) bool {
 
 func (e *APIError) Error() string {
 	var b strings.Builder
-	b.WriteString(e.headline())
-	fmt.Fprintf(&b, " (%d %s on %s %s", e.Status, http.StatusText(e.Status), e.Method, e.Path)
+	fmt.Fprintf(&b, "Meshes answered %d %s to %s %s", e.Status, http.StatusText(e.Status), e.Method, e.Path)
 	if e.Attempts > 1 {
-		fmt.Fprintf(&b, ", after %d attempts", e.Attempts)
+		fmt.Fprintf(&b, " after %d attempts", e.Attempts)
 	}
+	b.WriteString(e.MeshesSays())
+	if e.RetryAfter > 0 {
+		fmt.Fprintf(&b, "; retry after %s", e.RetryAfter)
+	}
+	return b.String()
+}
+
+// MeshesSays is Meshes' own account of the failure, its message and field
+// details, as "; Meshes says "…"; param: msg", or "" when it gave none.
+func (e *APIError) MeshesSays() string {
+	var b strings.Builder
 	if e.Message != "" {
 		fmt.Fprintf(&b, "; Meshes says %q", e.Message)
 	}
 	for _, d := range e.Details {
 		fmt.Fprintf(&b, "; %s: %s", d.Param, d.Msg)
 	}
-	b.WriteString("): ")
-	b.WriteString(e.advice())
 	return b.String()
 }
 
-func (e *APIError) headline() string {
-	switch s := e.Status; {
-	case s == http.StatusBadRequest || s == http.StatusUnprocessableEntity:
-		return "Meshes rejected the request as invalid"
-	case s == http.StatusUnauthorized && e.publishableKey:
-		return "Meshes rejected the publishable key"
-	case s == http.StatusUnauthorized:
-		return "Meshes rejected the machine credentials"
-	case s == http.StatusForbidden:
-		return "the machine key is valid but not permitted to do this"
-	case s == http.StatusNotFound && e.Kind != "":
-		return e.Kind + " not found"
-	case s == http.StatusNotFound:
-		return "Meshes has no such endpoint"
-	case s == http.StatusConflict && e.Method == http.MethodDelete && e.Kind == "connection":
-		return "the connection is still used by rules"
-	case s == http.StatusConflict:
-		return "the request conflicts with the current state in Meshes"
-	case s == http.StatusRequestEntityTooLarge:
-		return "Meshes refused the request as too large"
-	case s == http.StatusTooEarly:
-		return "Meshes is already retrying this delivery"
-	case s == http.StatusTooManyRequests:
-		return "Meshes rate limit reached"
-	case s >= 500:
-		return "Meshes failed"
-	case s >= 300 && s < 400:
-		return "Meshes answered with a redirect"
-	}
-	return "Meshes refused the request"
-}
-
-func (e *APIError) advice() string {
-	switch s := e.Status; {
-	case s == http.StatusBadRequest || s == http.StatusUnprocessableEntity:
-		return "fix the named fields and call again"
-	case s == http.StatusUnauthorized && e.publishableKey:
-		return "check that " + EnvPublishableKey + " is the workspace's current publishable key"
-	case s == http.StatusUnauthorized:
-		return "check that " + EnvAccessKey + ", " + EnvSecretKey + " and " + EnvOrgID +
-			" belong to the same machine key and that this computer's clock is correct (tokens live 30 s)"
-	case s == http.StatusForbidden:
-		return "the machine key's scopes do not cover this organization, workspace or operation; widen them in the Meshes dashboard"
-	case e.MayBeOwnEffect():
-		// A retried PUT or DELETE can trip over its own first attempt.
-		return "an earlier attempt of this call failed in transit and may already have applied it; read the current state to check"
-	case s == http.StatusNotFound && e.Kind != "":
-		return "check the id, for example by listing " + pluralKinds(e.Kind)
-	case s == http.StatusNotFound:
-		return "check that " + urlVariable(e.ingest) + " points at the Meshes API"
-	case s == http.StatusConflict:
-		return e.conflictAdvice()
-	case s == http.StatusRequestEntityTooLarge:
-		// Meshes publishes no limit; if it is below this client's cap, a
-		// lower cap makes callers that split their work send smaller requests.
-		return "nothing was stored; " + shrinkHint(e.Path) + ", then call again; if smaller requests are refused too, Meshes' limit is below this client's, so lower " + EnvMaxRequestBytes
-	case s == http.StatusTooEarly:
-		return "wait for the scheduled attempt and get the event to see its outcome instead of retrying now"
-	case s == http.StatusTooManyRequests && e.RetryAfter > 0:
-		return "wait " + e.RetryAfter.String() + " before calling again"
-	case s == http.StatusTooManyRequests:
-		return "wait a few seconds before calling again, and make fewer calls at once"
-	case s >= 500 && e.Method == http.MethodPost:
-		return "the effect is unknown, it may or may not have been applied; " + e.verifyHint
-	case s >= 500 && e.RetryAfter > 0:
-		return "this is a problem on Meshes' side; try again in " + e.RetryAfter.String()
-	case s >= 500:
-		return "this is a problem on Meshes' side; the request is safe to repeat later"
-	case s >= 300 && s < 400:
-		return "check that " + urlVariable(e.ingest) + " is the exact API address (scheme, host and path)"
-	}
-	return "check the request against the Meshes API"
-}
-
-func (e *APIError) conflictAdvice() string {
-	switch {
-	case e.Method == http.MethodDelete && e.Kind == "connection":
-		return "delete the rules that use it first, or call again with force_delete to delete it anyway"
-	case strings.HasSuffix(e.Path, "/mappings/default"):
-		return "the mapping was changed since you read it; get it again and reapply your change with the new expected_version"
-	case strings.HasSuffix(e.Path, "/refresh"):
-		return "the session can no longer be refreshed (revoked or expired); create a new session"
-	case strings.HasSuffix(e.Path, "/retry"):
-		return "this delivery cannot be retried in its current state; get the event to see the delivery's status"
-	}
-	return "read the current state (for example whether the name is already taken) and adjust the request"
+// MayBeOwnEffect reports a 409 on a retried PUT or a 404 on a retried
+// DELETE after an earlier attempt reached Meshes without a usable answer:
+// the call may have tripped over its own first attempt, which then applied
+// the change. Callers must not present it as "does not exist".
+func (e *APIError) MayBeOwnEffect() bool {
+	return e.EarlierAttempt && (e.Status == http.StatusConflict && e.Method == http.MethodPut ||
+		e.Status == http.StatusNotFound && e.Method == http.MethodDelete)
 }
 
 // RequestTooLargeError is a request the client refused to send because its
@@ -214,6 +148,7 @@ func (e *APIError) conflictAdvice() string {
 // it matches neither ErrNetwork nor ErrOutcomeUnknown: made smaller, it is
 // safe to send. It carries sizes only, never any of the body.
 type RequestTooLargeError struct {
+	Op     Operation
 	Method string
 	// Path is relative to the API base, without the query.
 	Path string
@@ -224,8 +159,8 @@ type RequestTooLargeError struct {
 func (e *RequestTooLargeError) Is(target error) bool { return target == ErrRequestTooLarge }
 
 func (e *RequestTooLargeError) Error() string {
-	return fmt.Sprintf("the body of %s %s is %d bytes, over the %d-byte limit for a request to Meshes (%s), so nothing was sent: %s, then call again",
-		e.Method, e.Path, e.Size, e.Limit, EnvMaxRequestBytes, shrinkHint(e.Path))
+	return fmt.Sprintf("the body of %s %s is %d bytes, over the %d-byte limit for a request to Meshes (%s), so nothing was sent",
+		e.Method, e.Path, e.Size, e.Limit, EnvMaxRequestBytes)
 }
 
 // NetworkError is a request that got no complete answer: the connection
@@ -234,6 +169,8 @@ func (e *RequestTooLargeError) Error() string {
 // *net.OpError …) and matches ErrNetwork, ErrTimeout when it timed out, and
 // ErrOutcomeUnknown when a POST may have reached Meshes.
 type NetworkError struct {
+	Op       Operation
+	Objects  []ObjectRef
 	Method   string
 	Path     string
 	Timeout  bool
@@ -245,10 +182,10 @@ type NetworkError struct {
 	Status   int
 	Attempts int
 	Err      error
-
-	timeoutAfter time.Duration
-	verifyHint   string
-	ingest       bool
+	// TimeoutAfter is the per-attempt timeout that passed, when one did.
+	TimeoutAfter time.Duration
+	// Ingest is set when the request went to the ingestion base.
+	Ingest bool
 }
 
 func (e *NetworkError) Unwrap() error { return e.Err }
@@ -260,22 +197,36 @@ func (e *NetworkError) Is(target error) bool {
 	case ErrTimeout:
 		return e.Timeout
 	case ErrOutcomeUnknown:
-		return e.outcomeUnknown()
+		return e.OutcomeUnknown()
 	}
 	return false
 }
 
-func (e *NetworkError) outcomeUnknown() bool { return e.Sent && e.Method == http.MethodPost }
+// OutcomeUnknown reports a POST that may have reached Meshes.
+func (e *NetworkError) OutcomeUnknown() bool { return e.Sent && e.Method == http.MethodPost }
 
 func (e *NetworkError) Error() string {
+	switch {
+	case e.OutcomeUnknown():
+		return e.Summary() + "; the request may have reached Meshes"
+	case !e.Sent:
+		return e.Summary() + "; the request never reached Meshes"
+	}
+	return e.Summary()
+}
+
+// Summary says what went wrong, without what it means for the request's
+// effect: how the exchange failed, on which request, after how many
+// attempts.
+func (e *NetworkError) Summary() string {
 	var b strings.Builder
 	switch {
 	case e.Canceled:
 		fmt.Fprintf(&b, "%s %s was cancelled", e.Method, e.Path)
 	case e.Timeout && e.Status != 0:
-		fmt.Fprintf(&b, "%s %s timed out after %s while reading Meshes' %d response", e.Method, e.Path, e.timeoutAfter, e.Status)
+		fmt.Fprintf(&b, "%s %s timed out after %s while reading Meshes' %d response", e.Method, e.Path, e.TimeoutAfter, e.Status)
 	case e.Timeout:
-		fmt.Fprintf(&b, "%s %s timed out after %s waiting for Meshes", e.Method, e.Path, e.timeoutAfter)
+		fmt.Fprintf(&b, "%s %s timed out after %s waiting for Meshes", e.Method, e.Path, e.TimeoutAfter)
 	case e.Status != 0:
 		fmt.Fprintf(&b, "network error reading Meshes' %d response to %s %s (%s)", e.Status, e.Method, e.Path, e.Err)
 	default:
@@ -284,18 +235,6 @@ func (e *NetworkError) Error() string {
 	if e.Attempts > 1 {
 		fmt.Fprintf(&b, " after %d attempts", e.Attempts)
 	}
-	switch {
-	case e.outcomeUnknown() && e.Status >= 200 && e.Status < 300:
-		b.WriteString(": Meshes accepted the request but its result could not be read, so do not resend it; " + e.verifyHint)
-	case e.outcomeUnknown():
-		b.WriteString(": the effect is unknown, Meshes may or may not have applied it; " + e.verifyHint)
-	case e.Canceled:
-		b.WriteString(": nothing was retried")
-	case !e.Sent:
-		b.WriteString(": the request never reached Meshes, so it is safe to send again; check " + urlVariable(e.ingest) + " and the network")
-	default:
-		b.WriteString(": the request is safe to repeat")
-	}
 	return b.String()
 }
 
@@ -303,13 +242,16 @@ func (e *NetworkError) Error() string {
 // JSON, or malformed. For a POST it matches ErrOutcomeUnknown: Meshes applied
 // the request but the result (an id, per-item outcomes) is lost.
 type ResponseError struct {
+	Op      Operation
 	Method  string
 	Path    string
 	Status  int
 	Problem string
+	// NotJSON is set when the body was not JSON at all (a wrong base URL
+	// answering with a web page, typically); Ingest says which base.
+	NotJSON bool
+	Ingest  bool
 	Err     error
-
-	verifyHint string
 }
 
 func (e *ResponseError) Unwrap() error { return e.Err }
@@ -319,31 +261,5 @@ func (e *ResponseError) Is(target error) bool {
 }
 
 func (e *ResponseError) Error() string {
-	msg := fmt.Sprintf("Meshes answered %d to %s %s but %s", e.Status, e.Method, e.Path, e.Problem)
-	switch e.Method {
-	case http.MethodPost:
-		return msg + "; the request took effect but its result is unknown, so do not resend it; " + e.verifyHint
-	case http.MethodGet:
-		return msg + "; reading has no effect, so it is safe to call again, and if it keeps failing check that " + EnvAPIURL + " points at the Meshes API"
-	}
-	return msg + "; the change was applied but its result could not be read: read the object again to see its state"
-}
-
-// pluralKinds turns "connection" into "connections" and "event or rule" into
-// "events or rules".
-func pluralKinds(kind string) string {
-	parts := strings.Split(kind, " or ")
-	for i, p := range parts {
-		parts[i] = p + "s"
-	}
-	return strings.Join(parts, " or ")
-}
-
-// MayBeOwnEffect reports a 409 on a retried PUT or a 404 on a retried
-// DELETE after an earlier attempt reached Meshes without a usable answer:
-// the call may have tripped over its own first attempt, which then applied
-// the change. Callers must not present it as "does not exist".
-func (e *APIError) MayBeOwnEffect() bool {
-	return e.earlierAttempt && (e.Status == http.StatusConflict && e.Method == http.MethodPut ||
-		e.Status == http.StatusNotFound && e.Method == http.MethodDelete)
+	return fmt.Sprintf("Meshes answered %d to %s %s but %s", e.Status, e.Method, e.Path, e.Problem)
 }

@@ -6,12 +6,16 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
+	"reflect"
 	"strings"
 	"testing"
 )
 
-// TestErrorText checks that each failure reads as one actionable sentence.
-func TestErrorText(t *testing.T) {
+// TestErrorFacts checks what each failure reports: its class for
+// errors.Is, the status, the operation and ids, and Meshes' own words,
+// truncated and on one line. The sentences a model reads are written by
+// package tools (tools/errors.go) and tested there.
+func TestErrorFacts(t *testing.T) {
 	bad := `{"message":"Bad Request","error":{"name":"BadRequest","message":"Invalid parameters","data":[{"param":"metadata.action","msg":"is required"},{"param":"resource_id","msg":"must match ^[A-Za-z0-9._:-]{1,64}$"}]}}`
 	tests := []struct {
 		name     string
@@ -21,56 +25,34 @@ func TestErrorText(t *testing.T) {
 		pubKey   bool
 		call     func(context.Context, *Client) error
 		wantIs   error
+		wantOp   string
 		contains []string
 		absent   []string
 	}{
-		{name: "400 lists field details", status: 400, body: bad, call: createRule, wantIs: ErrInvalidRequest,
-			contains: []string{"rejected the request as invalid", "400 Bad Request on POST /rules", "metadata.action: is required", "resource_id: must match", "Invalid parameters", "fix the named fields"}},
+		{name: "400 lists field details", status: 400, body: bad, call: createRule, wantIs: ErrInvalidRequest, wantOp: "CreateRule",
+			contains: []string{"400 Bad Request to POST /rules", "metadata.action: is required", "resource_id: must match", "Invalid parameters"}},
 		{name: "422 lists field details", status: 422, body: `{"message":"Unprocessable Entity","error":{"data":[{"param":"schema.fields[0].dest","msg":"unknown field"}]}}`,
-			call: putMapping, wantIs: ErrInvalidRequest, contains: []string{"422", "schema.fields[0].dest: unknown field"}},
-		{name: "401 on management names the machine credentials and the clock", status: 401, body: `{"message":"Unauthorized"}`, call: getWorkspace, wantIs: ErrUnauthorized,
-			contains: []string{"rejected the machine credentials", EnvAccessKey, EnvSecretKey, EnvOrgID, "clock"}},
-		{name: "401 on ingestion with a publishable key names that key", status: 401, body: `{"message":"invalid publishable key"}`, pubKey: true, call: sendEvent, wantIs: ErrUnauthorized,
-			contains: []string{"rejected the publishable key", EnvPublishableKey}, absent: []string{EnvSecretKey}},
-		{name: "401 on ingestion without a publishable key names the machine key", status: 401, call: sendEvent, wantIs: ErrUnauthorized,
-			contains: []string{EnvSecretKey}, absent: []string{EnvPublishableKey}},
-		{name: "403 points at scopes", status: 403, body: `{"message":"forbidden"}`, call: getWorkspace, wantIs: ErrForbidden, contains: []string{"not permitted", "scopes"}},
-		{name: "404 names the connection", status: 404, body: `{"message":"Connection not found"}`, call: getConnectionFields, wantIs: ErrNotFound,
-			contains: []string{"connection not found (404 Not Found on GET /connections/" + connID + "/fields", "listing connections"}},
-		{name: "404 on retry names event or rule", status: 404, call: retryDelivery, wantIs: ErrNotFound,
-			contains: []string{"event or rule not found", "listing events or rules"}},
-		{name: "404 on a collection points at the base URL", status: 404, body: "<html>nope</html>", header: map[string]string{"Content-Type": "text/html"},
-			call: listWorkspaces, wantIs: ErrNotFound, contains: []string{"no such endpoint", EnvAPIURL}, absent: []string{"html"}},
-		{name: "404 on ingestion points at the events URL", status: 404, call: sendEvent, wantIs: ErrNotFound, contains: []string{EnvEventsURL}},
-		{name: "409 on connection delete mentions rules and force_delete", status: 409, body: `{"message":"connection has active rules"}`, call: deleteConnection, wantIs: ErrConflict,
-			contains: []string{"still used by rules", "force_delete", "connection has active rules"}},
-		{name: "409 on mapping mentions expected_version", status: 409, call: putMapping, wantIs: ErrConflict, contains: []string{"expected_version"}},
-		{name: "409 on refresh says create a new session", status: 409, call: refreshSession, wantIs: ErrConflict, contains: []string{"create a new session"}},
-		{name: "409 on create names the likely cause", status: 409, body: `{"message":"connection already exists"}`, call: createRule, wantIs: ErrConflict,
-			contains: []string{"conflicts", "connection already exists", "already taken"}},
-		{name: "413 on ingestion says nothing was stored and how to shrink the payload", status: 413, body: `{"message":"Payload Too Large"}`, call: sendEvent,
-			wantIs: ErrRequestTooLarge, contains: []string{"refused the request as too large", "413", "nothing was stored", "put large blobs in your own storage", "call again", EnvMaxRequestBytes},
-			absent: []string{"effect is unknown"}},
-		{name: "413 on bulk ingestion suggests fewer events", status: 413, call: sendBulk, wantIs: ErrRequestTooLarge,
-			contains: []string{"on POST /events/bulk", "nothing was stored", "fewer events at once"}},
-		{name: "413 on a mapping suggests sending less", status: 413, call: putMapping, wantIs: ErrRequestTooLarge,
-			contains: []string{"nothing was stored", "smaller mapping"}},
-		{name: "425 on retry says wait for the scheduled attempt", status: 425, call: retryDelivery, contains: []string{"already retrying", "scheduled attempt"}},
-		{name: "429 gives the wait", status: 429, header: map[string]string{"Retry-After": "90"}, call: getWorkspace, wantIs: ErrRateLimited,
-			contains: []string{"rate limit", "wait 1m30s"}},
-		{name: "5xx on GET says Meshes failed and it is safe to repeat", status: 500, body: `{"message":"Internal Server Error"}`, call: getWorkspace, wantIs: ErrServer,
-			contains: []string{"Meshes failed", "after 4 attempts", "safe to repeat"}},
-		{name: "5xx on POST says the effect is unknown and how to check", status: 503, call: sendEvent, wantIs: ErrOutcomeUnknown,
-			contains: []string{"Meshes failed", "effect is unknown", "list the workspace's recent events"}},
-		{name: "5xx on create rule says how to check", status: 502, call: createRule, wantIs: ErrOutcomeUnknown,
-			contains: []string{"list the workspace's rules"}},
+			call: putMapping, wantIs: ErrInvalidRequest, wantOp: "PutDefaultMapping", contains: []string{"422", "schema.fields[0].dest: unknown field"}},
+		{name: "401", status: 401, body: `{"message":"Unauthorized"}`, call: getWorkspace, wantIs: ErrUnauthorized, wantOp: "GetWorkspace", contains: []string{"401 Unauthorized"}},
+		{name: "404 keeps Meshes' message", status: 404, body: `{"message":"Connection not found"}`, call: getConnectionFields, wantIs: ErrNotFound, wantOp: "GetConnectionFields",
+			contains: []string{"404 Not Found to GET /connections/" + connID + "/fields", `"Connection not found"`}},
+		{name: "404 with an HTML page drops the page", status: 404, body: "<html>nope</html>", header: map[string]string{"Content-Type": "text/html"},
+			call: listWorkspaces, wantIs: ErrNotFound, wantOp: "ListWorkspaces", absent: []string{"html", "Meshes says"}},
+		{name: "409", status: 409, body: `{"message":"connection has active rules"}`, call: deleteConnection, wantIs: ErrConflict, wantOp: "DeleteConnection",
+			contains: []string{"connection has active rules"}},
+		{name: "413", status: 413, body: `{"message":"Payload Too Large"}`, call: sendEvent, wantIs: ErrRequestTooLarge, wantOp: "SendEvent", contains: []string{"413"}},
+		{name: "429 gives the wait", status: 429, header: map[string]string{"Retry-After": "90"}, call: getWorkspace, wantIs: ErrRateLimited, wantOp: "GetWorkspace",
+			contains: []string{"429", "retry after 1m30s"}},
+		{name: "5xx on GET after retries", status: 500, body: `{"message":"Internal Server Error"}`, call: getWorkspace, wantIs: ErrServer, wantOp: "GetWorkspace",
+			contains: []string{"500", "after 4 attempts"}},
+		{name: "5xx on POST is an unknown outcome", status: 503, call: sendEvent, wantIs: ErrOutcomeUnknown, wantOp: "SendEvent"},
 		{name: "redirect is reported, not followed", status: 301, header: map[string]string{"Location": "https://elsewhere.example/api/v1/workspaces/x"}, call: getWorkspace,
-			contains: []string{"redirect", EnvAPIURL}, absent: []string{"elsewhere"}},
+			wantOp: "GetWorkspace", contains: []string{"301"}, absent: []string{"elsewhere"}},
 		{name: "non-JSON error body is shown truncated", status: 400, body: strings.Repeat("plain words ", 100), header: map[string]string{"Content-Type": "text/plain"},
 			call: getWorkspace, wantIs: ErrInvalidRequest, contains: []string{"plain words", "…"}},
 		{name: "error.message restating the details is not repeated", status: 400,
 			body: `{"message":"Bad Request","error":{"message":"name: must be 3-50 characters","data":[{"param":"name","msg":"must be 3-50 characters"}]}}`,
-			call: createRule, contains: []string{`Meshes says "Bad Request"; name: must be 3-50 characters)`}},
+			call: createRule, contains: []string{`Meshes says "Bad Request"; name: must be 3-50 characters`}},
 		{name: "error as a string", status: 400, body: `{"message":"Bad Request","error":"invalid session_type"}`, call: refreshSession,
 			contains: []string{`"Bad Request: invalid session_type"`}},
 	}
@@ -98,6 +80,10 @@ func TestErrorText(t *testing.T) {
 			}
 			if StatusCode(err) != tc.status {
 				t.Errorf("StatusCode = %d, want %d", StatusCode(err), tc.status)
+			}
+			var ae *APIError
+			if tc.wantOp != "" && (!errors.As(err, &ae) || ae.Op.Name != tc.wantOp) {
+				t.Errorf("error %#v does not carry operation %s", err, tc.wantOp)
 			}
 			msg := err.Error()
 			if strings.ContainsAny(msg, "\n\r") {
@@ -290,15 +276,15 @@ func TestSuccessBodies(t *testing.T) {
 		wantErr     string
 		// wantRequests is how many times the read is sent (0 means once).
 		wantRequests int
-		// wantNext is the next step the error must name.
-		wantNext string
+		// wantNotJSON: the body was not JSON at all.
+		wantNotJSON bool
 	}{
 		{name: "empty 200 body is success", contentType: "application/json"},
 		{name: "JSON with charset", contentType: "application/json; charset=utf-8", body: wsJSON},
 		{name: "no content type but JSON", body: wsJSON},
-		{name: "HTML instead of JSON", contentType: "text/html", body: "<html>Meshes marketing site</html>", wantErr: "text/html, not JSON; check that " + EnvAPIURL},
+		{name: "HTML instead of JSON", contentType: "text/html", body: "<html>Meshes marketing site</html>", wantErr: "text/html, not JSON", wantNotJSON: true},
 		{name: "malformed JSON is read again, then said safe to repeat", contentType: "application/json", body: `{"id":`,
-			wantErr: "could not be decoded", wantRequests: 4, wantNext: "safe to call again"},
+			wantErr: "could not be decoded", wantRequests: 4},
 		{name: "oversize body", contentType: "application/json", body: `{"id":"` + strings.Repeat("x", 500) + `"}`, maxBytes: 100, wantErr: "larger than 100 bytes"},
 	}
 	for _, tc := range tests {
@@ -329,9 +315,37 @@ func TestSuccessBodies(t *testing.T) {
 			if want := max(tc.wantRequests, 1); f.count() != want {
 				t.Errorf("%d requests, want %d (only a garbled read is worth repeating)", f.count(), want)
 			}
-			if !strings.Contains(err.Error(), tc.wantNext) {
-				t.Errorf("error %q lacks the next step %q", err, tc.wantNext)
+			if re.NotJSON != tc.wantNotJSON {
+				t.Errorf("NotJSON = %v, want %v", re.NotJSON, tc.wantNotJSON)
 			}
 		})
+	}
+}
+
+// An error carries the ids the failed call named, with their kinds and
+// where they travelled, so callers need not parse the path.
+func TestErrorsCarryTheObjects(t *testing.T) {
+	f := newFake(t, func(w http.ResponseWriter, r *http.Request, n int) { reply(w, 404, `{"message":"Rule not found"}`) })
+	c, _ := newTestClient(t, testConfig(f.srv.URL))
+	var ae *APIError
+	if err := retryDelivery(context.Background(), c); !errors.As(err, &ae) {
+		t.Fatalf("got %v, want an *APIError", err)
+	}
+	want := []ObjectRef{
+		{IDRef: IDRef{Kind: "event", Field: "event_id", In: InPath}, ID: evID},
+		{IDRef: IDRef{Kind: "rule", Field: "rule_id", In: InPath}, ID: ruleID},
+	}
+	if !reflect.DeepEqual(ae.Objects, want) || ae.Op.Name != "RetryDelivery" {
+		t.Errorf("objects %+v of %s, want %+v", ae.Objects, ae.Op.Name, want)
+	}
+	if err := createRule(context.Background(), c); !errors.As(err, &ae) {
+		t.Fatalf("got %v, want an *APIError", err)
+	}
+	want = []ObjectRef{
+		{IDRef: IDRef{Kind: "workspace", Field: "workspace", In: InBody}, ID: wsID},
+		{IDRef: IDRef{Kind: "connection", Field: "connection", In: InBody}, ID: connID},
+	}
+	if !reflect.DeepEqual(ae.Objects, want) {
+		t.Errorf("create rule objects %+v, want %+v", ae.Objects, want)
 	}
 }

@@ -2,7 +2,6 @@ package meshesapi
 
 import (
 	"context"
-	"net/http"
 )
 
 // SendEvent ingests one event (POST /events on the ingestion base → 201).
@@ -11,7 +10,7 @@ func (c *Client) SendEvent(ctx context.Context, in EventInput) (*EventReceipt, e
 	var out struct {
 		Event EventReceipt `json:"event"`
 	}
-	if err := c.do(ctx, request{method: http.MethodPost, path: "/events", body: in, ingest: true}, &out); err != nil {
+	if err := c.send(ctx, opSendEvent, request{body: in}, &out, in.Workspace); err != nil {
 		return nil, err
 	}
 	return &out.Event, nil
@@ -24,8 +23,7 @@ func (c *Client) SendEvents(ctx context.Context, in []EventInput) (*BulkResult, 
 		return nil, &ValidationError{Field: "events", Rule: "must hold 1 to 100 events per request"}
 	}
 	var out BulkResult
-	r := request{method: http.MethodPost, path: "/events/bulk", body: in, ingest: true, status: &out.Status}
-	if err := c.do(ctx, r, &out); err != nil {
+	if err := c.send(ctx, opSendEvents, request{body: in, status: &out.Status}, &out, bulkWorkspace(in)); err != nil {
 		return nil, err
 	}
 	return &out, nil
@@ -49,21 +47,33 @@ func BulkFraming(n int) int64 { return int64(n) + 1 }
 
 // ListEvents returns one page of the organisation's events (no filters exist here).
 func (c *Client) ListEvents(ctx context.Context, p Page) (*List[Event], error) {
-	return getJSON[List[Event]](ctx, c, pageQuery(p), "events")
+	return getJSON[List[Event]](ctx, c, opListEvents, pageQuery(p))
 }
 
 // GetEvent returns an event with its delivery matrix (rule_events).
 func (c *Client) GetEvent(ctx context.Context, eventID string) (*Event, error) {
-	return getJSON[Event](ctx, c, nil, "events", uuidArg("event_id", eventID))
+	return getJSON[Event](ctx, c, opGetEvent, nil, eventID)
 }
 
 // GetEventPayload returns the event, its deliveries and its payload.
 func (c *Client) GetEventPayload(ctx context.Context, eventID string) (*Event, error) {
-	return getJSON[Event](ctx, c, nil, "events", uuidArg("event_id", eventID), "payload")
+	return getJSON[Event](ctx, c, opGetEventPayload, nil, eventID)
 }
 
 // RetryDelivery asks Meshes to attempt one rule's delivery of an event again.
 // ruleID is the rule's id (the rule_event's "rule" field), not the rule_event id.
 func (c *Client) RetryDelivery(ctx context.Context, eventID, ruleID string) (*RuleEvent, error) {
-	return call[RuleEvent](ctx, c, request{method: http.MethodPost}, "events", uuidArg("event_id", eventID), "rules", uuidArg("rule_id", ruleID), "retry")
+	return call[RuleEvent](ctx, c, opRetryDelivery, request{}, eventID, ruleID)
+}
+
+// bulkWorkspace is the workspace every event of a bulk request names, or ""
+// when they name several (an error then cannot say which one was unknown).
+func bulkWorkspace(in []EventInput) string {
+	ws := in[0].Workspace
+	for _, e := range in[1:] {
+		if e.Workspace != ws {
+			return ""
+		}
+	}
+	return ws
 }

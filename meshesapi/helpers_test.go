@@ -11,7 +11,7 @@ import (
 	"time"
 )
 
-// Credentials in the shapes Meshes issues (contract §3.4). The secret is
+// Credentials in the shapes Meshes issues (docs/meshes-api.md §3.4). The secret is
 // distinctive so that a leak into any error text is easy to spot.
 const (
 	testAccessKey = "mk_TestAccessKey0123456789ab"

@@ -8,7 +8,7 @@ import (
 	"github.com/golang-jwt/jwt/v5"
 )
 
-// Machine JWTs follow contract §3.1. Official clients mint one per request;
+// Machine JWTs follow docs/meshes-api.md §3.1. Official clients mint one per request;
 // reusing a token while it has more than tokenReuseMargin left makes a burst
 // of calls sign once, and the margin leaves room for slow networks and a
 // little clock skew before Meshes sees the token expire.

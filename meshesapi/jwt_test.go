@@ -14,7 +14,7 @@ import (
 )
 
 // verifyMachineJWT parses tok with golang-jwt the way a strict Meshes would
-// (contract §3.1) and checks the parts the parser leaves to callers.
+// (docs/meshes-api.md §3.1) and checks the parts the parser leaves to callers.
 func verifyMachineJWT(t *testing.T, tok string, now time.Time) {
 	t.Helper()
 	parsed, err := jwt.Parse(tok,

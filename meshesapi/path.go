@@ -3,19 +3,6 @@ package meshesapi
 import (
 	"fmt"
 	"net/url"
-	"regexp"
-	"strings"
-)
-
-// Every path is assembled from literal segments and validated arguments, so
-// that nothing user-supplied is ever spliced raw into a URL: an id such as
-// "../connections" or "%2e%2e" fails validation before a request is built.
-
-var (
-	uuidPattern = regexp.MustCompile(`^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$`)
-	// Session ids are opaque strings (documented example sess_<uuid>); this
-	// pattern admits every documented shape and nothing that could alter a path.
-	sessionIDPattern = regexp.MustCompile(`^[A-Za-z0-9_-]{1,128}$`)
 )
 
 // ValidationError reports an argument the client refused to send. It names
@@ -31,46 +18,6 @@ func (e *ValidationError) Error() string {
 
 // IsUUID reports whether s is an RFC 4122 textual UUID.
 func IsUUID(s string) bool { return uuidPattern.MatchString(s) }
-
-// pathArg is a user-supplied path segment together with the rule it must meet.
-type pathArg struct {
-	field string
-	value string
-	ok    func(string) bool
-	rule  string
-}
-
-func uuidArg(field, value string) pathArg {
-	return pathArg{field: field, value: value, ok: IsUUID, rule: "must be a UUID such as 123e4567-e89b-42d3-a456-426614174000"}
-}
-
-func sessionArg(value string) pathArg {
-	return pathArg{field: "session_id", value: value, ok: sessionIDPattern.MatchString, rule: "must be 1-128 characters of letters, digits, '_' or '-' (e.g. sess_...)"}
-}
-
-// buildPath joins literal segments (string) and validated arguments (pathArg)
-// into an escaped path relative to the API base.
-func buildPath(parts ...any) (string, error) {
-	var b strings.Builder
-	for _, p := range parts {
-		b.WriteByte('/')
-		switch v := p.(type) {
-		case string:
-			b.WriteString(v)
-		case pathArg:
-			if v.value == "" {
-				return "", &ValidationError{Field: v.field, Rule: "is required"}
-			}
-			if !v.ok(v.value) {
-				return "", &ValidationError{Field: v.field, Rule: v.rule}
-			}
-			b.WriteString(url.PathEscape(v.value))
-		default:
-			panic(fmt.Sprintf("meshesapi: buildPath given %T", p))
-		}
-	}
-	return b.String(), nil
-}
 
 // pageQuery is a list query holding limit and cursor when set; callers add
 // their filters to it.

@@ -42,18 +42,18 @@ func TestOversizedRequestNeverLeaves(t *testing.T) {
 		size     int // of the encoded body
 		call     func(context.Context, *Client, EventInput) error
 		path     string
-		contains string
+		contains string // the operation an oversize request names
 	}{
-		{name: "send event over the cap", size: limit + 1, path: "/events", contains: "send a smaller payload",
+		{name: "send event over the cap", size: limit + 1, path: "/events", contains: "SendEvent",
 			call: func(ctx context.Context, c *Client, ev EventInput) error { _, err := c.SendEvent(ctx, ev); return err }},
 		{name: "send event at the cap", size: limit, path: "/events",
 			call: func(ctx context.Context, c *Client, ev EventInput) error { _, err := c.SendEvent(ctx, ev); return err }},
-		{name: "bulk over the cap", size: limit + 1, path: "/events/bulk", contains: "fewer events at once",
+		{name: "bulk over the cap", size: limit + 1, path: "/events/bulk", contains: "SendEvents",
 			call: func(ctx context.Context, c *Client, ev EventInput) error {
 				_, err := c.SendEvents(ctx, []EventInput{ev})
 				return err
 			}},
-		{name: "create rule with huge metadata", size: 2 * limit, path: "/rules", contains: "less metadata",
+		{name: "create rule with huge metadata", size: 2 * limit, path: "/rules", contains: "CreateRule",
 			call: func(ctx context.Context, c *Client, ev EventInput) error {
 				var metadata map[string]any
 				if err := json.Unmarshal(ev.Payload, &metadata); err != nil {
@@ -102,10 +102,13 @@ func TestOversizedRequestNeverLeaves(t *testing.T) {
 				t.Errorf("a request that never left is classified as sent or as Meshes' answer: %v", err)
 			}
 			msg := err.Error()
-			for _, want := range []string{"nothing was sent", "4096-byte limit", EnvMaxRequestBytes, tc.contains} {
+			for _, want := range []string{"nothing was sent", "4096-byte limit", EnvMaxRequestBytes} {
 				if !strings.Contains(msg, want) {
 					t.Errorf("error %q lacks %q", msg, want)
 				}
+			}
+			if tooLarge.Op.Name != tc.contains {
+				t.Errorf("error names operation %q, want %q", tooLarge.Op.Name, tc.contains)
 			}
 			if strings.Contains(msg, bodyMarker) || strings.Contains(msg, "xxxx") {
 				t.Errorf("error carries body content: %q", msg)

@@ -53,6 +53,8 @@ func TestRetryMatrix(t *testing.T) {
 		wantUnknown  bool
 		wantWaits    []time.Duration // nil: not checked beyond count
 		wantText     string
+		// wantOwnEffect: the answer may be the call's own earlier attempt.
+		wantOwnEffect bool
 	}{
 		{name: "GET on 503 then 200 recovers", method: "GET", steps: []step{{503, ""}, {200, ""}}, wantRequests: 2},
 		{name: "GET on 500, 502, 504 then 200 recovers", method: "GET", steps: []step{{500, ""}, {502, ""}, {504, ""}, {200, ""}}, wantRequests: 4},
@@ -64,11 +66,11 @@ func TestRetryMatrix(t *testing.T) {
 		{name: "PUT on 502 then 200 recovers", method: "PUT", steps: []step{{502, ""}, {200, ""}}, wantRequests: 2},
 		{name: "DELETE on 503 then 200 recovers", method: "DELETE", steps: []step{{503, ""}, {200, ""}}, wantRequests: 2},
 		{name: "DELETE 404 after an ambiguous 502 says so", method: "DELETE", steps: []step{{502, ""}, {404, ""}}, wantRequests: 2,
-			wantErr: ErrNotFound, wantText: "earlier attempt of this call"},
+			wantErr: ErrNotFound, wantText: "after 2 attempts", wantOwnEffect: true},
 		{name: "PUT 409 after an ambiguous 504 says so", method: "PUT", steps: []step{{504, ""}, {409, ""}}, wantRequests: 2,
-			wantErr: ErrConflict, wantText: "may already have applied it"},
+			wantErr: ErrConflict, wantText: "after 2 attempts", wantOwnEffect: true},
 		{name: "POST on 503 is sent exactly once", method: "POST", steps: []step{{503, ""}, {201, ""}}, wantRequests: 1,
-			wantErr: ErrServer, wantUnknown: true, wantText: "list the workspace's recent events"},
+			wantErr: ErrServer, wantUnknown: true, wantText: "503"},
 		{name: "POST on 500 is sent exactly once", method: "POST", steps: []step{{500, ""}, {201, ""}}, wantRequests: 1, wantErr: ErrServer, wantUnknown: true},
 		{name: "POST on 502 is sent exactly once", method: "POST", steps: []step{{502, ""}, {201, ""}}, wantRequests: 1, wantErr: ErrServer, wantUnknown: true},
 		{name: "POST on 504 is sent exactly once", method: "POST", steps: []step{{504, ""}, {201, ""}}, wantRequests: 1, wantErr: ErrServer, wantUnknown: true},
@@ -77,15 +79,15 @@ func TestRetryMatrix(t *testing.T) {
 		{name: "POST rate-limited throughout is not an unknown outcome", method: "POST", steps: []step{{429, ""}}, wantRequests: 4, wantErr: ErrRateLimited},
 		{name: "POST on 400 is not retried", method: "POST", steps: []step{{400, ""}}, wantRequests: 1, wantErr: ErrInvalidRequest},
 		{name: "POST on 413 is not retried and not an unknown outcome", method: "POST", steps: []step{{413, ""}, {201, ""}}, wantRequests: 1, wantErr: ErrRequestTooLarge,
-			wantText: "nothing was stored"},
+			wantText: "413"},
 		{name: "Retry-After seconds", method: "GET", steps: []step{{429, "7"}, {200, ""}}, wantRequests: 2, wantWaits: []time.Duration{7 * time.Second}},
 		{name: "Retry-After HTTP date", method: "GET", steps: []step{{503, inFive}, {200, ""}}, wantRequests: 2, wantWaits: []time.Duration{5 * time.Second}},
 		{name: "Retry-After date in the past retries at once", method: "GET", steps: []step{{503, now.Add(-time.Minute).Format(http.TimeFormat)}, {200, ""}},
 			wantRequests: 2, wantWaits: []time.Duration{0}},
 		{name: "Retry-After over the cap returns at once with the wait", method: "GET", steps: []step{{429, "3600"}, {200, ""}}, wantRequests: 1,
-			wantErr: ErrRateLimited, wantWaits: []time.Duration{}, wantText: "wait 1h0m0s"},
+			wantErr: ErrRateLimited, wantWaits: []time.Duration{}, wantText: "retry after 1h0m0s"},
 		{name: "Retry-After over the cap on 503", method: "GET", steps: []step{{503, "120"}, {200, ""}}, wantRequests: 1,
-			wantErr: ErrServer, wantWaits: []time.Duration{}, wantText: "try again in 2m0s"},
+			wantErr: ErrServer, wantWaits: []time.Duration{}, wantText: "retry after 2m0s"},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
@@ -121,6 +123,10 @@ func TestRetryMatrix(t *testing.T) {
 			}
 			if tc.wantText != "" && !strings.Contains(err.Error(), tc.wantText) {
 				t.Errorf("error %q lacks %q", err, tc.wantText)
+			}
+			var ae *APIError
+			if errors.As(err, &ae) && ae.MayBeOwnEffect() != tc.wantOwnEffect {
+				t.Errorf("MayBeOwnEffect = %v, want %v", ae.MayBeOwnEffect(), tc.wantOwnEffect)
 			}
 			got := waits.get()
 			if len(got) != tc.wantRequests-1 {
@@ -232,8 +238,8 @@ func TestPostToClosedPortReportsNotSent(t *testing.T) {
 	if IsOutcomeUnknown(err) || !errors.Is(err, ErrNetwork) || !errors.Is(err, syscall.ECONNREFUSED) {
 		t.Errorf("classification wrong: %v", err)
 	}
-	if !strings.Contains(err.Error(), "never reached Meshes") || !strings.Contains(err.Error(), EnvEventsURL) {
-		t.Errorf("error %q does not say the request never reached Meshes", err)
+	if !strings.Contains(err.Error(), "never reached Meshes") || !ne.Ingest {
+		t.Errorf("error %q (ingest %v) does not say the request to the ingestion base never reached Meshes", err, ne.Ingest)
 	}
 }
 
@@ -279,10 +285,8 @@ func TestConnectionDroppedAfterSend(t *testing.T) {
 			if !IsOutcomeUnknown(err) || !errors.Is(err, ErrNetwork) {
 				t.Fatalf("error %v: want a network error with unknown outcome", err)
 			}
-			for _, want := range []string{"effect is unknown", "list the workspace's recent events"} {
-				if !strings.Contains(err.Error(), want) {
-					t.Errorf("error %q lacks %q", err, want)
-				}
+			if !strings.Contains(err.Error(), "may have reached Meshes") {
+				t.Errorf("error %q does not say the request may have reached Meshes", err)
 			}
 		})
 	}
@@ -317,8 +321,9 @@ func TestTruncatedSuccessBody(t *testing.T) {
 			if f.count() != 1 || !IsOutcomeUnknown(err) {
 				t.Fatalf("POST: %d requests, err %v; want 1 and an unknown outcome", f.count(), err)
 			}
-			if !strings.Contains(err.Error(), "do not resend") {
-				t.Errorf("error %q should warn against resending", err)
+			var ne *NetworkError
+			if !errors.As(err, &ne) || ne.Status != 201 || !strings.Contains(err.Error(), "may have reached Meshes") {
+				t.Errorf("error %q should say Meshes answered 201 and the request may have taken effect", err)
 			}
 		})
 	}
@@ -414,7 +419,8 @@ func TestDeadlineShorterThanRetryAfter(t *testing.T) {
 	if !errors.Is(err, ErrRateLimited) || f.count() != 1 || len(waits.get()) != 0 {
 		t.Fatalf("err %v after %d requests and waits %v; want an immediate 429", err, f.count(), waits.get())
 	}
-	if !strings.Contains(err.Error(), "wait 5s") {
+	var ae *APIError
+	if !errors.As(err, &ae) || ae.RetryAfter != 5*time.Second {
 		t.Errorf("error %q lacks the wait", err)
 	}
 }

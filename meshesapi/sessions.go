@@ -2,12 +2,11 @@ package meshesapi
 
 import (
 	"context"
-	"net/http"
 )
 
 // CreateSession mints an embed session (POST /sessions → 200, not 201).
 func (c *Client) CreateSession(ctx context.Context, in CreateSessionRequest) (*Session, error) {
-	return call[Session](ctx, c, request{method: http.MethodPost, body: in}, "sessions")
+	return call[Session](ctx, c, opCreateSession, request{body: in}, in.WorkspaceID)
 }
 
 // ListSessions returns one page of a workspace's embed sessions.
@@ -20,15 +19,15 @@ func (c *Client) ListSessions(ctx context.Context, q SessionQuery) (*List[Sessio
 	setIf(v, "status", q.Status)
 	setIf(v, "resource", q.Resource)
 	setIf(v, "resource_id", q.ResourceID)
-	return getJSON[List[SessionRecord]](ctx, c, v, "sessions")
+	return getJSON[List[SessionRecord]](ctx, c, opListSessions, v, q.WorkspaceID)
 }
 
 // RefreshSession issues a new access token for a mounted embed session.
 func (c *Client) RefreshSession(ctx context.Context, sessionID string) (*RefreshedSession, error) {
-	return call[RefreshedSession](ctx, c, request{method: http.MethodPost}, "sessions", sessionArg(sessionID), "refresh")
+	return call[RefreshedSession](ctx, c, opRefreshSession, request{}, sessionID)
 }
 
 // RevokeSession ends an embed session.
 func (c *Client) RevokeSession(ctx context.Context, sessionID string) (*RevokeResult, error) {
-	return call[RevokeResult](ctx, c, request{method: http.MethodDelete}, "sessions", sessionArg(sessionID))
+	return call[RevokeResult](ctx, c, opRevokeSession, request{}, sessionID)
 }

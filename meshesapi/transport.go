@@ -92,7 +92,7 @@ func (c *Client) exchange(ctx context.Context, r request, target string, body []
 }
 
 // setHeaders authenticates r: the publishable key on ingestion when one is
-// configured (never both credentials, contract §17 q11), else a machine JWT.
+// configured (never both credentials, docs/meshes-api.md §17 q11), else a machine JWT.
 func (c *Client) setHeaders(req *http.Request, r request, hasBody bool) error {
 	h := req.Header
 	h.Set("Accept", "application/json")
@@ -144,18 +144,20 @@ func (c *Client) classify(ctx, actx context.Context, x *exchange, err error) {
 }
 
 // decode turns a 2xx exchange into out. An empty body is success with
-// nothing to decode; only JSON bodies are decoded (contract §4.1).
+// nothing to decode; only JSON bodies are decoded (docs/meshes-api.md §4.1).
 func (c *Client) decode(r request, x exchange, out any) error {
-	fail := func(problem string, err error) error {
-		return &ResponseError{Method: r.method, Path: r.path, Status: x.status,
-			Problem: c.scrub.clean(problem), Err: err, verifyHint: verifyHint(r.path)}
+	fail := func(problem string, err error) *ResponseError {
+		return &ResponseError{Op: *r.op, Method: r.method, Path: r.path, Status: x.status,
+			Problem: c.scrub.clean(problem), Ingest: r.ingest, Err: err}
 	}
 	if x.tooLarge {
-		return fail(fmt.Sprintf("the response is larger than %d bytes; ask for less, e.g. a smaller limit", c.cfg.MaxResponseBytes), nil)
+		return fail(fmt.Sprintf("the response is larger than %d bytes", c.cfg.MaxResponseBytes), nil)
 	}
 	if out != nil && len(bytes.TrimSpace(x.body)) > 0 {
 		if mt, ok := mediaType(x.contentType); !ok {
-			return fail(fmt.Sprintf("the body is %s, not JSON; check that %s points at the Meshes API", mt, urlVariable(r.ingest)), nil)
+			e := fail(fmt.Sprintf("the body is %s, not JSON", mt), nil)
+			e.NotJSON = true
+			return e
 		}
 		if err := json.Unmarshal(x.body, out); err != nil {
 			return fail("its JSON body could not be decoded ("+err.Error()+")", err)
@@ -180,26 +182,18 @@ func mediaType(contentType string) (string, bool) {
 	return mt, mt == "application/json" || strings.HasSuffix(mt, "+json")
 }
 
-// urlVariable names the setting that chose the base URL a request went to.
-func urlVariable(ingest bool) string {
-	if ingest {
-		return EnvEventsURL
-	}
-	return EnvAPIURL
-}
-
 // failure describes a final, unsuccessful attempt.
 func (c *Client) failure(r request, x exchange, attempts int, earlier bool) error {
 	if x.err != nil {
-		e := &NetworkError{Method: r.method, Path: r.path, Timeout: x.timedOut, Canceled: x.canceled,
-			Sent: x.sent, Status: x.status, Attempts: attempts, Err: x.err, verifyHint: verifyHint(r.path), ingest: r.ingest}
+		e := &NetworkError{Op: *r.op, Objects: r.op.Objects(r.ids...), Method: r.method, Path: r.path, Timeout: x.timedOut, Canceled: x.canceled,
+			Sent: x.sent, Status: x.status, Attempts: attempts, Err: x.err, Ingest: r.ingest}
 		if errors.Is(x.err, context.DeadlineExceeded) && !x.canceled {
-			e.timeoutAfter = c.cfg.Timeout
+			e.TimeoutAfter = c.cfg.Timeout
 		}
 		return e
 	}
-	e := &APIError{Status: x.status, Method: r.method, Path: r.path, Kind: objectKind(r.path), Attempts: attempts,
-		ingest: r.ingest, publishableKey: r.ingest && c.cfg.PublishableKey != "", verifyHint: verifyHint(r.path), earlierAttempt: earlier}
+	e := &APIError{Status: x.status, Op: *r.op, Objects: r.op.Objects(r.ids...), Method: r.method, Path: r.path, Attempts: attempts,
+		Ingest: r.ingest, PublishableKey: r.ingest && c.cfg.PublishableKey != "", EarlierAttempt: earlier}
 	e.RetryAfter, _ = parseRetryAfter(x.retryAfter, c.now())
 	e.Message, e.Details = c.parseErrorBody(x.contentType, x.body)
 	return e
@@ -213,7 +207,7 @@ const (
 )
 
 // parseErrorBody reads Meshes' error shape {message, error: {name, message,
-// data: [{param, msg}]}} (contract §4.5), tolerating any other body.
+// data: [{param, msg}]}} (docs/meshes-api.md §4.5), tolerating any other body.
 func (c *Client) parseErrorBody(contentType string, body []byte) (string, []FieldError) {
 	body = bytes.TrimSpace(body)
 	if len(body) == 0 {

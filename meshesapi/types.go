@@ -2,14 +2,14 @@ package meshesapi
 
 import "encoding/json"
 
-// Wire types for the Meshes API (../shared/meshes-api.md §5–§12).
+// Wire types for the Meshes API (docs/meshes-api.md §5–§12).
 //
-// Timestamps stay strings: the contract only promises RFC 3339, and a strict
+// Timestamps stay strings: Meshes only promises RFC 3339, and a strict
 // time.Time decode would turn one odd timestamp into a failed call for data the
 // caller usually only displays. Optional response fields are pointers or
 // omitempty so that "absent" survives a round trip.
 
-// List is the envelope every paginated list operation returns (§4.4).
+// List is the envelope every paginated list operation returns (docs/meshes-api.md §4.4).
 type List[T any] struct {
 	Count      int     `json:"count"`
 	Limit      int     `json:"limit"`
@@ -17,7 +17,7 @@ type List[T any] struct {
 	Records    []T     `json:"records"`
 }
 
-// Workspace is a tenant (§5.1). PublishableKey is only present on GetWorkspace.
+// Workspace is a tenant (docs/meshes-api.md §5.1). PublishableKey is only present on GetWorkspace.
 type Workspace struct {
 	ID             string          `json:"id"`
 	Name           string          `json:"name"`
@@ -27,14 +27,14 @@ type Workspace struct {
 	PublishableKey *PublishableKey `json:"publishable_key,omitempty"`
 }
 
-// PublishableKey is the workspace-bound ingestion key (§3.2). It is safe to
+// PublishableKey is the workspace-bound ingestion key (docs/meshes-api.md §3.2). It is safe to
 // ship in browser code, so unlike the secret key it may be shown to a model.
 type PublishableKey struct {
 	Name      string `json:"name"`
 	PublicKey string `json:"public_key"`
 }
 
-// CatalogEntry is one workspace event type or resource (§5.2).
+// CatalogEntry is one workspace event type or resource (docs/meshes-api.md §5.2).
 type CatalogEntry struct {
 	ID          string  `json:"id"`
 	Key         string  `json:"key"`
@@ -53,13 +53,13 @@ type CreateWorkspaceRequest struct {
 }
 
 // UpdateWorkspaceRequest is the body of PUT /workspaces/{id}. Description is
-// always sent: JSON null clears it (§6), so there is no omitempty.
+// always sent: JSON null clears it (docs/meshes-api.md §6), so there is no omitempty.
 type UpdateWorkspaceRequest struct {
 	Name        string  `json:"name"`
 	Description *string `json:"description"`
 }
 
-// Connection is a configured destination in one workspace (§5.3).
+// Connection is a configured destination in one workspace (docs/meshes-api.md §5.3).
 type Connection struct {
 	ID             string         `json:"id"`
 	Workspace      string         `json:"workspace"`
@@ -97,7 +97,7 @@ type DeletedConnection struct {
 	Type string `json:"type"`
 }
 
-// FieldCatalog is the destination field catalog of a connection (§7.3).
+// FieldCatalog is the destination field catalog of a connection (docs/meshes-api.md §7.3).
 type FieldCatalog struct {
 	ID              string            `json:"id"`
 	WorkspaceID     string            `json:"workspace_id"`
@@ -111,7 +111,7 @@ type FieldCatalog struct {
 	Fields          []FieldDefinition `json:"fields"`
 }
 
-// FieldDefinition is one destination field a mapping can write (§7.3).
+// FieldDefinition is one destination field a mapping can write (docs/meshes-api.md §7.3).
 type FieldDefinition struct {
 	Key          string            `json:"key"`
 	Label        string            `json:"label,omitempty"`
@@ -134,7 +134,7 @@ type FieldConstraints struct {
 	AllowedValues []string `json:"allowed_values,omitempty"`
 }
 
-// MappingResponse is the body of both GET and PUT .../mappings/default (§7.4).
+// MappingResponse is the body of both GET and PUT .../mappings/default (docs/meshes-api.md §7.4).
 type MappingResponse struct {
 	Status  string  `json:"status"`
 	Mapping Mapping `json:"mapping"`
@@ -165,7 +165,7 @@ type PutMappingRequest struct {
 	Name            string        `json:"name,omitempty"`
 }
 
-// MappingSchema describes how event payload values become destination fields (§7.5).
+// MappingSchema describes how event payload values become destination fields (docs/meshes-api.md §7.5).
 type MappingSchema struct {
 	SchemaVersion int            `json:"schema_version"`
 	Fields        []MappingField `json:"fields"`
@@ -204,7 +204,7 @@ type MappingTransform struct {
 	Length   *int            `json:"length,omitempty"`
 }
 
-// Integration is one catalog entry of GET /integrations (§8).
+// Integration is one catalog entry of GET /integrations (docs/meshes-api.md §8).
 type Integration struct {
 	Type           string                       `json:"type"`
 	Name           string                       `json:"name"`
@@ -235,7 +235,7 @@ type IntegrationAction struct {
 }
 
 // Rule routes one event name (optionally narrowed by resource) in a
-// workspace to one connection action (§5.4).
+// workspace to one connection action (docs/meshes-api.md §5.4).
 type Rule struct {
 	ID         string         `json:"id"`
 	Workspace  string         `json:"workspace"`
@@ -283,7 +283,7 @@ type DeletedRule struct {
 	ResourceID string `json:"resource_id,omitempty"`
 }
 
-// EventInput is one event to ingest (§10.2). Workspace may be empty only when
+// EventInput is one event to ingest (docs/meshes-api.md §10.2). Workspace may be empty only when
 // the client sends a publishable key, which implies the workspace.
 type EventInput struct {
 	Event string `json:"event"`
@@ -308,7 +308,7 @@ type EventReceipt struct {
 	CreatedAt  string `json:"created_at"`
 }
 
-// BulkResult is the 201/207 body of POST /events/bulk (§10.3). Records are
+// BulkResult is the 201/207 body of POST /events/bulk (docs/meshes-api.md §10.3). Records are
 // index-aligned with the request; each is either a receipt or an error.
 type BulkResult struct {
 	Count      int          `json:"count"`
@@ -330,7 +330,7 @@ type BulkRecord struct {
 // Accepted reports whether Meshes accepted this item.
 func (r BulkRecord) Accepted() bool { return r.ID != "" && r.Message == "" }
 
-// Event is a stored event with its delivery matrix (§5.7).
+// Event is a stored event with its delivery matrix (docs/meshes-api.md §5.7).
 type Event struct {
 	ID             string         `json:"id"`
 	Type           string         `json:"type,omitempty"`
@@ -350,7 +350,7 @@ type Event struct {
 	Payload        map[string]any `json:"payload,omitempty"`
 }
 
-// RuleEvent is one delivery: the record of one event through one rule (§5.8).
+// RuleEvent is one delivery: the record of one event through one rule (docs/meshes-api.md §5.8).
 type RuleEvent struct {
 	ID              string `json:"id"`
 	Type            string `json:"type"`
@@ -387,7 +387,7 @@ type EventQuery struct {
 	ResourceID string
 }
 
-// CreateSessionRequest is the body of POST /sessions (§12.2). Optional numeric
+// CreateSessionRequest is the body of POST /sessions (docs/meshes-api.md §12.2). Optional numeric
 // fields are pointers so that the server's defaults apply when unset.
 type CreateSessionRequest struct {
 	WorkspaceID      string   `json:"workspace_id"`
@@ -403,7 +403,7 @@ type CreateSessionRequest struct {
 	Scopes           []string `json:"scopes,omitempty"`
 }
 
-// Session is a freshly minted embed session (§12.3). AccessToken and
+// Session is a freshly minted embed session (docs/meshes-api.md §12.3). AccessToken and
 // LaunchToken are bearer credentials for the embedded UI.
 type Session struct {
 	SessionID       string  `json:"session_id"`
@@ -429,7 +429,7 @@ type SessionQuery struct {
 	ResourceID  string
 }
 
-// SessionRecord is one entry of GET /sessions (§12.4): no tokens.
+// SessionRecord is one entry of GET /sessions (docs/meshes-api.md §12.4): no tokens.
 type SessionRecord struct {
 	SessionID      string `json:"session_id"`
 	WorkspaceID    string `json:"workspace_id"`
@@ -444,7 +444,7 @@ type SessionRecord struct {
 	ResourceID     string `json:"resource_id,omitempty"`
 }
 
-// RefreshedSession is the body of POST /sessions/{id}/refresh (§12.5).
+// RefreshedSession is the body of POST /sessions/{id}/refresh (docs/meshes-api.md §12.5).
 type RefreshedSession struct {
 	SessionID   string  `json:"session_id"`
 	AccessToken string  `json:"access_token"`

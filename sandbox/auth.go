@@ -31,7 +31,7 @@ type caller struct {
 const (
 	audience          = "meshes-api"
 	issuerPrefix      = "urn:meshes:m2m:"
-	maxTokenLifetime  = 60 // seconds, §3.1
+	maxTokenLifetime  = 60 // seconds, docs/meshes-api.md §3.1
 	publishableHeader = "X-Meshes-Publishable-Key"
 )
 
@@ -42,14 +42,14 @@ var (
 	errUnknownKid = errors.New("kid is not a known access key")
 )
 
-// machineClaims are the claims Meshes machine tokens carry (§3.1).
+// machineClaims are the claims Meshes machine tokens carry (docs/meshes-api.md §3.1).
 type machineClaims struct {
 	Org string `json:"org"`
 	jwt.RegisteredClaims
 }
 
 // authenticate resolves the caller. When both an Authorization header and a
-// publishable key are sent, the Authorization header decides (§17 q11):
+// publishable key are sent, the Authorization header decides (docs/meshes-api.md §17 q11):
 // a server-side caller's stronger credential should not be overridden by a
 // browser key it happened to forward.
 func (s *Server) authenticate(r *http.Request, mode authMode) (caller, *apiError) {
@@ -76,7 +76,7 @@ func unauthorized(msg string) *apiError {
 	return errorf(http.StatusUnauthorized, "%s", msg)
 }
 
-// verifyMachineToken checks a machine JWT exactly as §3.1 lists. Messages
+// verifyMachineToken checks a machine JWT exactly as docs/meshes-api.md §3.1 lists. Messages
 // name the failed check but never echo the token or the secret.
 func (s *Server) verifyMachineToken(raw string) (caller, *apiError) {
 	var claims machineClaims
@@ -84,7 +84,7 @@ func (s *Server) verifyMachineToken(raw string) (caller, *apiError) {
 	parser := jwt.NewParser(
 		jwt.WithValidMethods([]string{jwt.SigningMethodHS256.Alg()}),
 		// aud may be a string or an array containing meshes-api: RFC 7519
-		// allows both and standard verifiers accept both (§17 q13); the
+		// allows both and standard verifiers accept both (docs/meshes-api.md §17 q13); the
 		// official clients send a string.
 		jwt.WithAudience(audience),
 		jwt.WithExpirationRequired(),
@@ -122,14 +122,14 @@ func (s *Server) verifyMachineToken(raw string) (caller, *apiError) {
 	case !isUUID(claims.Org):
 		return caller{}, unauthorized("invalid token: org claim must be an organization UUID")
 	case !strings.EqualFold(claims.Org, s.opts.OrgID):
-		// The key is not scoped to this organisation. §3.1 item 8 allows 403,
+		// The key is not scoped to this organisation. docs/meshes-api.md §3.1 item 8 allows 403,
 		// but the key can reach nothing at all here, so it is a 401.
 		return caller{}, unauthorized("invalid token: the access key is not authorized for this organization")
 	}
 	return caller{orgID: strings.ToLower(claims.Org), createdBy: kid}, nil
 }
 
-// verifyPublishableKey validates the §3.2 format, then looks the key up.
+// verifyPublishableKey validates the docs/meshes-api.md §3.2 format, then looks the key up.
 func (s *Server) verifyPublishableKey(key string) (caller, *apiError) {
 	if !publishableKeyRe.MatchString(key) {
 		return caller{}, unauthorized("invalid publishable key format (expected mesh_pub_<a>_<b>_<c>)")

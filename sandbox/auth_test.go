@@ -11,8 +11,8 @@ import (
 	"github.com/golang-jwt/jwt/v5"
 )
 
-// TestAuthRejections is the §3.1 matrix: every malformed or mis-scoped
-// credential is a 401 in the contract's error shape that never echoes the
+// TestAuthRejections is the docs/meshes-api.md §3.1 matrix: every malformed or mis-scoped
+// credential is a 401 in the API's error shape (docs/meshes-api.md §4) that never echoes the
 // token.
 func TestAuthRejections(t *testing.T) {
 	e := newEnv(t, Options{})

@@ -4,7 +4,7 @@ import (
 	"slices"
 )
 
-// This file is the integrations catalog (§8, §13) as one table: which
+// This file is the integrations catalog (docs/meshes-api.md §8, §13) as one table: which
 // integration types exist, how their connections authenticate, and which
 // actions rules may use. GET /integrations serves it, and connection and
 // rule validation read it, so the two can never disagree.
@@ -26,7 +26,7 @@ type oauthInfo struct {
 	Version int `json:"version"`
 }
 
-// authField keys are camelCase on the wire, as §8 documents.
+// authField keys are camelCase on the wire, as docs/meshes-api.md §8 documents.
 type authField struct {
 	Label        string     `json:"label"`
 	Key          string     `json:"key"`
@@ -63,7 +63,7 @@ type display struct {
 	Description string `json:"description"`
 }
 
-// actionInput is the §8 tagged union (kind simple | advanced | field).
+// actionInput is the docs/meshes-api.md §8 tagged union (kind simple | advanced | field).
 type actionInput struct {
 	Kind        string           `json:"kind"`
 	Key         string           `json:"key"`
@@ -154,7 +154,7 @@ func apiKeyField() authField {
 }
 
 // The webhook authentication fields are the connection metadata keys the
-// sandbox delivers with (§13.2 leaves the names unpublished; webhook.go
+// sandbox delivers with (docs/meshes-api.md §13.2 leaves the names unpublished; webhook.go
 // documents their meaning).
 var webhookFields = []authField{
 	{Label: "URL", Key: "url", Type: "text", Required: true, Validate: "url", HelpText: "https:// URL (plain http:// only for loopback hosts)"},

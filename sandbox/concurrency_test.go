@@ -17,6 +17,9 @@ import (
 // event has exactly its two deliveries, each delivered once, and the
 // receiver saw every event id exactly once.
 func TestConcurrentIngest(t *testing.T) {
+	if testing.Short() {
+		t.Skip("a load run (1,000 concurrent events); skipped under -short, CI runs it")
+	}
 	const workers, perWorker = 50, 20
 	e := newEnv(t, Options{})
 	rc := newReceiver(t, http.StatusOK)

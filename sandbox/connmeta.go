@@ -31,12 +31,12 @@ var (
 	headerNameRe    = regexp.MustCompile(`^[A-Za-z0-9!#$%&'*+.^_|~-]+$`)
 )
 
-// maxCustomHeaders is the webhook page's limit on static headers (§15).
+// maxCustomHeaders is the webhook page's limit on static headers (docs/meshes-api.md §15).
 const maxCustomHeaders = 5
 
 // checkConnectionMetadata validates metadata against the integration's
 // authentication fields and, for webhooks, the delivery settings. These are
-// "integration-specific validation" failures, hence 422 (§7.1).
+// "integration-specific validation" failures, hence 422 (docs/meshes-api.md §7.1).
 func checkConnectionMetadata(integ integration, md map[string]any) *apiError {
 	var p problems
 	checkEnum(&p, md, metaInactiveReason, inactiveReasons)
@@ -46,7 +46,7 @@ func checkConnectionMetadata(integ integration, md map[string]any) *apiError {
 		return p.err(http.StatusUnprocessableEntity)
 	}
 	// OAuth connections are created as if the dashboard OAuth flow had
-	// completed (§7.1 notes): the sandbox has no provider to authorise with.
+	// completed (docs/meshes-api.md §7.1 notes): the sandbox has no provider to authorise with.
 	for _, f := range integ.Authentication.Fields {
 		v, ok := stringValue(md, f.Key)
 		switch {
@@ -157,7 +157,7 @@ func checkOptionalChoice(p *problems, md map[string]any, key string, allowed []s
 }
 
 // checkCustomHeaders validates metadata "headers": up to five static
-// headers, as the webhook page allows (§15).
+// headers, as the webhook page allows (docs/meshes-api.md §15).
 func checkCustomHeaders(p *problems, md map[string]any) {
 	v, present := md["headers"]
 	if !present || v == nil {
@@ -179,7 +179,7 @@ func checkCustomHeaders(p *problems, md map[string]any) {
 }
 
 // redacted replaces secrets on reads: Meshes never returns saved secrets in
-// plaintext (§7.1).
+// plaintext (docs/meshes-api.md §7.1).
 const redacted = "********"
 
 // isSecretKey matches metadata keys that hold credentials: anything naming

@@ -5,7 +5,7 @@ import (
 	"time"
 )
 
-// Delivery lifecycle (§11, derived):
+// Delivery lifecycle (docs/meshes-api.md §11, derived):
 //
 //	pending → processing → completed
 //	               ↓
@@ -24,13 +24,13 @@ import (
 type outcome struct {
 	delivered bool
 	retryable bool
-	code      string // §10.6 outcome_code
+	code      string // docs/meshes-api.md §10.6 outcome_code
 	message   string
 	response  *capturedResponse
 	elapsed   time.Duration
 }
 
-// Outcome codes (§10.6).
+// Outcome codes (docs/meshes-api.md §10.6).
 const (
 	outcomeDelivered      = "delivered"
 	outcomeClientError    = "rejected_client_error"
@@ -147,7 +147,7 @@ func (s *Server) finishAttempt(d delivery, res outcome, now time.Time) (*job, ti
 	defer s.refreshEvent(ev, now)
 	if re.Status != statusProcessing || re.gen != d.gen {
 		// Canceled while in flight: the request was allowed to finish and
-		// is recorded on the attempt, but nothing further happens (§10.6).
+		// is recorded on the attempt, but nothing further happens (docs/meshes-api.md §10.6).
 		return nil, 0
 	}
 	if s.ctx.Err() != nil && !res.delivered {

@@ -8,10 +8,10 @@
 // depends on nothing of the MCP server: sharing types with the client would
 // hide exactly the wire-format mistakes the sandbox is there to catch.
 //
-// The contract followed is /work/shared/meshes-api.md. Where it leaves a
-// question open (its §17), the sandbox takes the reading the contract
-// suggests and says so in a comment where the choice is made. The choices a
-// user can observe are summarised here.
+// The API it follows is described in docs/meshes-api.md. Where Meshes'
+// sources leave a question open, the sandbox takes the reading recorded in
+// that page's §17 and says so in a comment where the choice is made. The
+// choices a user can observe are summarised here.
 //
 // # Wire conventions
 //
@@ -37,7 +37,7 @@
 //
 // # Auth (auth.go)
 //
-// Machine JWTs are checked item by item as §3.1 lists, with 5 s of clock
+// Machine JWTs are checked item by item as docs/meshes-api.md §3.1 lists, with 5 s of clock
 // skew; aud may be the string or an array containing "meshes-api"; a token
 // for another organisation is a 401. A publishable key is accepted only on
 // the two ingestion routes; an event naming another workspace than the key's

@@ -8,7 +8,7 @@ import (
 	"time"
 )
 
-// eventInput is one event to ingest (§10.2), alone or as a bulk item.
+// eventInput is one event to ingest (docs/meshes-api.md §10.2), alone or as a bulk item.
 type eventInput struct {
 	Event      *string         `json:"event"`
 	Payload    json.RawMessage `json:"payload"`
@@ -23,7 +23,7 @@ type eventInput struct {
 // once the lock is released.
 //
 // Event names and resources are free text up to 128 characters, resource
-// ids up to 255 (§17 q19: no pattern is documented for events, so none is
+// ids up to 255 (docs/meshes-api.md §17 q19: no pattern is documented for events, so none is
 // enforced); unknown names and resources join the workspace catalog.
 func (s *Server) ingest(c caller, in eventInput, now time.Time) (reducedEvent, []job, *apiError) {
 	var p problems
@@ -48,7 +48,7 @@ func (s *Server) ingest(c caller, in eventInput, now time.Time) (reducedEvent, [
 	}
 	if c.keyWorkspace != "" {
 		// A publishable key implies its workspace; naming another one is a
-		// permission problem, not a malformed request (§17 q11).
+		// permission problem, not a malformed request (docs/meshes-api.md §17 q11).
 		if wsID != "" && wsID != c.keyWorkspace {
 			return reducedEvent{}, nil, errorf(http.StatusForbidden, "forbidden: the publishable key belongs to workspace %s, not %s", c.keyWorkspace, wsID)
 		}
@@ -85,7 +85,7 @@ func (s *Server) ingest(c caller, in eventInput, now time.Time) (reducedEvent, [
 		Workspace: wsID, CreatedBy: c.createdBy, CreatedAt: ev.CreatedAt}, jobs, nil
 }
 
-// ruleMatches is the §9 routing rule: same workspace and event name, rule
+// ruleMatches is the docs/meshes-api.md §9 routing rule: same workspace and event name, rule
 // active, and each of the rule's resource / resource_id, when set, equal to
 // the event's.
 func ruleMatches(rl *rule, ev *event) bool {
@@ -94,7 +94,7 @@ func ruleMatches(rl *rule, ev *event) bool {
 }
 
 // refreshEvent derives the event's status and counters from its deliveries
-// (§11). Caller holds mu.
+// (docs/meshes-api.md §11). Caller holds mu.
 //
 // Event status: completed when nothing matched or every delivery ended well
 // (canceled ones count as ended); failed when all ended and one failed;

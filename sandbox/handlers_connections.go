@@ -88,7 +88,7 @@ func (s *Server) addConnection(c caller, in connectionInput, now time.Time) (con
 
 // connectionNameConflict is the 409 for a name another connection of the
 // workspace (not exceptID) already has: connection names are unique per
-// workspace, case-insensitively (§17 q18). Caller holds mu.
+// workspace, case-insensitively (docs/meshes-api.md §17 q18). Caller holds mu.
 func (s *Server) connectionNameConflict(wsID, name, exceptID string) *apiError {
 	for _, conn := range s.db.connections {
 		if conn.Workspace == wsID && conn.ID != exceptID && strings.EqualFold(conn.Name, name) {
@@ -128,7 +128,7 @@ func (s *Server) getConnection(w http.ResponseWriter, r *http.Request, c caller)
 	})
 }
 
-// updateConnection replaces name and metadata (both required, §7.1); hidden
+// updateConnection replaces name and metadata (both required, docs/meshes-api.md §7.1); hidden
 // is kept when absent. Masked secrets sent back unchanged keep their value.
 func (s *Server) updateConnection(w http.ResponseWriter, r *http.Request, c caller) (int, any, *apiError) {
 	var in connectionInput
@@ -162,8 +162,8 @@ func (s *Server) updateConnection(w http.ResponseWriter, r *http.Request, c call
 
 // deleteConnection accepts no body, {} or {"force_delete": bool}. Any rule
 // still pointing at the connection, active or not, blocks the delete
-// (§17 q17): an inactive rule would otherwise be left dangling. With
-// force_delete the rules are deleted too (§7.1 sandbox default); their past
+// (docs/meshes-api.md §17 q17): an inactive rule would otherwise be left dangling. With
+// force_delete the rules are deleted too (docs/meshes-api.md §7.1 sandbox default); their past
 // deliveries stay in the event history.
 func (s *Server) deleteConnection(w http.ResponseWriter, r *http.Request, c caller) (int, any, *apiError) {
 	raw, aerr := readBody(w, r)
@@ -200,12 +200,12 @@ func (s *Server) deleteConnection(w http.ResponseWriter, r *http.Request, c call
 }
 
 // inactiveConflict refuses live provider reads through an inactive
-// connection, as the provider would reject its credentials (409, §7.2).
+// connection, as the provider would reject its credentials (409, docs/meshes-api.md §7.2).
 func inactiveConflict(conn *connection) *apiError {
 	return errorf(http.StatusConflict, "connection is inactive (%s): reconnect it before reading live data from the provider", conn.InactiveReason)
 }
 
-// connectionActions answers the derived §7.2 shape: an object keyed by
+// connectionActions answers the derived docs/meshes-api.md §7.2 shape: an object keyed by
 // action key, each value the catalog action plus the live items of every
 // collection its inputs pick from (e.g. "lists": [{"id","name"}]).
 func (s *Server) connectionActions(w http.ResponseWriter, r *http.Request, c caller) (int, any, *apiError) {

@@ -7,8 +7,8 @@ import (
 	"time"
 )
 
-// Delivery endpoints: manual retry (§10.5) and the [RULES]-only attempt
-// inspection and cancellation endpoints (§10.6), whose shapes are derived:
+// Delivery endpoints: manual retry (docs/meshes-api.md §10.5) and the [RULES]-only attempt
+// inspection and cancellation endpoints (docs/meshes-api.md §10.6), whose shapes are derived:
 //
 //	attempts list           list envelope of attempt records, newest first
 //	attempt                 {id, rule_event_id, event_id, rule_id,
@@ -23,7 +23,7 @@ import (
 //	cancel event            200 with the Event and its deliveries
 
 // withDelivery resolves {event_id}/{rule_id} to the event's delivery for
-// that rule (rule_id is the RULE id, §10.5) and runs fn under the lock.
+// that rule (rule_id is the RULE id, docs/meshes-api.md §10.5) and runs fn under the lock.
 func (s *Server) withDelivery(r *http.Request, c caller, fn func(ev *event, re *ruleEvent) (int, any, *apiError)) (int, any, *apiError) {
 	ruleID, aerr := pathUUID(r, "rule_id")
 	if aerr != nil {

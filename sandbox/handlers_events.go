@@ -21,7 +21,7 @@ func (s *Server) createEvent(w http.ResponseWriter, r *http.Request, c caller) (
 	return http.StatusCreated, map[string]any{"event": ev}, nil
 }
 
-// Bulk limits (§10.3).
+// Bulk limits (docs/meshes-api.md §10.3).
 const maxBulk = 100
 
 type bulkResponse struct {
@@ -30,11 +30,11 @@ type bulkResponse struct {
 	Records    []any `json:"records"`
 }
 
-// createEventsBulk takes a bare JSON array of 1–100 events (§10.3).
+// createEventsBulk takes a bare JSON array of 1–100 events (docs/meshes-api.md §10.3).
 // records[i] answers item i; count is the number of items and error_count
 // the rejected ones. All accepted → 201, some → 207; when every item is
 // rejected nothing was accepted, so it is a plain 400 whose data names each
-// problem as [i].param (§17 q10).
+// problem as [i].param (docs/meshes-api.md §17 q10).
 func (s *Server) createEventsBulk(w http.ResponseWriter, r *http.Request, c caller) (int, any, *apiError) {
 	raw, aerr := readBody(w, r)
 	if aerr != nil {
@@ -108,7 +108,7 @@ func (s *Server) listEvents(w http.ResponseWriter, r *http.Request, c caller) (i
 var eventStatuses = []string{statusPending, statusProcessing, statusRetrying, statusCompleted, statusFailed, statusCanceled}
 
 // listEventsWhere lists events newest first with their delivery matrix.
-// Only the workspace variant filters (§10.1 note).
+// Only the workspace variant filters (docs/meshes-api.md §10.1 note).
 func (s *Server) listEventsWhere(r *http.Request, c caller, scoped bool) (int, any, *apiError) {
 	q := r.URL.Query()
 	page, aerr := parsePage(q, defaultEventPage)

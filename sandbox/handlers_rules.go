@@ -18,7 +18,7 @@ type ruleInput struct {
 	Hidden     *bool           `json:"hidden"`
 }
 
-// ruleMetadataStringKeys are the RuleMetadata keys typed as strings (§5.5).
+// ruleMetadataStringKeys are the RuleMetadata keys typed as strings (docs/meshes-api.md §5.5).
 var ruleMetadataStringKeys = []string{"action", "id", "name", "value", "key", "data", "option", "option_value"}
 
 func (s *Server) createRule(w http.ResponseWriter, r *http.Request, c caller) (int, any, *apiError) {

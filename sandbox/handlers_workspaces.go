@@ -26,7 +26,7 @@ func (s *Server) createWorkspace(w http.ResponseWriter, r *http.Request, c calle
 
 // addWorkspace creates a workspace with its publishable key and default
 // catalogs. Names are unique per organisation, compared case-insensitively
-// (§16.6; "Acme" and "acme" side by side would only confuse).
+// (docs/meshes-api.md §16.6; "Acme" and "acme" side by side would only confuse).
 func (s *Server) addWorkspace(c caller, in workspaceInput, now time.Time) (workspace, *apiError) {
 	name, aerr := in.validate()
 	if aerr != nil {
@@ -45,7 +45,7 @@ func (s *Server) addWorkspace(c caller, in workspaceInput, now time.Time) (works
 	}
 	ws.pubKey = newPublishableKey(c.orgID, ws.ID)
 	// A new workspace starts with the quickstart's default event type and
-	// the Node client's default resource (§6 notes, §14); more are added as
+	// the Node client's default resource (docs/meshes-api.md §6 notes, §14); more are added as
 	// events and rules name them (see catalogAdd).
 	ws.eventTypes = []*catalogEntry{newCatalogEntry("contact.created", nil, now)}
 	ws.resources = []*catalogEntry{newCatalogEntry(defaultResource, nil, now)}
@@ -65,7 +65,7 @@ func (s *Server) workspaceNameConflict(org, name, exceptID string) *apiError {
 	return nil
 }
 
-// defaultResource is the resource events carry when they name none (§14).
+// defaultResource is the resource events carry when they name none (docs/meshes-api.md §14).
 const defaultResource = "global"
 
 func newCatalogEntry(key string, createdBy *string, now time.Time) *catalogEntry {
@@ -75,7 +75,7 @@ func newCatalogEntry(key string, createdBy *string, now time.Time) *catalogEntry
 
 // catalogAdd appends key to a workspace catalog unless present. Unknown
 // event names and resources are accepted on ingest and rule creation and
-// join the catalog (§17 q19): Meshes documents no API to create them, so
+// join the catalog (docs/meshes-api.md §17 q19): Meshes documents no API to create them, so
 // rejecting them would make the API unusable for new event types.
 func catalogAdd(list []*catalogEntry, key, createdBy string, now time.Time) []*catalogEntry {
 	for _, e := range list {

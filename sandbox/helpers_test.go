@@ -146,7 +146,7 @@ func (e *testEnv) must(status int, r response) map[string]any {
 	return r.obj(e.t)
 }
 
-// assertError checks the contract's error shape and, when params are
+// assertError checks the API's error shape (docs/meshes-api.md §4) and, when params are
 // given, that error.data names exactly those params.
 func assertError(t *testing.T, r response, status int, params ...string) map[string]any {
 	t.Helper()
@@ -313,7 +313,7 @@ func bodyWith(base map[string]any, kv ...any) map[string]any {
 // checkBodyCases sends each case's body as method path in its own subtest.
 // A case expecting okStatus must get it with a JSON object, which check
 // (when not nil) inspects; any other case must get its status in the
-// contract's error shape, naming params.
+// API's error shape (docs/meshes-api.md §4), naming params.
 func (e *testEnv) checkBodyCases(t *testing.T, method, path string, okStatus int, cases []bodyCase, check func(t *testing.T, got map[string]any)) {
 	t.Helper()
 	for _, tc := range cases {

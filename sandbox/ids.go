@@ -25,7 +25,7 @@ func randomURLSafe(n int) string {
 }
 
 // newPublishableKey builds a key in the one format the Node events client
-// accepts (§3.2): mesh_pub_<org prefix>_<workspace prefix>_<random>. The
+// accepts (docs/meshes-api.md §3.2): mesh_pub_<org prefix>_<workspace prefix>_<random>. The
 // random part is base32 so that it never contains the "_" separator.
 func newPublishableKey(orgID, workspaceID string) string {
 	return "mesh_pub_" + keyPart(orgID) + "_" + keyPart(workspaceID) + "_" + rand.Text()

@@ -92,7 +92,7 @@ func liveItemExists(integrationType, collection, id string) bool {
 	return false
 }
 
-// fieldDef is a FieldDefinition (§7.3). source is the payload key the
+// fieldDef is a FieldDefinition (docs/meshes-api.md §7.3). source is the payload key the
 // generated default mapping reads for this field ("" = not mapped).
 type fieldDef struct {
 	Key         string            `json:"key"`

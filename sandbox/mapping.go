@@ -10,7 +10,7 @@ import (
 	"unicode/utf8"
 )
 
-// Default field mappings (§7.4, §7.5). Nothing is applied at delivery time:
+// Default field mappings (docs/meshes-api.md §7.4, §7.5). Nothing is applied at delivery time:
 // the sandbox's destinations are simulated (or webhooks, which receive the
 // event unmapped), so a mapping's job here is to be validated and versioned
 // exactly as Meshes would.
@@ -79,7 +79,7 @@ type mappingInput struct {
 
 // putDefaultMapping stores a new version. Shape errors are 400; an invalid
 // schema is 422 with per-field params; a stale expected_version is 409.
-// expected_version must be positive (§7.4), so the first store omits it;
+// expected_version must be positive (docs/meshes-api.md §7.4), so the first store omits it;
 // when given it must equal the stored version (0 when none is stored).
 func (s *Server) putDefaultMapping(w http.ResponseWriter, r *http.Request, c caller) (int, any, *apiError) {
 	var in mappingInput
@@ -136,7 +136,7 @@ func (s *Server) putDefaultMapping(w http.ResponseWriter, r *http.Request, c cal
 	})
 }
 
-// checkMappingSchema validates §7.5 and names each problem by its path,
+// checkMappingSchema validates docs/meshes-api.md §7.5 and names each problem by its path,
 // e.g. schema.fields[3].source.value.
 func checkMappingSchema(schema map[string]any) problems {
 	var p problems
@@ -203,7 +203,7 @@ func checkString(p *problems, m map[string]any, param string, minLen, maxLen int
 }
 
 // checkSource accepts the payload-relative form {"type":"path","value":
-// "user.email"} (§17 q15: the MCP reading); the JSONPath "path" key of one
+// "user.email"} (docs/meshes-api.md §17 q15: the MCP reading); the JSONPath "path" key of one
 // Go fixture is rejected with a hint.
 func checkSource(p *problems, v any, param string) {
 	src, ok := v.(map[string]any)

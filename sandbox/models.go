@@ -90,7 +90,7 @@ type rule struct {
 }
 
 // Delivery and event statuses: the six-value vocabulary of the latest
-// [RULES] (§11); the older four are a subset.
+// [RULES] (docs/meshes-api.md §11); the older four are a subset.
 const (
 	statusPending    = "pending"
 	statusProcessing = "processing"
@@ -127,7 +127,7 @@ type event struct {
 	deliveries []*ruleEvent
 }
 
-// reducedEvent is the create-event response (§10.2): no status or counters.
+// reducedEvent is the create-event response (docs/meshes-api.md §10.2): no status or counters.
 type reducedEvent struct {
 	ID         string    `json:"id"`
 	Event      string    `json:"event"`

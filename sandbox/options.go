@@ -17,7 +17,7 @@ type Credentials struct {
 }
 
 // GenerateCredentials returns a fresh machine key in the formats the
-// official clients validate (§3.4): an access key "mk_" + 24 url-safe
+// official clients validate (docs/meshes-api.md §3.4): an access key "mk_" + 24 url-safe
 // characters, a 43-character url-safe secret and a v4 organisation UUID.
 func GenerateCredentials() Credentials {
 	return Credentials{
@@ -35,7 +35,7 @@ const (
 	defaultWebhookTimeout = 5 * time.Second
 	defaultWorkers        = 8
 	// clockSkew is the leeway allowed on JWT exp/iat; Meshes does not
-	// document one (§17 q13), 5 s tolerates ordinary drift between hosts.
+	// document one (docs/meshes-api.md §17 q13), 5 s tolerates ordinary drift between hosts.
 	clockSkew = 5 * time.Second
 )
 
@@ -44,7 +44,7 @@ const (
 type Options struct {
 	// Credentials is the one machine key the server accepts. Empty fields
 	// are filled by GenerateCredentials. OrgID must be a UUID for tokens to
-	// verify (§3.1 rejects a non-UUID org claim).
+	// verify (docs/meshes-api.md §3.1 rejects a non-UUID org claim).
 	Credentials
 	// Addr is where Start listens; default 127.0.0.1:0.
 	Addr string

@@ -11,7 +11,7 @@ import (
 	"strings"
 )
 
-// Page sizes. Events and sessions document 50 (§4.4); everything else shows
+// Page sizes. Events and sessions document 50 (docs/meshes-api.md §4.4); everything else shows
 // 20 in the fixtures, so that is the default there. Every list accepts
 // limit 1–200 (the documented range for events and sessions).
 const (

@@ -36,7 +36,7 @@ var fuzzRoutes = []struct{ method, path string }{
 // FuzzSandboxRequest sends arbitrary JSON bodies, ids and query strings to
 // every sandbox endpoint with a valid machine token. The sandbox is the
 // strict stand-in our end-to-end tests trust, so bad input must get a 4xx in
-// the contract's error shape, never a panic or a 5xx.
+// the API's error shape (docs/meshes-api.md §4), never a panic or a 5xx.
 //
 // `go test` runs the seed corpus; fuzz longer with
 //

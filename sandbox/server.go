@@ -68,7 +68,7 @@ func (s *Server) Credentials() Credentials { return s.opts.Credentials }
 func (s *Server) now() time.Time { return s.opts.Now() }
 
 // ServeHTTP routes through the ServeMux, but answers the mux's own 404 and
-// 405 in the contract's JSON error shape instead of its plain text.
+// 405 in the API's JSON error shape (docs/meshes-api.md §4) instead of its plain text.
 func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	if s.opts.OnRequest != nil {
 		s.opts.OnRequest(r)
@@ -137,7 +137,7 @@ func (s *Server) routes() *http.ServeMux {
 	m := http.NewServeMux()
 	const v1 = "/api/v1"
 	h := func(pattern string, ep endpoint) { s.handle(m, pattern, machineOnly, ep) }
-	// Workspaces (§6)
+	// Workspaces (docs/meshes-api.md §6)
 	h("GET "+v1+"/workspaces", s.listWorkspaces)
 	h("POST "+v1+"/workspaces", s.createWorkspace)
 	h("GET "+v1+"/workspaces/{workspace_id}", s.getWorkspace)
@@ -147,7 +147,7 @@ func (s *Server) routes() *http.ServeMux {
 	h("GET "+v1+"/workspaces/{workspace_id}/events", s.listWorkspaceEvents)
 	h("GET "+v1+"/workspaces/{workspace_id}/event-types", s.listEventTypes)
 	h("GET "+v1+"/workspaces/{workspace_id}/resources", s.listResources)
-	// Connections (§7)
+	// Connections (docs/meshes-api.md §7)
 	h("GET "+v1+"/connections", s.listConnections)
 	h("POST "+v1+"/connections", s.createConnection)
 	h("GET "+v1+"/connections/{connection_id}", s.getConnection)
@@ -157,14 +157,14 @@ func (s *Server) routes() *http.ServeMux {
 	h("GET "+v1+"/connections/{connection_id}/fields", s.connectionFields)
 	h("GET "+v1+"/connections/{connection_id}/mappings/default", s.getDefaultMapping)
 	h("PUT "+v1+"/connections/{connection_id}/mappings/default", s.putDefaultMapping)
-	// Integrations (§8)
+	// Integrations (docs/meshes-api.md §8)
 	h("GET "+v1+"/integrations", s.listIntegrations)
-	// Rules (§9)
+	// Rules (docs/meshes-api.md §9)
 	h("GET "+v1+"/rules", s.listRules)
 	h("POST "+v1+"/rules", s.createRule)
 	h("GET "+v1+"/rules/{rule_id}", s.getRule)
 	h("DELETE "+v1+"/rules/{rule_id}", s.deleteRule)
-	// Events (§10); only the two ingestion routes accept a publishable key.
+	// Events (docs/meshes-api.md §10); only the two ingestion routes accept a publishable key.
 	s.handle(m, "POST "+v1+"/events", ingestion, s.createEvent)
 	s.handle(m, "POST "+v1+"/events/bulk", ingestion, s.createEventsBulk)
 	m.HandleFunc("OPTIONS "+v1+"/events", corsPreflight)
@@ -173,13 +173,13 @@ func (s *Server) routes() *http.ServeMux {
 	h("GET "+v1+"/events/{event_id}", s.getEvent)
 	h("GET "+v1+"/events/{event_id}/payload", s.getEventPayload)
 	h("POST "+v1+"/events/{event_id}/rules/{rule_id}/retry", s.retryDelivery)
-	// Delivery inspection and cancellation ([RULES] only, §10.6)
+	// Delivery inspection and cancellation ([RULES] only, docs/meshes-api.md §10.6)
 	h("GET "+v1+"/events/{event_id}/rules/{rule_id}/attempts", s.listAttempts)
 	h("GET "+v1+"/events/{event_id}/rules/{rule_id}/attempts/{attempt_id}", s.getAttempt)
 	h("GET "+v1+"/events/{event_id}/rules/{rule_id}/attempts/{attempt_id}/response-details", s.getAttemptResponse)
 	h("POST "+v1+"/events/{event_id}/rules/{rule_id}/cancel", s.cancelDelivery)
 	h("POST "+v1+"/events/{event_id}/cancel", s.cancelEvent)
-	// Sessions (§12)
+	// Sessions (docs/meshes-api.md §12)
 	h("POST "+v1+"/sessions", s.createSession)
 	h("GET "+v1+"/sessions", s.listSessions)
 	h("POST "+v1+"/sessions/{session_id}/refresh", s.refreshSession)
@@ -189,7 +189,7 @@ func (s *Server) routes() *http.ServeMux {
 
 // corsPreflight answers browsers for the two ingestion routes only: event
 // ingestion is CORS-friendly so that front-ends can post with a publishable
-// key (§2), while the management API serves no CORS at all.
+// key (docs/meshes-api.md §2), while the management API serves no CORS at all.
 func corsPreflight(w http.ResponseWriter, r *http.Request) {
 	h := w.Header()
 	h.Set("Access-Control-Allow-Origin", "*")

@@ -12,9 +12,9 @@ import (
 	"github.com/golang-jwt/jwt/v5"
 )
 
-// Embedded workspace sessions (§12).
+// Embedded workspace sessions (docs/meshes-api.md §12).
 //
-// Choices where §17 q20 is open: refreshing a revoked or an expired session
+// Choices where docs/meshes-api.md §17 q20 is open: refreshing a revoked or an expired session
 // is 409 (the iframe must mint a new session, as meshes:token-expired
 // implies); revoking twice is 200 {"revoked": true} again (revocation is
 // idempotent; clients retrying a lost response must not see an error);
@@ -90,7 +90,7 @@ func intRange(p *problems, param string, v *int, lo, hi, def int) int {
 	return *v
 }
 
-// validate applies §12.2 ranges and the cross-field rules.
+// validate applies docs/meshes-api.md §12.2 ranges and the cross-field rules.
 func (in sessionInput) validate() (*session, int, *apiError) {
 	var p problems
 	ss := &session{workspaceID: checkUUIDField(&p, "workspace_id", in.WorkspaceID)}
@@ -246,7 +246,7 @@ func (ss *session) status() string {
 }
 
 // listSessions requires workspace_id; status filters on active/revoked
-// (an expired session is still "active" with is_expired true, §12.4).
+// (an expired session is still "active" with is_expired true, docs/meshes-api.md §12.4).
 func (s *Server) listSessions(w http.ResponseWriter, r *http.Request, c caller) (int, any, *apiError) {
 	q := r.URL.Query()
 	var p problems

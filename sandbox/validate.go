@@ -8,10 +8,10 @@ import (
 	"unicode/utf8"
 )
 
-// Field patterns and limits from the contract.
+// Field patterns and limits from docs/meshes-api.md §5–§12.
 var (
-	// nameRe is the workspace name pattern (§5.1), also used for connection
-	// names, whose exact pattern is unpublished (§17 q18): "letters, digits,
+	// nameRe is the workspace name pattern (docs/meshes-api.md §5.1), also used for connection
+	// names, whose exact pattern is unpublished (docs/meshes-api.md §17 q18): "letters, digits,
 	// space, underscore, dash" is exactly this class.
 	nameRe       = regexp.MustCompile(`^[a-zA-Z0-9 _-]+$`)
 	resourceIDRe = regexp.MustCompile(`^[A-Za-z0-9._:-]{1,64}$`)
@@ -85,8 +85,8 @@ func isEmpty(v any) bool {
 	return false
 }
 
-// checkPayload enforces §10.2: a non-array object with at least one
-// non-empty value, and (§5.6, format email) a valid email when present.
+// checkPayload enforces docs/meshes-api.md §10.2: a non-array object with at least one
+// non-empty value, and (docs/meshes-api.md §5.6, format email) a valid email when present.
 func checkPayload(p *problems, param string, raw json.RawMessage) map[string]any {
 	if len(raw) == 0 || string(raw) == "null" {
 		p.add(param, "is required")

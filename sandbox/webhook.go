@@ -21,7 +21,7 @@ import (
 )
 
 // Webhook connections are delivered over real HTTP. Connection metadata
-// keys (§13.2 and §17 q25 leave them unpublished; these are the sandbox's):
+// keys (docs/meshes-api.md §13.2 and §17 q25 leave them unpublished; these are the sandbox's):
 //
 //	url                 destination; https://, or http:// to a loopback host
 //	http_method         POST (default) | PUT | PATCH
@@ -42,7 +42,7 @@ import (
 // GitHub-style form).
 //
 // Wrapped bodies are {uuid, event, resource, resource_id, payload,
-// time_created, time_sent} with times in epoch milliseconds (§15); raw
+// time_created, time_sent} with times in epoch milliseconds (docs/meshes-api.md §15); raw
 // bodies are the payload alone. Every request, in both modes, carries:
 //
 //	X-Meshes-Event-Id      event id (the wrapped "uuid")
@@ -55,7 +55,7 @@ import (
 //	X-Meshes-Attempt       attempt number, from 1
 //
 // Any 2xx or 3xx answer is delivered (redirects are not followed); every
-// other outcome is retried with backoff (§15).
+// other outcome is retried with backoff (docs/meshes-api.md §15).
 
 const (
 	defaultSignatureHeader = "X-Meshes-Signature"

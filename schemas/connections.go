@@ -1,6 +1,6 @@
 package schemas
 
-// Connections toolset (contract §7, §8, §13).
+// Connections toolset (docs/meshes-api.md §7, §8, §13).
 
 // ListConnectionsInput optionally narrows the list to one workspace.
 type ListConnectionsInput struct {
@@ -43,7 +43,7 @@ type GetConnectionOutput struct {
 }
 
 // CreateConnectionInput configures a new destination in a workspace. Type
-// accepts the union of every source's integration types (contract §13.1
+// accepts the union of every source's integration types (docs/meshes-api.md §13.1
 // recommends accepting all 15).
 type CreateConnectionInput struct {
 	WorkspaceID string             `json:"workspace_id" jsonschema:"format=uuid" jsonschema_description:"Workspace ID."`
@@ -89,7 +89,7 @@ type DeleteConnectionOutput struct {
 type ListConnectionActionsInput ConnectionIDInput
 
 // ListConnectionActionsOutput carries Meshes' live action data verbatim:
-// its shape is unpublished (contract §17 q16).
+// its shape is unpublished (docs/meshes-api.md §17 q16).
 type ListConnectionActionsOutput struct {
 	ConnectionID string `json:"connection_id"`
 	Actions      any    `json:"actions" jsonschema_description:"Per action: selectable items (lists, tags, channels…) whose id goes in rule metadata.id."`

@@ -1,9 +1,9 @@
 package schemas
 
-// Deliveries toolset (contract §5.8, §10.5, §11).
+// Deliveries toolset (docs/meshes-api.md §5.8, §10.5, §11).
 
 // DeliveryStatuses is the rule_event status vocabulary, including the two
-// values only the newest contract source mentions (§11).
+// values only the newest contract source mentions (docs/meshes-api.md §11).
 var DeliveryStatuses = []string{"pending", "processing", "retrying", "completed", "failed", "canceled"}
 
 // ListDeliveriesInput filters the deliveries of a workspace's recent events.

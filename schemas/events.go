@@ -9,7 +9,7 @@ import (
 	"github.com/meshes-mcp/meshes-mcp/internal/rawjson"
 )
 
-// Events toolset (contract §5.6–§5.8, §10).
+// Events toolset (docs/meshes-api.md §5.6–§5.8, §10).
 
 // EventInput is one event to emit; send_event takes one, send_events many.
 type EventInput struct {
@@ -144,7 +144,7 @@ type SendEventsOutput struct {
 }
 
 // ListEventsInput pages through events, newest first. Status takes the
-// filter vocabulary the workspace event list documents (contract §6);
+// filter vocabulary the workspace event list documents (docs/meshes-api.md §6);
 // retrying/canceled appear only in reads.
 type ListEventsInput struct {
 	WorkspaceID string `json:"workspace_id,omitempty" jsonschema:"format=uuid" jsonschema_description:"Only this workspace; needed for filters."`

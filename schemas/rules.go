@@ -1,6 +1,6 @@
 package schemas
 
-// Rules toolset (contract §5.4, §9).
+// Rules toolset (docs/meshes-api.md §5.4, §9).
 
 // ListRulesInput filters the rule list; every filter is an exact match.
 type ListRulesInput struct {

@@ -2,10 +2,10 @@ package schemas
 
 import "slices"
 
-// Sessions toolset (contract §12).
+// Sessions toolset (docs/meshes-api.md §12).
 
 // CreateSessionInput mints an embed session; ranges and defaults are the
-// contract's (§12.2).
+// contract's (docs/meshes-api.md §12.2).
 type CreateSessionInput struct {
 	WorkspaceID      string   `json:"workspace_id" jsonschema:"format=uuid" jsonschema_description:"Workspace ID."`
 	Role             string   `json:"role,omitempty" jsonschema:"enum=owner,enum=admin,enum=member,default=member" jsonschema_description:"Embedded user's role; reading event payloads needs admin or owner plus scope events.payload:read."`
@@ -20,7 +20,7 @@ type CreateSessionInput struct {
 	Scopes           []string `json:"scopes,omitempty" jsonschema:"maxItems=20" jsonschema_description:"Extra permissions; the only one is events.payload:read (payloads; role admin or owner)."`
 }
 
-// Validate applies the contract's cross-field rules (§12.2).
+// Validate applies the contract's cross-field rules (docs/meshes-api.md §12.2).
 func (in *CreateSessionInput) Validate() error {
 	switch in.SessionType {
 	case "resource":

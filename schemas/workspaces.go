@@ -5,7 +5,7 @@ import (
 	"unicode/utf8"
 )
 
-// Workspaces toolset (contract §6).
+// Workspaces toolset (docs/meshes-api.md §6).
 
 // ListWorkspacesInput takes only a cursor: Meshes does not page this list,
 // the server does when the result would be too large.

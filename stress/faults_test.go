@@ -278,6 +278,14 @@ func TestPOSTRefusedWith429IsRetriedAndAppliedOnce(t *testing.T) {
 func checkUnknownOutcome(t *testing.T, tool string, f faultmeshes.Fault, res *mcp.CallToolResult) {
 	t.Helper()
 	msg := text(res)
+	if tool == "send_events" && res.IsError {
+		// No event accepted because the batch failed as a whole: one error
+		// that names every event's outcome as unknown, never as not sent.
+		if !strings.Contains(msg, "outcome unknown") || !strings.Contains(msg, "list_events") || strings.Contains(msg, "not sent") {
+			t.Errorf("send_events after %s: want every event reported outcome unknown with a way to check, got %q", f, msg)
+		}
+		return
+	}
 	if tool == "send_events" {
 		var out struct {
 			Total, Unknown int

@@ -3,6 +3,7 @@ package stress
 import (
 	"bufio"
 	"encoding/json"
+	"flag"
 	"fmt"
 	"io"
 	"os"
@@ -32,6 +33,12 @@ func binary(t testing.TB) string { return testbin.Binary(t, false) }
 func raceBinary(t testing.TB) string { return testbin.Binary(t, testbin.RaceEnabled) }
 
 func TestMain(m *testing.M) {
+	flag.Parse()
+	if testing.Short() {
+		// Stress, fault and load runs are what -short leaves to CI.
+		fmt.Println("stress: skipped under -short")
+		os.Exit(0)
+	}
 	code := m.Run()
 	testbin.Cleanup()
 	os.Exit(code)

@@ -103,7 +103,7 @@ func fuzzStack(f *testing.F) *fuzzEnv {
 	return fuzzShared
 }
 
-// apiRoute matches every path the contract defines (under /api/v1), with
+// apiRoute matches every path the API defines (docs/meshes-api.md §1) (under /api/v1), with
 // ids in their documented shapes; nothing else may reach the wire.
 var apiRoute = func() *regexp.Regexp {
 	const id = `[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}`

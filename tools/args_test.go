@@ -2,6 +2,7 @@ package tools
 
 import (
 	"encoding/json"
+	"reflect"
 	"strings"
 	"testing"
 	"unicode/utf8"
@@ -205,5 +206,72 @@ func TestToolDecodeRunsValidation(t *testing.T) {
 				t.Errorf("got %v, want an error saying %q", err, tt.want)
 			}
 		})
+	}
+}
+
+// Input that does not fit its Go type is reported by its JSON path and the
+// shape it should have, never in encoding/json's Go wording.
+func TestDecodeErrorsNameThePathAndShape(t *testing.T) {
+	c := newTestCatalog(t, Options{})
+	mapping := func(fields string) string {
+		return `{"connection_id":"` + testUUID + `","schema":{"schema_version":1,"fields":` + fields + `}}`
+	}
+	tests := []struct {
+		name, tool, args string
+		want             []string
+	}{
+		{"transform given as a bare string", "update_connection_mapping",
+			mapping(`[{"dest":"email","source":{"type":"path","value":"email"},"transforms":["lower"]}]`),
+			[]string{"schema.fields[0].transforms[0] must be an object", `"lower"`}},
+		{"source given as a string", "update_connection_mapping",
+			mapping(`[{"dest":"email","source":"email"}]`),
+			[]string{"schema.fields[0].source must be an object"}},
+		{"unknown key in a field", "update_connection_mapping",
+			mapping(`[{"dest":"email","source":{"type":"path","value":"email"},"transform":[]}]`),
+			[]string{"schema.fields[0].transform is not a field of an object {dest, notes, on_error, source, transforms}"}},
+		{"schema_version as a string", "update_connection_mapping",
+			`{"connection_id":"` + testUUID + `","schema":{"schema_version":"1","fields":[]}}`,
+			[]string{"schema.schema_version must be a whole number, not a string"}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			tool := c.byName[tt.tool]
+			_, err := tool.decode(mustDecoder(t, tool), json.RawMessage(tt.args))
+			if err == nil {
+				t.Fatal("no error")
+			}
+			text := errorText(err)
+			for _, w := range tt.want {
+				if !strings.Contains(text, w) {
+					t.Errorf("%q lacks %q", text, w)
+				}
+			}
+			for _, leak := range []string{"Go struct", "unmarshal", "meshesapi.", "schemas.", "json:"} {
+				if strings.Contains(text, leak) {
+					t.Errorf("%q leaks Go internals (%q)", text, leak)
+				}
+			}
+		})
+	}
+}
+
+// The shape walker describes every kind of mismatch in JSON terms.
+func TestShapeProblems(t *testing.T) {
+	type item struct {
+		N    int      `json:"n"`
+		Tags []string `json:"tags,omitempty"`
+		On   *bool    `json:"on,omitempty"`
+	}
+	var v any
+	dec := json.NewDecoder(strings.NewReader(`{"n":1.5,"tags":["a",2],"on":"yes","x":1}`))
+	dec.UseNumber()
+	if err := dec.Decode(&v); err != nil {
+		t.Fatal(err)
+	}
+	got := strings.Join(shapeProblems("", v, reflect.TypeFor[item](), 10), "; ")
+	for _, want := range []string{"n must be a whole number, not a number", "tags[1] must be a string, not a number", "on must be true or false, not a string", "x is not a field of an object {n, on, tags}"} {
+		if !strings.Contains(got, want) {
+			t.Errorf("%q lacks %q", got, want)
+		}
 	}
 }

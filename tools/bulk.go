@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"slices"
 	"strconv"
+	"strings"
 	"sync"
 
 	"github.com/meshes-mcp/meshes-mcp/meshesapi"
@@ -57,13 +58,17 @@ func (c *Catalog) sendEvents(ctx context.Context, in *schemas.SendEventsInput) (
 	var (
 		mu   sync.Mutex
 		done int
+		// perItem is set once Meshes answered some batch item by item, so
+		// that its outcomes (per-event rejections) are worth listing.
+		perItem = len(tooLarge) > 0
 	)
 	// Every batch ends in an item status, never an error, so forEach stops
 	// early only when the call is cancelled; the batches it did not start
 	// keep their not_sent status.
 	_ = forEach(ctx, c.log, c.limits.Concurrency, batches, func(ctx context.Context, batch []int) error {
-		outcome := c.sendBatch(ctx, requests, batch)
+		outcome, itemised := c.sendBatch(ctx, requests, batch)
 		mu.Lock()
+		perItem = perItem || itemised
 		for _, it := range outcome {
 			items[it.Index] = it
 		}
@@ -73,15 +78,89 @@ func (c *Catalog) sendEvents(ctx context.Context, in *schemas.SendEventsInput) (
 		reportProgress(ctx, n, total, fmt.Sprintf("%d of %d events sent", n, total))
 		return nil
 	})
-	return c.bulkResult(items), nil
+	out := c.bulkResult(items)
+	if out.Accepted == 0 && !perItem {
+		return nil, totalFailure(items)
+	}
+	return out, nil
 }
 
-// sendBatch sends one batch and returns its items' statuses. A panic while
+// bulkFailureError is a send_events call of which no event was accepted
+// and every batch failed as a whole (Meshes down, a wrong URL, credentials
+// refused): an error result that states each distinct cause once with the
+// events it applies to, instead of a success with every item repeating the
+// same long message. Events whose outcome is unknown are still named as
+// such, never as not sent. When Meshes answered item by item, or an event
+// was too large on its own, the per-item report stays.
+type bulkFailureError struct{ text string }
+
+func (e *bulkFailureError) Error() string { return e.text }
+
+// maxCauses bounds how many distinct causes a total failure lists.
+const maxCauses = 3
+
+func totalFailure(items []schemas.BulkItem) error {
+	type group struct {
+		status, cause string
+		indexes       []int
+	}
+	var groups []*group
+	for _, it := range items {
+		i := slices.IndexFunc(groups, func(g *group) bool { return g.status == it.Status && g.cause == it.Error })
+		if i < 0 {
+			groups = append(groups, &group{status: it.Status, cause: it.Error})
+			i = len(groups) - 1
+		}
+		groups[i].indexes = append(groups[i].indexes, it.Index)
+	}
+	// Unknown outcomes first: they are the ones that must not be resent.
+	rank := map[string]int{statusUnknown: 0, statusRejected: 1, statusNotSent: 2}
+	slices.SortStableFunc(groups, func(a, b *group) int { return rank[a.status] - rank[b.status] })
+	var b strings.Builder
+	fmt.Fprintf(&b, "none of the %d events was accepted", len(items))
+	for i, g := range groups {
+		if i == maxCauses {
+			fmt.Fprintf(&b, "; %d more causes for the other events", len(groups)-maxCauses)
+			break
+		}
+		fmt.Fprintf(&b, "; %s %s: %s", eventsWord(len(g.indexes)), indexRanges(g.indexes), strings.TrimSuffix(g.cause, "."))
+	}
+	return &bulkFailureError{text: b.String()}
+}
+
+func eventsWord(n int) string {
+	if n == 1 {
+		return "event"
+	}
+	return "events"
+}
+
+// indexRanges writes sorted indexes compactly: "0-99, 150, 200-249".
+func indexRanges(idx []int) string {
+	idx = slices.Clone(idx)
+	slices.Sort(idx)
+	var parts []string
+	for i := 0; i < len(idx); {
+		j := i
+		for j+1 < len(idx) && idx[j+1] == idx[j]+1 {
+			j++
+		}
+		if i == j {
+			parts = append(parts, strconv.Itoa(idx[i]))
+		} else {
+			parts = append(parts, strconv.Itoa(idx[i])+"-"+strconv.Itoa(idx[j]))
+		}
+		i = j + 1
+	}
+	return strings.Join(parts, ", ")
+}
+
+// sendBatch sends one batch and returns its items' statuses, and whether
+// Meshes answered item by item (itemised). A panic while
 // it runs (in the client, or in reading the answer) may come after Meshes
 // accepted the events, so it leaves every item of the batch unknown, never
 // silently not sent.
-func (c *Catalog) sendBatch(ctx context.Context, requests []meshesapi.EventInput, batch []int) []schemas.BulkItem {
-	var outcome []schemas.BulkItem
+func (c *Catalog) sendBatch(ctx context.Context, requests []meshesapi.EventInput, batch []int) (outcome []schemas.BulkItem, itemised bool) {
 	err := contain(c.log, "a send_events batch", func() error {
 		events := make([]meshesapi.EventInput, len(batch))
 		for j, i := range batch {
@@ -89,12 +168,13 @@ func (c *Catalog) sendBatch(ctx context.Context, requests []meshesapi.EventInput
 		}
 		res, err := c.client.SendEvents(ctx, events)
 		outcome = batchOutcome(batch, res, err)
+		itemised = err == nil && len(res.Records) == len(batch)
 		return nil
 	})
 	if err != nil {
-		outcome = batchOutcome(batch, nil, err)
+		outcome, itemised = batchOutcome(batch, nil, err), false
 	}
-	return outcome
+	return outcome, itemised
 }
 
 // packBatches splits events, given their encoded sizes (meshesapi.EventSize),
@@ -125,7 +205,7 @@ func packBatches(sizes []int64, limit int64) (batches [][]int, tooLarge []int) {
 
 // batchOutcome assigns each event of one batch (indexes into the call's
 // events) its status. Meshes' records are read as index-aligned with the
-// request, the contract's suggested reading (§17 q10); when their count
+// request, the contract's suggested reading (docs/meshes-api.md §17 q10); when their count
 // differs, alignment cannot be trusted and every item is reported unknown
 // rather than guessed.
 func batchOutcome(batch []int, res *meshesapi.BulkResult, err error) []schemas.BulkItem {
@@ -158,7 +238,7 @@ func batchOutcome(batch []int, res *meshesapi.BulkResult, err error) []schemas.B
 			}
 		}
 	case meshesapi.IsOutcomeUnknown(err):
-		set(statusUnknown, "outcome unknown: check list_events before resending, never resend blindly ("+errorText(err)+")")
+		set(statusUnknown, "outcome unknown: check list_events before resending, never resend blindly ("+strings.TrimSuffix(errorText(err), ".")+")")
 	case errors.As(err, &netErr) && !netErr.Sent, errors.As(err, &tooLarge):
 		set(statusNotSent, "not sent, safe to resend: "+errorText(err))
 	case errors.Is(err, context.Canceled):

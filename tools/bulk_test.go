@@ -2,10 +2,15 @@ package tools
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
+	"io"
 	"net/http"
 	"strings"
+	"sync"
 	"testing"
+
+	"github.com/mark3labs/mcp-go/mcp"
 
 	"github.com/meshes-mcp/meshes-mcp/meshesapi"
 	"github.com/meshes-mcp/meshes-mcp/schemas"
@@ -79,4 +84,85 @@ func TestBulkResultListsProblemsFirst(t *testing.T) {
 	if len(out.Items) == 3000 || out.Notice == "" {
 		t.Errorf("3000 items listed without cutting (%d) or no notice", len(out.Items))
 	}
+}
+
+// send_events where no event is accepted because every batch failed as a
+// whole is an error result that states each cause once; when some events
+// are accepted, the per-item report stays, and no event that may have
+// reached Meshes is ever called not sent.
+func TestSendEventsTotalFailureIsOneError(t *testing.T) {
+	events := make([]any, 250)
+	for i := range events {
+		events[i] = map[string]any{"workspace_id": testUUID, "event": "a.b", "payload": map[string]any{"n": i + 1}}
+	}
+	raw, _ := json.Marshal(map[string]any{"events": events})
+	var (
+		mu    sync.Mutex
+		calls int
+	)
+	upstream := func(okFirst bool) http.HandlerFunc {
+		return func(w http.ResponseWriter, r *http.Request) {
+			body, _ := io.ReadAll(r.Body)
+			mu.Lock()
+			calls++
+			first := calls == 1
+			mu.Unlock()
+			w.Header().Set("Content-Type", "application/json")
+			if okFirst && first {
+				var in []any
+				_ = json.Unmarshal(body, &in)
+				recs := make([]any, len(in))
+				for i := range recs {
+					recs[i] = map[string]any{"id": testUUID, "event": "a.b", "workspace": testUUID}
+				}
+				w.WriteHeader(201)
+				_ = json.NewEncoder(w).Encode(map[string]any{"count": len(recs), "records": recs})
+				return
+			}
+			w.WriteHeader(503)
+			_, _ = w.Write([]byte(`{"message":"Service Unavailable"}`))
+		}
+	}
+	noRetry := func(cfg *meshesapi.Config) {
+		cfg.EventsURL = cfg.APIURL
+		cfg.Retry = meshesapi.RetryPolicy{MaxAttempts: 1, MaxReadAttempts: 1}
+	}
+
+	t.Run("upstream down", func(t *testing.T) {
+		calls = 0
+		c := fakeCatalog(t, upstream(false), Limits{Concurrency: 1}, noRetry)
+		res, err := c.Call(context.Background(), "send_events", raw)
+		if err != nil || !res.IsError {
+			t.Fatalf("want an error result, got %v %+v", err, res)
+		}
+		text := res.Content[0].(mcp.TextContent).Text
+		for _, want := range []string{"none of the 250 events was accepted", "events 0-249", "outcome unknown", "Meshes failed (503"} {
+			if !strings.Contains(text, want) {
+				t.Errorf("%q lacks %q", text, want)
+			}
+		}
+		if n := strings.Count(text, "Meshes failed"); n != 1 {
+			t.Errorf("the cause is repeated %d times: %q", n, text)
+		}
+		if strings.Contains(text, "not sent") {
+			t.Errorf("events that may have reached Meshes are called not sent: %q", text)
+		}
+	})
+
+	t.Run("partial failure stays a per-item report", func(t *testing.T) {
+		calls = 0
+		c := fakeCatalog(t, upstream(true), Limits{Concurrency: 1}, noRetry)
+		res, err := c.Call(context.Background(), "send_events", raw)
+		if err != nil || res.IsError {
+			t.Fatalf("want a per-item report, got %v %+v", err, res)
+		}
+		var out schemas.SendEventsOutput
+		b, _ := json.Marshal(res.StructuredContent)
+		if err := json.Unmarshal(b, &out); err != nil {
+			t.Fatal(err)
+		}
+		if out.Accepted != 100 || out.Unknown != 150 || out.NotSent != 0 {
+			t.Errorf("accepted %d unknown %d not_sent %d, want 100, 150, 0", out.Accepted, out.Unknown, out.NotSent)
+		}
+	})
 }

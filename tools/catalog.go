@@ -158,11 +158,11 @@ func (c *Catalog) whyDisabled(ctx context.Context, t *Tool) string {
 	p := c.effectivePolicy(ctx)
 	switch {
 	case !p.AllowsToolset(t.Toolset):
-		return "the toolset selection (" + t.Toolset + " is not enabled)"
+		return "the toolset selection (the " + t.Toolset + " toolset is not enabled: --toolsets or MESHES_TOOLSETS, or the client's narrowing)"
 	case p.ReadOnly && !t.ReadOnly:
-		return "read-only mode"
+		return "read-only mode (--read-only or MESHES_READ_ONLY, or the client's narrowing): this server may only read"
 	}
-	return "the workspace allowlist"
+	return "the workspace allowlist (--workspaces or MESHES_WORKSPACES): an agent confined to some workspaces cannot create another"
 }
 
 type effectiveKey struct{}
@@ -201,7 +201,7 @@ func (c *Catalog) run(ctx context.Context, t *Tool, raw json.RawMessage) (res *m
 func (c *Catalog) execute(ctx context.Context, t *Tool, raw json.RawMessage) (any, error) {
 	pol := c.effectivePolicy(ctx)
 	if !pol.allows(t) {
-		return nil, &refusedError{msg: fmt.Sprintf("%s is disabled by %s", t.Name, c.whyDisabled(ctx, t))}
+		return nil, &refusedError{msg: fmt.Sprintf("%s is refused by %s. It is left out of the tool list on purpose; tell the user if the change is needed, since only the server's configuration can allow it", t.Name, c.whyDisabled(ctx, t))}
 	}
 	ctx = withLookups(context.WithValue(ctx, effectiveKey{}, pol))
 	decoder, err := t.decoder()

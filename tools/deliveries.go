@@ -108,7 +108,7 @@ func clip300(s string) string {
 }
 
 // fillDeliveries fetches, with bounded concurrency, the deliveries of events
-// whose list entry came without them (the contract says list entries "may"
+// whose list entry came without them (Meshes says list entries "may"
 // embed rule_events).
 func (c *Catalog) fillDeliveries(ctx context.Context, events []meshesapi.Event) error {
 	var missing []int

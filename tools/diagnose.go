@@ -255,7 +255,7 @@ func classify(d diagnosis) failureClass {
 }
 
 // actionsNeedingID are rule actions that select an item from live data
-// (contract §13.3) and cannot work without metadata.id.
+// (docs/meshes-api.md §13.3) and cannot work without metadata.id.
 var actionsNeedingID = []string{
 	"add_to_list", "remove_from_list", "add_tag", "remove_tag", "update_property", "add_to_group",
 	"remove_from_group", "update_person_field", "add_label_to_person", "remove_label_from_person",

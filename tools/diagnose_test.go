@@ -103,7 +103,7 @@ func TestDeliveryFindingPrefersConnectionState(t *testing.T) {
 	if f := deliveryFinding(d); !strings.Contains(f.Cause, "rule behind this delivery no longer exists") || f.Next.Tool != "list_rules" {
 		t.Errorf("deleted rule not named as the cause: %+v", f)
 	}
-	d.lookupErr = &meshesapi.APIError{Status: 503, Method: "GET", Path: "/rules/" + wsA, Kind: "rule"}
+	d.lookupErr = testAPIError(t, 503, "GetRule", wsA)
 	if f := deliveryFinding(d); strings.Contains(f.Cause, "no longer exists") || !strings.Contains(f.Cause, "could not be read just now") || f.Next.Tool != "diagnose_event" {
 		t.Errorf("an unreadable rule was blamed as deleted: %+v", f)
 	}

@@ -57,11 +57,22 @@ func TestErrorTextNeverHidesAnUnknownOutcome(t *testing.T) {
 // A DELETE retried after its first answer was lost gets a 404 that may be
 // its own doing: the model must not be told the object never existed.
 func TestErrorTextKeepsARetriedDeleteHonest(t *testing.T) {
-	plain := &meshesapi.APIError{Status: 404, Method: "DELETE", Path: "/rules/" + testUUID, Kind: "rule"}
+	plain := testAPIError(t, 404, "DeleteRule", testUUID)
 	if got := errorText(plain); !strings.Contains(got, "not found") {
 		t.Errorf("a first-attempt 404: %q, want the not-found sentence", got)
 	}
 	if plain.MayBeOwnEffect() {
 		t.Error("a first-attempt 404 reported as possibly our own effect")
 	}
+}
+
+// testAPIError is the error Meshes' answer status to the operation opName,
+// naming ids, would produce.
+func testAPIError(t *testing.T, status int, opName string, ids ...string) *meshesapi.APIError {
+	t.Helper()
+	op, ok := meshesapi.LookupOperation(opName)
+	if !ok {
+		t.Fatalf("no operation %s", opName)
+	}
+	return &meshesapi.APIError{Status: status, Op: op, Objects: op.Objects(ids...), Method: op.Method, Path: op.Path}
 }

@@ -17,7 +17,7 @@ func (c *Catalog) eventTools() []Tool {
 		"Emit any number of events (batches of up to 100) with per-item results.", false, false).reachesOut().emitsTo("events[].workspace_id")
 	if !c.opts.PublishableKey {
 		// Machine credentials are organisation-wide, so each event must
-		// name its workspace (contract §3.3).
+		// name its workspace (docs/meshes-api.md §3.3).
 		send.inputOptions = []schemas.Option{schemas.Require("workspace_id")}
 		sendMany.inputOptions = []schemas.Option{schemas.Require("events", "workspace_id")}
 	}

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/json"
 	"fmt"
+	"reflect"
 	"regexp"
 	"slices"
 	"strings"
@@ -13,11 +14,11 @@ import (
 	"github.com/meshes-mcp/meshes-mcp/schemas"
 )
 
-// The mapping schema grammar (contract §7.5) is checked here in full; the
+// The mapping schema grammar (docs/meshes-api.md §7.5) is checked here in full; the
 // tool's JSON Schema shows only its outline and enums, since the full form
-// would triple the tool list every model reads. The rules are the contract's; the messages name the path.
+// would triple the tool list every model reads. The rules are Meshes' (docs/meshes-api.md §7); the messages name the path.
 // Path sources use the payload-relative {"type":"path","value":"user.email"}
-// form of the official MCP server (contract §17 q15).
+// form of the official MCP server (docs/meshes-api.md §17 q15).
 
 var (
 	mappingPath     = regexp.MustCompile(`^[a-zA-Z_][a-zA-Z0-9_]*(\.[a-zA-Z0-9_]+)*$`)
@@ -37,8 +38,8 @@ func parseMappingSchema(m map[string]any) (meshesapi.MappingSchema, error) {
 		err = dec.Decode(&s)
 	}
 	if err != nil {
-		return s, &argError{msg: "invalid arguments: schema " + strings.TrimPrefix(err.Error(), "json: ") +
-			"; expected {schema_version:1, fields:[{dest, source:{type, value}, transforms?, on_error?, notes?}], meta?}."}
+		return s, &argError{msg: "invalid arguments: " + decodeProblem("schema", raw, reflect.TypeFor[meshesapi.MappingSchema](), err) +
+			"; expected {schema_version:1, fields:[{dest, source:{type, value}, transforms?:[{type, …}], on_error?, notes?}], meta?}."}
 	}
 	var probs problems
 	if _, ok := m["schema_version"]; !ok || s.SchemaVersion != 1 {

@@ -39,9 +39,17 @@ func (c *Catalog) MCPServer(version string) *server.MCPServer {
 	return s
 }
 
-// filter hides the tools the effective policy forbids. mcp-go applies it to
-// tools/list and, with the single requested tool, to tools/call.
+// filter hides the tools the effective policy forbids from tools/list.
+// mcp-go (v1.2.1, passesToolFilters) also runs the filter at tools/call time
+// with the single requested tool, and answers a filtered-out tool with
+// "tool 'x' not found", which tells an agent nothing. A one-tool list is
+// therefore let through (a listing always holds the whole catalog, which
+// has many tools): the call reaches Catalog.run, which refuses it with the
+// policy that forbids it, before any argument is read or request sent.
 func (c *Catalog) filter(ctx context.Context, list []mcp.Tool) []mcp.Tool {
+	if len(list) == 1 && len(c.tools) > 1 {
+		return list
+	}
 	pol := c.effectivePolicy(ctx)
 	out := make([]mcp.Tool, 0, len(list))
 	for _, t := range list {

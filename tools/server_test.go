@@ -42,7 +42,8 @@ func TestOutputSchemasAreEnforced(t *testing.T) {
 }
 
 // The MCP server applies the per-request policy when listing and when
-// calling: a hidden tool cannot be called by name.
+// calling: a hidden tool cannot be called by name, and the refusal says
+// which policy hides it rather than mcp-go's "tool 'x' not found".
 func TestMCPServerFiltersListAndCall(t *testing.T) {
 	c := newTestCatalog(t, Options{})
 	srv := c.MCPServer("test")
@@ -55,9 +56,23 @@ func TestMCPServerFiltersListAndCall(t *testing.T) {
 	if want := readToolsOf(c, toolsetRules); !sameSet(names, want) {
 		t.Errorf("tools/list = %v, want %v", names, want)
 	}
-	out := rpc(t, ctx, srv, "tools/call", map[string]any{"name": "delete_rule", "arguments": map[string]any{"rule_id": testUUID}})
-	if out["error"] == nil {
-		t.Errorf("hidden tool called: %v", out)
+	for _, tc := range []struct{ tool, policy string }{
+		{"delete_rule", "read-only mode"},
+		{"list_events", "the toolset selection (the events toolset is not enabled"},
+	} {
+		out := rpc(t, ctx, srv, "tools/call", map[string]any{"name": tc.tool, "arguments": map[string]any{"rule_id": testUUID}})
+		res, _ := out["result"].(map[string]any)
+		if res["isError"] != true || !strings.Contains(toJSON(res), tc.tool+" is refused by "+tc.policy) {
+			t.Errorf("%s: hidden tool call answered %v, want an error naming %q", tc.tool, out, tc.policy)
+		}
+	}
+	confined := newTestCatalog(t, Options{Policy: Policy{Workspaces: []string{wsA}}}).MCPServer("test")
+	out := rpc(t, context.Background(), confined, "tools/call", map[string]any{"name": "create_workspace", "arguments": map[string]any{"name": "Sneaky"}})
+	if res, _ := out["result"].(map[string]any); res["isError"] != true || !strings.Contains(toJSON(res), "workspace allowlist") {
+		t.Errorf("create_workspace under an allowlist answered %v, want a refusal naming the allowlist", out)
+	}
+	if out := rpc(t, ctx, srv, "tools/call", map[string]any{"name": "no_such_tool"}); out["error"] == nil {
+		t.Errorf("an unknown tool ran: %v", out)
 	}
 }
 

@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
-	"fmt"
 	"reflect"
 	"strings"
 
@@ -130,7 +129,7 @@ func newTool[In, Out any](s spec, handler func(context.Context, *In) (*Out, erro
 		dec.UseNumber()
 		dec.DisallowUnknownFields()
 		if err := dec.Decode(&args); err != nil {
-			return nil, &argError{msg: fmt.Sprintf("arguments do not fit %s: %v", s.name, err)}
+			return nil, &argError{msg: "invalid arguments: " + decodeProblem("", normalized, reflect.TypeFor[In](), err) + "."}
 		}
 		if v, ok := any(&args).(validator); ok {
 			if err := v.Validate(); err != nil {

@@ -173,7 +173,7 @@ func statusWithErrorBody(status int) func(*testing.T, outcome) {
 			Message string `json:"message"`
 		}
 		if err := json.Unmarshal(o.body, &body); err != nil || body.Message == "" {
-			t.Errorf("want the contract's error shape, got %q", o.body)
+			t.Errorf("want the API's error shape, got %q", o.body)
 		}
 	}
 }

@@ -54,8 +54,14 @@ func Build(race bool) (string, error) {
 }
 
 // Binary is Build for a test or benchmark, which it fails if the build does.
+//
+// Under -short (the fast inner loop) the test is skipped instead: building
+// and driving the real binary is what makes a run slow, and CI runs it.
 func Binary(tb testing.TB, race bool) string {
 	tb.Helper()
+	if testing.Short() {
+		tb.Skip("builds and drives the real meshes-mcp binary; skipped under -short")
+	}
 	bin, err := Build(race)
 	if err != nil {
 		tb.Fatal(err)
