@@ -90,6 +90,17 @@ type request struct {
 	// status, when set, receives the HTTP status of a successful response
 	// (bulk ingestion distinguishes 201 from 207).
 	status *int
+	// template is path with its ids replaced by their field names, for the
+	// Observer; empty when path has no ids.
+	template string
+}
+
+// operation names r for the Observer: method and id-free path.
+func (r request) operation() string {
+	if r.template != "" {
+		return r.method + " " + r.template
+	}
+	return r.method + " " + r.path
 }
 
 // idempotent reports whether repeating r cannot duplicate an effect. Every
@@ -138,9 +149,13 @@ func (c *Client) do(ctx context.Context, r request, out any) error {
 	// 409 on PUT may then be that attempt's doing.
 	earlier := false
 	for attempt := 1; ; attempt++ {
+		started := time.Now()
 		x, err := c.exchange(ctx, r, target, body)
 		if err != nil {
 			return err
+		}
+		if c.cfg.Observer != nil {
+			c.cfg.Observer.ObserveRequest(r.operation(), x.status, attempt, time.Since(started))
 		}
 		if x.err == nil && x.status >= 200 && x.status < 300 {
 			derr := c.decode(r, x, out)
@@ -160,7 +175,7 @@ func (c *Client) do(ctx context.Context, r request, out any) error {
 		if !retry {
 			return final
 		}
-		c.log.Debug("retrying Meshes request", "method", r.method, "path", r.path,
+		c.log.DebugContext(ctx, "retrying Meshes request", "method", r.method, "path", r.path,
 			"attempt", attempt, "status", x.status, "wait", wait)
 		if err := c.sleep(ctx, wait); err != nil {
 			return fmt.Errorf("%w (stopped waiting to retry: %w)", final, err)
@@ -193,6 +208,7 @@ func call[T any](ctx context.Context, c *Client, r request, parts ...any) (*T, e
 		return nil, err
 	}
 	r.path = p
+	r.template = pathTemplate(parts...)
 	var out T
 	if err := c.do(ctx, r, &out); err != nil {
 		return nil, err

@@ -1,0 +1,106 @@
+package httpserver
+
+import (
+	"crypto/sha256"
+	"crypto/subtle"
+	"net"
+	"net/http"
+	"strings"
+
+	"github.com/meshes-mcp/meshes-mcp/tools"
+)
+
+// caller is who sent a request, as far as authentication tells.
+type caller struct {
+	// subject identifies the caller for rate limiting and logs: the OAuth
+	// subject, "static-token", or the peer address when no auth is
+	// configured (loopback only). It is never a metrics label.
+	subject string
+	oauth   bool
+	// canWrite is false for an OAuth caller granted only the read scope.
+	canWrite bool
+	// policy narrows the server's for this caller (scopes, workspaces).
+	policy tools.Policy
+}
+
+// authenticator decides who a request is from, with the static token, an
+// OAuth access token, or (no auth configured) the peer address.
+type authenticator struct {
+	staticHash *[sha256.Size]byte
+	oauth      *tokenVerifier
+}
+
+// authenticate admits a request with acceptable credentials, attaches its
+// caller and the caller's policy to the context, and removes the
+// Authorization header so no tool, hook or log downstream can echo it (the
+// token is never passed on to Meshes). CORS preflights carry no
+// credentials by design; they go on to mcp-go's CORS handling, which
+// answers them without running any method.
+func (s *Server) authenticate(next http.Handler) http.Handler {
+	a := s.auth
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.Method == http.MethodOptions && r.Header.Get("Access-Control-Request-Method") != "" {
+			next.ServeHTTP(w, r)
+			return
+		}
+		c, ok := a.identify(w, r)
+		if !ok {
+			return
+		}
+		r.Header.Del("Authorization")
+		ctx := withCaller(r.Context(), c)
+		if c.oauth {
+			ctx = tools.WithPolicy(ctx, c.policy)
+		}
+		next.ServeHTTP(w, r.WithContext(ctx))
+	})
+}
+
+// identify returns the request's caller, or answers the refusal itself.
+func (a *authenticator) identify(w http.ResponseWriter, r *http.Request) (caller, bool) {
+	if a.staticHash == nil && a.oauth == nil {
+		host, _, _ := net.SplitHostPort(r.RemoteAddr)
+		return caller{subject: "peer:" + host, canWrite: true}, true
+	}
+	presented, ok := bearerToken(r.Header.Get("Authorization"))
+	if ok && a.staticHash != nil {
+		got := sha256.Sum256([]byte(presented))
+		if subtle.ConstantTimeCompare(got[:], a.staticHash[:]) == 1 {
+			return caller{subject: "static-token", canWrite: true}, true
+		}
+	}
+	if a.oauth == nil {
+		// Static token only: no resource_metadata, so OAuth-capable clients
+		// do not go looking for an authorization server that is not there.
+		challenge := `Bearer realm="meshes-mcp"`
+		if ok {
+			challenge += `, error="invalid_token"`
+		}
+		w.Header().Set("WWW-Authenticate", challenge)
+		http.Error(w, "Unauthorized: this server uses a static bearer token, not OAuth. Configure the MCP client to send the header \"Authorization: Bearer <token>\" with the token the server was started with (MESHES_MCP_TOKEN).", http.StatusUnauthorized)
+		return caller{}, false
+	}
+	if !ok {
+		w.Header().Set("WWW-Authenticate", a.oauth.challenge(nil))
+		http.Error(w, "Unauthorized: send an OAuth access token as \"Authorization: Bearer <token>\"; the authorization server is named at "+a.oauth.metadataURL, http.StatusUnauthorized)
+		return caller{}, false
+	}
+	c, terr := a.oauth.verify(r.Context(), presented)
+	if terr != nil {
+		w.Header().Set("WWW-Authenticate", a.oauth.challenge(terr))
+		http.Error(w, http.StatusText(terr.status)+": "+terr.description, terr.status)
+		return caller{}, false
+	}
+	return c, true
+}
+
+// bearerToken extracts the credentials of a Bearer Authorization header; the
+// scheme is case-insensitive (RFC 9110 §11.1).
+func bearerToken(header string) (string, bool) {
+	scheme, token, found := strings.Cut(header, " ")
+	if !found || !strings.EqualFold(scheme, "Bearer") {
+		return "", false
+	}
+	token = strings.TrimSpace(token)
+	return token, token != ""
+}
