@@ -54,7 +54,7 @@ func (s *Server) observe(next http.Handler) http.Handler {
 		}
 		w.Header().Set(HeaderRequestID, id)
 		r = r.WithContext(meshesapi.WithRequestID(r.Context(), id))
-		rec := &statusRecorder{ResponseWriter: w}
+		rec := &statusWriter{ResponseWriter: w}
 		start := time.Now()
 		next.ServeHTTP(rec, r)
 		status := rec.status
@@ -102,35 +102,6 @@ func newRequestID() string {
 	_, _ = rand.Read(b[:])
 	return hex.EncodeToString(b[:])
 }
-
-// statusRecorder remembers the status a handler wrote. It passes Flush on,
-// since streamed responses depend on it.
-type statusRecorder struct {
-	http.ResponseWriter
-	status int
-}
-
-func (r *statusRecorder) WriteHeader(code int) {
-	if r.status == 0 {
-		r.status = code
-	}
-	r.ResponseWriter.WriteHeader(code)
-}
-
-func (r *statusRecorder) Write(p []byte) (int, error) {
-	if r.status == 0 {
-		r.status = http.StatusOK
-	}
-	return r.ResponseWriter.Write(p)
-}
-
-func (r *statusRecorder) Flush() {
-	if f, ok := r.ResponseWriter.(http.Flusher); ok {
-		f.Flush()
-	}
-}
-
-func (r *statusRecorder) Unwrap() http.ResponseWriter { return r.ResponseWriter }
 
 // gateCalls applies the per-caller checks that depend on what a request
 // asks for: a tools/call of a write tool needs the write scope (403

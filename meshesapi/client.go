@@ -203,12 +203,11 @@ func resetOutput(out any) {
 // call sends r to the path buildPath makes of parts (validated and escaped)
 // and decodes the answer into a new T.
 func call[T any](ctx context.Context, c *Client, r request, parts ...any) (*T, error) {
-	p, err := buildPath(parts...)
+	p, template, err := buildPath(parts...)
 	if err != nil {
 		return nil, err
 	}
-	r.path = p
-	r.template = pathTemplate(parts...)
+	r.path, r.template = p, template
 	var out T
 	if err := c.do(ctx, r, &out); err != nil {
 		return nil, err

@@ -2,7 +2,6 @@ package meshesapi
 
 import (
 	"context"
-	"strings"
 	"time"
 )
 
@@ -31,21 +30,4 @@ func WithRequestID(ctx context.Context, id string) context.Context {
 func RequestID(ctx context.Context) string {
 	id, _ := ctx.Value(requestIDKey{}).(string)
 	return id
-}
-
-// pathTemplate is the path buildPath would make of parts with each
-// validated argument replaced by its field name in braces: what an
-// operation is called in metrics, free of ids.
-func pathTemplate(parts ...any) string {
-	var b strings.Builder
-	for _, p := range parts {
-		b.WriteByte('/')
-		switch v := p.(type) {
-		case string:
-			b.WriteString(v)
-		case pathArg:
-			b.WriteString("{" + v.field + "}")
-		}
-	}
-	return b.String()
 }

@@ -49,27 +49,33 @@ func sessionArg(value string) pathArg {
 }
 
 // buildPath joins literal segments (string) and validated arguments (pathArg)
-// into an escaped path relative to the API base.
-func buildPath(parts ...any) (string, error) {
-	var b strings.Builder
+// into an escaped path relative to the API base. template is the same path
+// with each argument replaced by its field name in braces
+// ("/events/{event_id}"): what the operation is called in metrics, free of
+// ids.
+func buildPath(parts ...any) (path, template string, err error) {
+	var b, t strings.Builder
 	for _, p := range parts {
 		b.WriteByte('/')
+		t.WriteByte('/')
 		switch v := p.(type) {
 		case string:
 			b.WriteString(v)
+			t.WriteString(v)
 		case pathArg:
 			if v.value == "" {
-				return "", &ValidationError{Field: v.field, Rule: "is required"}
+				return "", "", &ValidationError{Field: v.field, Rule: "is required"}
 			}
 			if !v.ok(v.value) {
-				return "", &ValidationError{Field: v.field, Rule: v.rule}
+				return "", "", &ValidationError{Field: v.field, Rule: v.rule}
 			}
 			b.WriteString(url.PathEscape(v.value))
+			t.WriteString("{" + v.field + "}")
 		default:
 			panic(fmt.Sprintf("meshesapi: buildPath given %T", p))
 		}
 	}
-	return b.String(), nil
+	return b.String(), t.String(), nil
 }
 
 // pageQuery is a list query holding limit and cursor when set; callers add
