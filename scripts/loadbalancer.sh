@@ -14,7 +14,7 @@ if ! command -v haproxy >/dev/null; then
   apt-get update -qq
   apt-get install -y -qq haproxy >/dev/null
 fi
-haproxy -v | head -1
+haproxy -v | sed -n 1p
 MESHES_LB_SECONDS="${MESHES_LB_SECONDS:-15}" \
   go test -count=1 -v -timeout 10m -run '^TestThreeReplicasBehindHAProxy$' ./lb/ |
   grep -E 'RESULT|failed in flight|^(--- |ok|FAIL|PASS)'
