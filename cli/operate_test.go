@@ -1,8 +1,13 @@
 package cli
 
 import (
+	"context"
+	"encoding/json"
+	"log/slog"
 	"strings"
 	"testing"
+
+	"github.com/meshes-mcp/meshes-mcp/meshesapi"
 )
 
 // Operator settings that cannot work are refused before anything starts,
@@ -40,5 +45,29 @@ func TestOAuthCountsAsAuthenticationForExposure(t *testing.T) {
 	}
 	if code == 0 || !strings.Contains(stderr, "discovery") {
 		t.Fatalf("exit %d, stderr %q; want a failure naming the unreachable issuer's discovery", code, stderr)
+	}
+}
+
+// JSON logs carry the request id of the record's context, once.
+func TestJSONLogsCarryTheRequestID(t *testing.T) {
+	var stderr strings.Builder
+	env := &Env{Stderr: &stderr}
+	env.logAs(slog.LevelInfo, "json")
+	ctx := meshesapi.WithRequestID(context.Background(), "req-7")
+	env.Logger.With("component", "tools").InfoContext(ctx, "tool call")
+	env.Logger.InfoContext(ctx, "http request", "request_id", "req-7")
+	env.Logger.Info("no request")
+	lines := strings.Split(strings.TrimSpace(stderr.String()), "\n")
+	if len(lines) != 3 {
+		t.Fatalf("log lines %q", lines)
+	}
+	for i, want := range []int{1, 1, 0} {
+		var rec map[string]any
+		if err := json.Unmarshal([]byte(lines[i]), &rec); err != nil {
+			t.Fatalf("line %d is not JSON: %s", i, lines[i])
+		}
+		if got := strings.Count(lines[i], `"request_id"`); got != want {
+			t.Errorf("line %d has request_id %d times, want %d: %s", i, got, want, lines[i])
+		}
 	}
 }

@@ -82,6 +82,15 @@ func TestOAuthTeamServer(t *testing.T) {
 			t.Errorf("read-scoped caller is offered %s", tool.Name)
 		}
 	}
+	// A write tool is refused at the HTTP layer with the scope to ask for,
+	// before anything reaches Meshes.
+	before := f.requests.Load()
+	if _, err := callErr(c, "create_workspace", map[string]any{"name": "x"}, nil); err == nil || !strings.Contains(err.Error(), "403") || !strings.Contains(err.Error(), "meshes:write") {
+		t.Errorf("read-scoped create_workspace: %v; want a 403 naming meshes:write", err)
+	}
+	if n := f.requests.Load() - before; n != 0 {
+		t.Errorf("a refused write sent %d request(s) to Meshes", n)
+	}
 	mu.Lock()
 	upstreamAuth, upstreamIDs = nil, nil
 	mu.Unlock()

@@ -55,6 +55,7 @@ func startOAuth(t *testing.T, static string) *oauthRig {
 		testoidc.Client{ID: "agent", Secret: "s1", Audience: public},
 		testoidc.Client{ID: "expired", Secret: "s2", Audience: public, Lifetime: -5 * time.Minute},
 		testoidc.Client{ID: "elsewhere", Secret: "s3", Audience: "https://other.example.com/mcp"},
+		testoidc.Client{ID: "badclaim", Secret: "s4", Audience: public, Claims: map[string]any{DefaultWorkspacesClaim: []string{"not-a-uuid"}}},
 	)
 	cfg := Config{Transport: TransportHTTP, Addr: ln.Addr().String(), Logger: quietLogger(), AuthToken: static,
 		OAuth: &OAuth{Issuer: op.Issuer, PublicURL: public, KeyRefreshInterval: 20 * time.Millisecond}}
@@ -138,6 +139,7 @@ func TestOAuthTokens(t *testing.T) {
 		{"wrong audience", r.op.Token(t, "elsewhere", DefaultReadScope), "look", http.StatusUnauthorized, `error="invalid_token"`, "audience must be " + r.public},
 		{"wrong issuer", testoidc.Start(t, r.keys, testoidc.Client{ID: "agent", Secret: "s1", Audience: r.public}).Token(t, "agent", DefaultReadScope), "look", http.StatusUnauthorized, `error="invalid_token"`, "not issued by"},
 		{"not a JWT", "opaque-garbage", "look", http.StatusUnauthorized, `error="invalid_token"`, "not a JWT"},
+		{"malformed workspaces claim", r.op.Token(t, "badclaim", DefaultReadScope), "look", http.StatusUnauthorized, `error="invalid_token"`, "must list workspace UUIDs"},
 	}
 	for _, tc := range refusals {
 		t.Run(tc.name, func(t *testing.T) {
