@@ -123,7 +123,10 @@ func startHAProxy(t *testing.T, bin string, backends []string) string {
 	// http-server-close gives every request its own connection to a
 	// replica: a request sent on a kept-alive connection to a replica that
 	// has just died cannot be retried safely, and HAProxy then closes the
-	// client's connection without an answer.
+	// client's connection without an answer. Three failed checks take a
+	// replica out, so one slow /healthz on a loaded machine does not (a
+	// dead replica refuses connections at once, which are retried
+	// elsewhere meanwhile).
 	cfg := `global
   maxconn 4096
 defaults
@@ -132,6 +135,7 @@ defaults
   timeout connect 1s
   timeout client 60s
   timeout server 60s
+  timeout check 2s
   retries 3
   option redispatch 1
 frontend mcp
@@ -140,7 +144,7 @@ frontend mcp
 backend replicas
   balance roundrobin
   option httpchk GET /healthz
-  default-server inter 250ms fall 1 rise 2
+  default-server inter 250ms fall 3 rise 2
 ` + servers.String()
 	path := filepath.Join(t.TempDir(), "haproxy.cfg")
 	if err := os.WriteFile(path, []byte(cfg), 0o600); err != nil {
