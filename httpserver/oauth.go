@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"net"
 	"net/http"
 	"net/url"
 	"slices"
@@ -107,14 +108,14 @@ func checkOAuthURL(what, raw string) error {
 	if u.Scheme == "https" {
 		return nil
 	}
-	if loopback, _ := isLoopbackBind(u.Host); u.Scheme == "http" && (loopback || isLoopbackHost(u.Hostname())) {
+	if u.Scheme == "http" && isLoopbackHost(u.Hostname()) {
 		return nil
 	}
 	return fmt.Errorf("%s %q must use https (http is accepted only for loopback addresses)", what, raw)
 }
 
 func isLoopbackHost(host string) bool {
-	ok, _ := isLoopbackBind(host + ":0")
+	ok, _ := isLoopbackBind(net.JoinHostPort(host, "0"))
 	return ok
 }
 
