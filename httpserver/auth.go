@@ -43,7 +43,7 @@ func (s *Server) authenticate(next http.Handler) http.Handler {
 			next.ServeHTTP(w, r)
 			return
 		}
-		c, ok := a.identify(w, r)
+		c, ok := a.identify(exposeRefusal(w, r), r)
 		if !ok {
 			return
 		}
@@ -103,4 +103,34 @@ func bearerToken(header string) (string, bool) {
 	}
 	token = strings.TrimSpace(token)
 	return token, token != ""
+}
+
+// exposeRefusal lets a browser-based client read a refusal: the guards
+// answer before mcp-go's CORS handling would, so without these headers a
+// cross-origin client could not see the status, the WWW-Authenticate
+// challenge that starts its OAuth flow, or Retry-After. The Origin was
+// already admitted by requireOrigin. Success responses keep mcp-go's own
+// CORS headers.
+func exposeRefusal(w http.ResponseWriter, r *http.Request) http.ResponseWriter {
+	origin := r.Header.Get("Origin")
+	if origin == "" {
+		return w
+	}
+	return &refusalHeaders{ResponseWriter: w, origin: origin}
+}
+
+// refusalHeaders adds the CORS headers when an error status is written.
+type refusalHeaders struct {
+	http.ResponseWriter
+	origin string
+}
+
+func (w *refusalHeaders) WriteHeader(code int) {
+	if code >= 400 {
+		h := w.Header()
+		h.Set("Access-Control-Allow-Origin", w.origin)
+		h.Set("Access-Control-Expose-Headers", "WWW-Authenticate, Retry-After, "+HeaderRequestID)
+		h.Add("Vary", "Origin")
+	}
+	w.ResponseWriter.WriteHeader(code)
 }

@@ -116,9 +116,10 @@ func (s *Server) gateCalls(next http.Handler) http.Handler {
 			next.ServeHTTP(w, r)
 			return
 		}
+		refuse := exposeRefusal(w, r) // for refusals only: next needs w's Flush
 		body, err := requestBody(r)
 		if err != nil {
-			http.Error(w, "Bad Request: the request body could not be read", http.StatusBadRequest)
+			http.Error(refuse, "Bad Request: the request body could not be read", http.StatusBadRequest)
 			return
 		}
 		calls := toolCalls(body)
@@ -130,7 +131,7 @@ func (s *Server) gateCalls(next http.Handler) http.Handler {
 			for _, name := range calls {
 				if s.isWriteTool(name) {
 					w.Header().Set("WWW-Authenticate", `Bearer error="insufficient_scope", scope="`+s.auth.oauth.cfg.WriteScope+`", resource_metadata="`+s.auth.oauth.metadataURL+`", error_description="`+name+` changes data and needs the `+s.auth.oauth.cfg.WriteScope+` scope"`)
-					http.Error(w, "Forbidden: "+name+" changes data in Meshes and the access token grants only "+s.auth.oauth.cfg.ReadScope+"; authorize again with the "+s.auth.oauth.cfg.WriteScope+" scope", http.StatusForbidden)
+					http.Error(refuse, "Forbidden: "+name+" changes data in Meshes and the access token grants only "+s.auth.oauth.cfg.ReadScope+"; authorize again with the "+s.auth.oauth.cfg.WriteScope+" scope", http.StatusForbidden)
 					return
 				}
 			}
@@ -139,7 +140,7 @@ func (s *Server) gateCalls(next http.Handler) http.Handler {
 			if wait, ok := s.limiter.take(c.subject, len(calls)); !ok {
 				secs := int(math.Ceil(wait.Seconds()))
 				w.Header().Set("Retry-After", strconv.Itoa(secs))
-				http.Error(w, "Too Many Requests: this caller may make "+s.limiter.describe()+"; retry after "+strconv.Itoa(secs)+" s", http.StatusTooManyRequests)
+				http.Error(refuse, "Too Many Requests: this caller may make "+s.limiter.describe()+"; retry after "+strconv.Itoa(secs)+" s", http.StatusTooManyRequests)
 				return
 			}
 		}

@@ -194,3 +194,30 @@ func TestStaticTokenModeIsNoOAuthDeadEnd(t *testing.T) {
 		t.Fatalf("static mode serves protected resource metadata: %d", status)
 	}
 }
+
+// A browser-based client on an allowed origin can read the challenge that
+// starts its OAuth flow: the refusal carries CORS headers exposing it.
+func TestOAuthChallengeReadableCrossOrigin(t *testing.T) {
+	r := startOAuth(t, "")
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	cfg := r.cfg
+	cfg.Addr = ln.Addr().String()
+	cfg.AllowedOrigins = []string{"https://inspector.example.com"}
+	s, err := New(oauthStandIn(), cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan struct{})
+	go func() { _ = s.Serve(ctx, ln); close(done) }()
+	t.Cleanup(func() { cancel(); <-done })
+	status, h, _ := rawRequest(t, http.MethodPost, "http://"+ln.Addr().String()+"/mcp",
+		map[string]string{"Content-Type": "application/json", "Origin": "https://inspector.example.com"}, strings.NewReader(`{}`))
+	if status != http.StatusUnauthorized || h.Get("Access-Control-Allow-Origin") != "https://inspector.example.com" ||
+		!strings.Contains(h.Get("Access-Control-Expose-Headers"), "WWW-Authenticate") {
+		t.Fatalf("cross-origin 401: %d, headers %v; want the challenge exposed to the allowed origin", status, h)
+	}
+}
