@@ -90,3 +90,26 @@ func TestRequestIDs(t *testing.T) {
 		t.Fatal("a refused request has no request id to quote")
 	}
 }
+
+// Each refusal the guards make is counted under its own reason.
+func TestRejectionReasons(t *testing.T) {
+	cases := []struct {
+		status    int
+		challenge string
+		want      string
+	}{
+		{http.StatusUnauthorized, `Bearer resource_metadata="x"`, "missing_token"},
+		{http.StatusUnauthorized, `Bearer error="invalid_token"`, "invalid_token"},
+		{http.StatusForbidden, `Bearer error="insufficient_scope"`, "insufficient_scope"},
+		{http.StatusForbidden, "", "origin"},
+		{http.StatusRequestEntityTooLarge, "", "body_too_large"},
+		{http.StatusTooManyRequests, "", "rate_limited"},
+		{http.StatusBadRequest, "", "bad_request"},
+		{http.StatusOK, "", ""},
+	}
+	for _, c := range cases {
+		if got := rejectionReason(c.status, c.challenge); got != c.want {
+			t.Errorf("status %d, challenge %q: reason %q, want %q", c.status, c.challenge, got, c.want)
+		}
+	}
+}
