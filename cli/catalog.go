@@ -48,13 +48,18 @@ func buildCatalog(ctx context.Context, cmd string, cfg *Config, env *Env) (*tool
 	version, _ := VersionInfo()
 	mcfg.UserAgent = "meshes-mcp/" + version
 	mcfg.Logger = env.Logger.With("component", "meshesapi")
+	cfg.Operator.observeClient(&mcfg)
 	client, err := meshesapi.New(mcfg)
 	if err != nil {
 		cleanup()
 		reportConfigError(env, err)
 		return nil, func() {}
 	}
-	cat, err := tools.New(client, tools.Options{Policy: cfg.Policy(), Logger: env.Logger.With("component", "tools")})
+	opts := tools.Options{Policy: cfg.Policy(), Logger: env.Logger.With("component", "tools")}
+	if cfg.Operator.metrics != nil {
+		opts.Observer = cfg.Operator.metrics
+	}
+	cat, err := tools.New(client, opts)
 	if err != nil {
 		cleanup()
 		fmt.Fprintf(env.Stderr, "%s: %v\n", cmd, err)

@@ -29,7 +29,10 @@ type Config struct {
 	// Zero means httpserver.DefaultMaxBodyBytes.
 	MaxMessageBytes int64
 	// HTTP holds the http/sse transport flags (see http.go).
-	HTTP     HTTPOptions
+	HTTP HTTPOptions
+	// Operator holds OAuth, rate-limit, metrics and log-format settings
+	// (see operate.go).
+	Operator OperatorOptions
 	LogLevel slog.Level
 	Version  bool
 }

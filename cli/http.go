@@ -32,7 +32,7 @@ func registerHTTPFlags(f *Flags, cfg *Config) {
 	var origins, shutdown string
 	h := &cfg.HTTP
 	f.String(&h.Addr, "addr", "MESHES_MCP_ADDR", httpserver.DefaultAddr,
-		"host:port the http and sse transports listen on; a non-loopback address requires --auth-token")
+		"host:port the http and sse transports listen on; a non-loopback address requires --auth-token or --oauth-issuer")
 	f.StringVar(&h.AuthToken, "auth-token", "",
 		"bearer token HTTP clients must send (env "+envAuthToken+", preferred: flags are visible in ps)")
 	f.String(&h.TLSCert, "tls-cert", "MESHES_MCP_TLS_CERT", "", "PEM certificate file: serve HTTPS (with --tls-key)")
@@ -66,7 +66,7 @@ func registerHTTPFlags(f *Flags, cfg *Config) {
 
 func (c *Config) httpServerConfig(t httpserver.Transport, logger *slog.Logger) httpserver.Config {
 	h := &c.HTTP
-	return httpserver.Config{
+	hc := httpserver.Config{
 		Transport:       t,
 		Addr:            h.Addr,
 		AuthToken:       h.AuthToken,
@@ -76,7 +76,13 @@ func (c *Config) httpServerConfig(t httpserver.Transport, logger *slog.Logger) h
 		MaxBodyBytes:    c.MaxMessageBytes,
 		ShutdownTimeout: h.ShutdownTimeout,
 		Logger:          logger,
+		OAuth:           c.Operator.oauth(),
+		RateLimit:       c.Operator.RateLimit,
 	}
+	if m := c.Operator.metrics; m != nil {
+		hc.Metrics, hc.Observer = m.Handler(), m
+	}
+	return hc
 }
 
 // httpGCPercent is the garbage collector target used when serving HTTP and

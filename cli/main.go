@@ -25,8 +25,17 @@ type Env struct {
 }
 
 // logAt points Logger at Stderr with the given level.
-func (e *Env) logAt(level slog.Level) {
-	e.Logger = slog.New(slog.NewTextHandler(e.Stderr, &slog.HandlerOptions{Level: level}))
+func (e *Env) logAt(level slog.Level) { e.logAs(level, "text") }
+
+// logAs points Logger at Stderr with the given level and format ("text" or
+// "json"); records logged with a request's context carry its request id.
+func (e *Env) logAs(level slog.Level, format string) {
+	opts := &slog.HandlerOptions{Level: level}
+	var h slog.Handler = slog.NewTextHandler(e.Stderr, opts)
+	if format == "json" {
+		h = slog.NewJSONHandler(e.Stderr, opts)
+	}
+	e.Logger = slog.New(requestIDHandler{h})
 }
 
 // Command is a subcommand such as `meshes-mcp tools`. Run returns the exit

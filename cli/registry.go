@@ -25,10 +25,12 @@ var sharedFlags = []func(f *Flags, cfg *Config){
 
 // transportFlags are read only when serving. The catalog subcommands accept
 // them too (one environment configures every command) but leave them out of
-// their -h. The message limit comes first so that it is parsed before the
-// HTTP flags validate the whole HTTP configuration.
+// their -h. The message limit and the operator settings come first so that
+// they are parsed before the HTTP flags validate the whole HTTP
+// configuration.
 var transportFlags = []func(f *Flags, cfg *Config){
 	registerMessageLimitFlag,
+	registerOperatorFlags,
 	registerHTTPFlags,
 }
 

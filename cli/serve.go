@@ -34,7 +34,7 @@ func serve(ctx context.Context, args []string, env *Env) int {
 		fmt.Fprintln(env.Stdout, VersionString())
 		return 0
 	}
-	env.logAt(cfg.LogLevel)
+	env.logAs(cfg.LogLevel, cfg.Operator.LogFormat)
 
 	cat, cleanup := buildCatalog(ctx, "meshes-mcp", &cfg, env)
 	defer cleanup()

@@ -144,10 +144,17 @@ func connect(t *testing.T, env []string, args ...string) *client.Client {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { _ = c.Close() })
-	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
-	defer cancel()
 	// NewStdioMCPClient starts the transport but not the client, whose
 	// Start installs the notification handler (progress notifications).
+	start(t, c)
+	return c
+}
+
+// start starts an MCP client and completes the handshake.
+func start(t *testing.T, c *client.Client) {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+	defer cancel()
 	if err := c.Start(ctx); err != nil {
 		t.Fatal(err)
 	}
@@ -157,7 +164,6 @@ func connect(t *testing.T, env []string, args ...string) *client.Client {
 	if _, err := c.Initialize(ctx, init); err != nil {
 		t.Fatalf("initialize: %v%s", err, stderrOf(c))
 	}
-	return c
 }
 
 func stderrOf(c *client.Client) string {

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"log/slog"
 	"net"
+	"net/http"
 	"net/netip"
 	"net/url"
 	"strings"
@@ -59,6 +60,18 @@ type Config struct {
 	ShutdownTimeout time.Duration
 	// Logger receives transport logs. The auth token is never passed to it.
 	Logger *slog.Logger
+
+	// OAuth, when set, accepts OAuth access tokens (besides AuthToken, if
+	// that is set too) and publishes the metadata clients discover the
+	// authorization server by.
+	OAuth *OAuth
+	// RateLimit bounds each caller's tool calls; the zero value is none.
+	RateLimit RateLimit
+	// Metrics, when set, is served at /metrics (outside the auth guard, like
+	// /healthz: it holds counts, never ids or secrets).
+	Metrics http.Handler
+	// Observer, when set, counts refused requests.
+	Observer Observer
 }
 
 // Validate reports the first invalid or unsafe setting (for example a
@@ -108,8 +121,16 @@ func (c Config) withDefaults() (Config, error) {
 	if err != nil {
 		return c, err
 	}
-	if !loopback && c.AuthToken == "" {
-		return c, fmt.Errorf("refusing to listen on non-loopback address %q without an auth token: set --auth-token (MESHES_MCP_TOKEN) or bind 127.0.0.1", c.Addr)
+	if !loopback && c.AuthToken == "" && c.OAuth == nil {
+		return c, fmt.Errorf("refusing to listen on non-loopback address %q without an auth token or OAuth: set --auth-token (MESHES_MCP_TOKEN) or --oauth-issuer with --public-url, or bind 127.0.0.1", c.Addr)
+	}
+	if c.OAuth != nil {
+		if c.OAuth, err = c.OAuth.withDefaults(); err != nil {
+			return c, err
+		}
+	}
+	if c.RateLimit.PerSecond < 0 || c.RateLimit.Burst < 0 {
+		return c, errors.New("the rate limit and its burst must not be negative")
 	}
 	return c, nil
 }

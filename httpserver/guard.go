@@ -2,8 +2,6 @@ package httpserver
 
 import (
 	"bytes"
-	"crypto/sha256"
-	"crypto/subtle"
 	"errors"
 	"io"
 	"net/http"
@@ -39,48 +37,6 @@ func requireOrigin(allowed []string, next http.Handler) http.Handler {
 func sameOrigin(origin string, r *http.Request) bool {
 	_, host, _ := strings.Cut(origin, "://")
 	return strings.EqualFold(host, r.Host)
-}
-
-// requireBearer admits a request only if it carries the configured token.
-// Both sides are hashed first so the comparison takes the same time whatever
-// the presented token's length or content. The Authorization header is
-// removed before the MCP layer sees the request, so no tool, hook or log
-// downstream can echo it.
-//
-// CORS preflights carry no credentials by design; they are let through to
-// mcp-go's CORS handling, which answers them without running any method.
-func requireBearer(token string, next http.Handler) http.Handler {
-	want := sha256.Sum256([]byte(token))
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if r.Method == http.MethodOptions && r.Header.Get("Access-Control-Request-Method") != "" {
-			next.ServeHTTP(w, r)
-			return
-		}
-		presented, ok := bearerToken(r.Header.Get("Authorization"))
-		got := sha256.Sum256([]byte(presented))
-		if !ok || subtle.ConstantTimeCompare(got[:], want[:]) != 1 {
-			challenge := `Bearer realm="meshes-mcp"`
-			if ok {
-				challenge += `, error="invalid_token"`
-			}
-			w.Header().Set("WWW-Authenticate", challenge)
-			http.Error(w, "Unauthorized: send the server's token as \"Authorization: Bearer <token>\"", http.StatusUnauthorized)
-			return
-		}
-		r.Header.Del("Authorization")
-		next.ServeHTTP(w, r)
-	})
-}
-
-// bearerToken extracts the credentials of a Bearer Authorization header; the
-// scheme is case-insensitive (RFC 9110 §11.1).
-func bearerToken(header string) (string, bool) {
-	scheme, token, found := strings.Cut(header, " ")
-	if !found || !strings.EqualFold(scheme, "Bearer") {
-		return "", false
-	}
-	token = strings.TrimSpace(token)
-	return token, token != ""
 }
 
 // limitBody buffers a POST body of at most max bytes and answers 413 beyond.

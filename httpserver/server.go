@@ -11,12 +11,14 @@ package httpserver
 
 import (
 	"context"
+	"crypto/sha256"
 	"crypto/tls"
 	"errors"
 	"fmt"
 	"log/slog"
 	"net"
 	"net/http"
+	"strings"
 	"time"
 
 	"github.com/mark3labs/mcp-go/server"
@@ -24,21 +26,31 @@ import (
 
 // Server is one HTTP listener serving one MCP server.
 type Server struct {
-	cfg     Config
-	handler http.Handler
-	tls     *tls.Config
-	sse     *server.SSEServer // nil unless Transport is SSE
-	drain   *sseDrain         // nil unless Transport is SSE
+	cfg      Config
+	mcp      *server.MCPServer
+	auth     *authenticator
+	limiter  *callerLimiter     // nil: no rate limit
+	stopKeys context.CancelFunc // ends the OAuth key refresh
+	handler  http.Handler
+	tls      *tls.Config
+	sse      *server.SSEServer // nil unless Transport is SSE
+	drain    *sseDrain         // nil unless Transport is SSE
 }
 
 // New checks cfg (see Config) and builds the handler tree. It does not
 // listen yet, so configuration errors surface before any port is taken.
+// With OAuth configured it fetches the issuer's discovery document and
+// keys, so an unreachable or misnamed issuer is reported here.
 func New(mcp *server.MCPServer, cfg Config) (*Server, error) {
 	cfg, err := cfg.withDefaults()
 	if err != nil {
 		return nil, err
 	}
-	s := &Server{cfg: cfg}
+	s := &Server{cfg: cfg, mcp: mcp, auth: &authenticator{}, limiter: newCallerLimiter(cfg.RateLimit), stopKeys: func() {}}
+	if cfg.AuthToken != "" {
+		h := sha256.Sum256([]byte(cfg.AuthToken))
+		s.auth.staticHash = &h
+	}
 	if cfg.TLSCertFile != "" {
 		cert, err := tls.LoadX509KeyPair(cfg.TLSCertFile, cfg.TLSKeyFile)
 		if err != nil {
@@ -49,6 +61,22 @@ func New(mcp *server.MCPServer, cfg Config) (*Server, error) {
 
 	mux := http.NewServeMux()
 	mux.HandleFunc("/healthz", healthz)
+	if cfg.Metrics != nil {
+		mux.Handle("/metrics", cfg.Metrics)
+	}
+	if cfg.OAuth != nil {
+		keysCtx, stop := context.WithCancel(context.Background())
+		v, err := newTokenVerifier(keysCtx, cfg.OAuth)
+		if err != nil {
+			stop()
+			return nil, err
+		}
+		s.auth.oauth, s.stopKeys = v, stop
+		mux.HandleFunc(prmPath, v.serveMetadata)
+		if suffixed := strings.TrimPrefix(v.metadataURL, publicOrigin(cfg.OAuth.PublicURL)); suffixed != prmPath {
+			mux.HandleFunc(suffixed, v.serveMetadata)
+		}
+	}
 	switch cfg.Transport {
 	case TransportHTTP:
 		mux.Handle("/mcp", s.guard(dropSharedCancellations(server.NewStreamableHTTPServer(mcp, s.streamableOptions()...))))
@@ -109,14 +137,14 @@ func (s *Server) sseOptions() []server.SSEOption {
 }
 
 // guard wraps an MCP endpoint in the checks every request must pass, in the
-// order that reveals least to a caller who fails them.
+// order that reveals least to a caller who fails them, inside the layer
+// that gives each request its id, its log line and its metrics.
 func (s *Server) guard(h http.Handler) http.Handler {
 	h = s.narrow(h)
+	h = s.gateCalls(h)
 	h = limitBody(s.cfg.MaxBodyBytes, h)
-	if s.cfg.AuthToken != "" {
-		h = requireBearer(s.cfg.AuthToken, h)
-	}
-	return requireOrigin(s.cfg.AllowedOrigins, h)
+	h = s.authenticate(h)
+	return s.observe(requireOrigin(s.cfg.AllowedOrigins, h))
 }
 
 // Listen binds the configured address, wrapping it in TLS when configured.
@@ -145,6 +173,7 @@ func (s *Server) ListenAndServe(ctx context.Context) error {
 // finish, and whatever is still running after that is cut off. It returns
 // nil after a clean drain.
 func (s *Server) Serve(ctx context.Context, ln net.Listener) error {
+	defer s.stopKeys()
 	srv := &http.Server{
 		Handler:           s.handler,
 		ReadHeaderTimeout: 10 * time.Second,
@@ -209,6 +238,8 @@ func (s *Server) logStart(addr net.Addr) {
 		"url", scheme+"://"+addr.String()+paths[0],
 		"endpoints", paths,
 		"auth", s.cfg.AuthToken != "",
+		"oauth", s.auth.oauth != nil,
+		"rate_limit_per_second", s.cfg.RateLimit.PerSecond,
 		"tls", s.tls != nil,
 		"allowed_origins", s.cfg.AllowedOrigins,
 	)

@@ -96,6 +96,15 @@ type request struct {
 	status *int
 }
 
+// operation names r for the Observer: method and path template, free of
+// ids ("GET /events/{event_id}").
+func (r request) operation() string {
+	if r.op != nil {
+		return r.op.Method + " " + r.op.Path
+	}
+	return r.method + " " + r.path
+}
+
 // idempotent reports whether repeating r cannot duplicate an effect. Every
 // POST of the API creates or triggers something; GET, PUT and DELETE do not
 // compound.
@@ -142,9 +151,13 @@ func (c *Client) do(ctx context.Context, r request, out any) error {
 	// 409 on PUT may then be that attempt's doing.
 	earlier := false
 	for attempt := 1; ; attempt++ {
+		started := time.Now()
 		x, err := c.exchange(ctx, r, target, body)
 		if err != nil {
 			return err
+		}
+		if c.cfg.Observer != nil {
+			c.cfg.Observer.ObserveRequest(r.operation(), x.status, attempt, time.Since(started))
 		}
 		if x.err == nil && x.status >= 200 && x.status < 300 {
 			derr := c.decode(r, x, out)
@@ -164,7 +177,7 @@ func (c *Client) do(ctx context.Context, r request, out any) error {
 		if !retry {
 			return final
 		}
-		c.log.Debug("retrying Meshes request", "method", r.method, "path", r.path,
+		c.log.DebugContext(ctx, "retrying Meshes request", "method", r.method, "path", r.path,
 			"attempt", attempt, "status", x.status, "wait", wait)
 		if err := c.sleep(ctx, wait); err != nil {
 			return fmt.Errorf("%w (stopped waiting to retry: %w)", final, err)

@@ -79,6 +79,8 @@ type Config struct {
 	HTTPClient *http.Client
 	// Logger receives one debug record per retry; nil discards.
 	Logger *slog.Logger
+	// Observer, when set, is told of every HTTP attempt (metrics).
+	Observer Observer
 }
 
 // RetryPolicy bounds automatic retries. Zero fields take the defaults;

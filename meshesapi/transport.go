@@ -101,6 +101,9 @@ func (c *Client) setHeaders(req *http.Request, r request, hasBody bool) error {
 	}
 	h.Set("User-Agent", c.cfg.UserAgent)
 	h.Set("X-Meshes-Client", c.cfg.UserAgent)
+	if id := RequestID(req.Context()); id != "" {
+		h.Set("X-Request-Id", id)
+	}
 	if r.ingest && c.cfg.PublishableKey != "" {
 		h.Set("X-Meshes-Publishable-Key", c.cfg.PublishableKey)
 		return nil

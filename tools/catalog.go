@@ -66,12 +66,32 @@ type Options struct {
 	// implies it. It is also true when the client has a publishable key.
 	PublishableKey bool
 	Limits         Limits
+	// Observer, when set, is told of every call's start and outcome
+	// (metrics).
+	Observer CallObserver
 
 	// schemaSource, when set, builds each tool's schemas instead of taking
 	// the generated ones; only the tests that check and regenerate those
 	// set it (to reflection), so the server never links reflection.
 	schemaSource schemaSource
 }
+
+// CallObserver learns of tool calls as they start and end, so that an
+// operator's metrics can count them without this package depending on a
+// metrics library. It must be safe for concurrent use.
+type CallObserver interface {
+	// CallStarted is called as a call begins; the returned function is
+	// called once as it ends, with its outcome (see Outcome*).
+	CallStarted(tool string) (finished func(outcome string))
+}
+
+// Outcomes of a tool call, as reported to a CallObserver.
+const (
+	OutcomeOK     = "ok"     // a result
+	OutcomeError  = "error"  // an isError result: bad input or a Meshes failure
+	OutcomeDenied = "denied" // refused by the effective policy
+	OutcomePanic  = "panic"  // the handler panicked; the server recovered
+)
 
 // Catalog is every tool of the server bound to one Meshes client.
 type Catalog struct {
@@ -179,6 +199,11 @@ func policyOf(ctx context.Context) Policy {
 // handler, result. Panics become an error result; the server stays up.
 func (c *Catalog) run(ctx context.Context, t *Tool, raw json.RawMessage) (res *mcp.CallToolResult) {
 	start := time.Now()
+	finished := func(string) {}
+	if c.opts.Observer != nil {
+		finished = c.opts.Observer.CallStarted(t.Name)
+	}
+	outcome := OutcomeOK
 	defer func() {
 		if r := recover(); r != nil {
 			logPanic(c.log, t.Name, r)
@@ -186,12 +211,19 @@ func (c *Catalog) run(ctx context.Context, t *Tool, raw json.RawMessage) (res *m
 			if !t.ReadOnly {
 				msg += " Whether it changed anything in Meshes is unknown: check before repeating it."
 			}
-			res = mcp.NewToolResultError(msg)
+			res, outcome = mcp.NewToolResultError(msg), OutcomePanic
 		}
-		c.log.Debug("tool call", "tool", t.Name, "error", res != nil && res.IsError, "duration", time.Since(start))
+		if outcome == OutcomeOK && res != nil && res.IsError {
+			outcome = OutcomeError
+		}
+		finished(outcome)
+		c.log.DebugContext(ctx, "tool call", "tool", t.Name, "outcome", outcome, "duration", time.Since(start))
 	}()
 	out, err := c.execute(ctx, t, raw)
 	if err != nil {
+		if _, refused := errors.AsType[*refusedError](err); refused {
+			outcome = OutcomeDenied
+		}
 		return mcp.NewToolResultError(errorText(err))
 	}
 	return c.success(t, out)
