@@ -18,6 +18,7 @@ import (
 	"github.com/mark3labs/mcp-go/client/transport"
 	"github.com/mark3labs/mcp-go/mcp"
 
+	"github.com/meshes-mcp/meshes-mcp/internal/testbin"
 	"github.com/meshes-mcp/meshes-mcp/sandbox"
 	"github.com/meshes-mcp/meshes-mcp/tools"
 )
@@ -65,7 +66,7 @@ func TestBundleServesMCPOverStdio(t *testing.T) {
 
 	t.Run("defaults", func(t *testing.T) {
 		c := startBundle(t, m, platform, dir, account)
-		if got := listTools(t, c); !sameSet(got, all) {
+		if got := testbin.ToolNames(t, c); !sameSet(got, all) {
 			t.Errorf("tools/list = %v, want the whole catalog %v", got, all)
 		}
 		if got := workspaceIDs(t, c); len(got) != len(workspaces) {
@@ -79,7 +80,7 @@ func TestBundleServesMCPOverStdio(t *testing.T) {
 			values[k] = v
 		}
 		c := startBundle(t, m, platform, dir, values)
-		got := listTools(t, c)
+		got := testbin.ToolNames(t, c)
 		if !sameSet(got, readOnly) {
 			t.Errorf("read_only=true: tools/list = %v, want only the read tools %v", got, readOnly)
 		}
@@ -133,21 +134,6 @@ func startBundle(t *testing.T, m manifest, platform, dir string, values map[stri
 		t.Errorf("serverInfo.version = %q, want the release version v1.2.3-test", res.ServerInfo.Version)
 	}
 	return c
-}
-
-func listTools(t *testing.T, c *client.Client) []string {
-	t.Helper()
-	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
-	defer cancel()
-	res, err := c.ListTools(ctx, mcp.ListToolsRequest{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	var names []string
-	for _, tool := range res.Tools {
-		names = append(names, tool.Name)
-	}
-	return names
 }
 
 // workspaceIDs calls list_workspaces, which reaches the sandbox with the
