@@ -68,6 +68,13 @@ func TestManifest(t *testing.T) {
 			t.Errorf("user_config.%s is optional without a default, so a host may pass its placeholder through", key)
 		}
 	}
+	for key, variable := range mapped {
+		// A default that differs from the server's own would silently
+		// change what an unconfigured bundle talks to.
+		if variable == meshesapi.EnvAPIURL && m.UserConfig[key].Default != meshesapi.DefaultAPIURL {
+			t.Errorf("user_config.%s defaults to %v, the server to %s", key, m.UserConfig[key].Default, meshesapi.DefaultAPIURL)
+		}
+	}
 	for _, want := range []string{"read_only", "workspaces"} {
 		if _, ok := m.UserConfig[want]; !ok {
 			t.Errorf("user_config has no %s", want)
