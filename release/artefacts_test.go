@@ -324,3 +324,36 @@ func TestREADMELinksTheBundle(t *testing.T) {
 		t.Errorf("README.md does not link the latest bundle %s", want)
 	}
 }
+
+// The output directory is emptied first, but never when it holds the
+// checkout or files a release build did not write.
+func TestOutputDirectoryGuard(t *testing.T) {
+	r := root(t)
+	for _, out := range []string{r, filepath.Dir(r)} {
+		if err := clearOutput(Options{Root: r, Out: out}); err == nil || !strings.Contains(err.Error(), "contains the checkout") {
+			t.Errorf("-out %s: %v, want a refusal", out, err)
+		}
+	}
+	foreign := t.TempDir()
+	if err := os.WriteFile(filepath.Join(foreign, "notes.txt"), []byte("mine"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if err := clearOutput(Options{Root: r, Out: foreign}); err == nil || !strings.Contains(err.Error(), "notes.txt") {
+		t.Errorf("directory with notes.txt: %v, want a refusal naming it", err)
+	}
+	if _, err := os.Stat(filepath.Join(foreign, "notes.txt")); err != nil {
+		t.Errorf("the refused directory lost its file: %v", err)
+	}
+	previous := t.TempDir()
+	for _, name := range []string{"SHA256SUMS", "meshes-mcp_1.0.0_linux_amd64.tar.gz", bundleName} {
+		if err := os.WriteFile(filepath.Join(previous, name), nil, 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := clearOutput(Options{Root: r, Out: previous}); err != nil {
+		t.Errorf("an earlier build's output: %v", err)
+	}
+	if _, err := os.Stat(previous); !os.IsNotExist(err) {
+		t.Errorf("an earlier build's output was not removed: %v", err)
+	}
+}

@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"io/fs"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -151,7 +152,7 @@ type Result struct {
 
 // Build compiles every target and writes the artefacts.
 func Build(o Options) (*Result, error) {
-	if err := os.RemoveAll(o.Out); err != nil {
+	if err := clearOutput(o); err != nil {
 		return nil, err
 	}
 	if err := os.MkdirAll(o.Out, 0o755); err != nil {
@@ -198,6 +199,37 @@ func Build(o Options) (*Result, error) {
 		return nil, err
 	}
 	return res, nil
+}
+
+// clearOutput empties Out for a fresh build, refusing a directory that
+// holds the checkout or anything an earlier build did not write, so that a
+// slip like -out . cannot delete the user's work.
+func clearOutput(o Options) error {
+	out, err := filepath.Abs(o.Out)
+	if err != nil {
+		return err
+	}
+	root, err := filepath.Abs(o.Root)
+	if err != nil {
+		return err
+	}
+	if rel, err := filepath.Rel(out, root); err == nil && !strings.HasPrefix(rel, "..") {
+		return fmt.Errorf("-out %s contains the checkout; name a directory of its own, such as dist", o.Out)
+	}
+	entries, err := os.ReadDir(out)
+	if errors.Is(err, fs.ErrNotExist) {
+		return nil
+	}
+	if err != nil {
+		return err
+	}
+	for _, e := range entries {
+		name := e.Name()
+		if !slices.Contains([]string{"build", "mcpb", "SHA256SUMS", "server.json", bundleName}, name) && !strings.HasPrefix(name, "meshes-mcp_") {
+			return fmt.Errorf("-out %s holds %s, which no release build writes; name another directory", o.Out, name)
+		}
+	}
+	return os.RemoveAll(out)
 }
 
 // compile builds one target's binary. Everything that could differ between
