@@ -3,14 +3,11 @@ package cli
 import (
 	"bytes"
 	"encoding/json"
-	"flag"
 	"io"
 	"os"
 	"slices"
 	"strings"
 	"testing"
-
-	"github.com/meshes-mcp/meshes-mcp/meshesapi"
 )
 
 // mcp.json.example must stay loadable by MCP clients and name only flags
@@ -32,13 +29,7 @@ func TestMCPJSONExample(t *testing.T) {
 	if err := dec.Decode(&doc); err != nil {
 		t.Fatalf("mcp.json.example: %v", err)
 	}
-	known := []string{meshesapi.EnvAccessKey, meshesapi.EnvSecretKey, meshesapi.EnvOrgID, meshesapi.EnvOrgIDAlias,
-		meshesapi.EnvAPIURL, meshesapi.EnvEventsURL, meshesapi.EnvPublishableKey, meshesapi.EnvCredentialsFile}
-	serveFlagSet(t).VisitAll(func(fl *flag.Flag) {
-		if m := envInUsage.FindStringSubmatch(fl.Usage); m != nil {
-			known = append(known, m[1])
-		}
-	})
+	known := knownVariables(t)
 	sandbox := false
 	for name, s := range doc.MCPServers {
 		if !strings.HasSuffix(s.Command, "/meshes-mcp") {
