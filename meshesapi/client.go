@@ -62,11 +62,11 @@ func New(cfg Config) (*Client, error) {
 		cfg:   cfg,
 		http:  &hc,
 		log:   logger,
-		scrub: newScrubber(cfg.SecretKey),
 		now:   time.Now,
 		sleep: sleepContext,
 	}
 	c.tokens = newTokenSource(cfg, func() time.Time { return c.now() })
+	c.scrub = newScrubber(cfg.SecretKey, c.tokens.signed)
 	return c, nil
 }
 

@@ -14,9 +14,7 @@ func (c *Client) ListConnections(ctx context.Context, p Page) (*List[Connection]
 // CreateConnection creates a connection (POST /connections → 201 {connection}).
 func (c *Client) CreateConnection(ctx context.Context, in CreateConnectionRequest) (*Connection, error) {
 	in.Metadata = nonNilMetadata(in.Metadata)
-	var out struct {
-		Connection Connection `json:"connection"`
-	}
+	var out connectionCreated
 	if err := c.send(ctx, opCreateConnection, request{body: in}, &out, in.Workspace); err != nil {
 		return nil, err
 	}

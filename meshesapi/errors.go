@@ -186,6 +186,18 @@ type NetworkError struct {
 	TimeoutAfter time.Duration
 	// Ingest is set when the request went to the ingestion base.
 	Ingest bool
+	// detail is Err's text scrubbed of credentials: Go's HTTP client
+	// quotes a malformed status line or header verbatim, and a broken
+	// upstream may put the request's Authorization value there.
+	detail string
+}
+
+// reason is what the summary shows of the underlying failure.
+func (e *NetworkError) reason() string {
+	if e.detail != "" {
+		return e.detail
+	}
+	return e.Err.Error()
 }
 
 func (e *NetworkError) Unwrap() error { return e.Err }
@@ -228,9 +240,9 @@ func (e *NetworkError) Summary() string {
 	case e.Timeout:
 		fmt.Fprintf(&b, "%s %s timed out after %s waiting for Meshes", e.Method, e.Path, e.TimeoutAfter)
 	case e.Status != 0:
-		fmt.Fprintf(&b, "network error reading Meshes' %d response to %s %s (%s)", e.Status, e.Method, e.Path, e.Err)
+		fmt.Fprintf(&b, "network error reading Meshes' %d response to %s %s (%s)", e.Status, e.Method, e.Path, e.reason())
 	default:
-		fmt.Fprintf(&b, "network error sending %s %s to Meshes (%s)", e.Method, e.Path, e.Err)
+		fmt.Fprintf(&b, "network error sending %s %s to Meshes (%s)", e.Method, e.Path, e.reason())
 	}
 	if e.Attempts > 1 {
 		fmt.Fprintf(&b, " after %d attempts", e.Attempts)

@@ -7,9 +7,7 @@ import (
 // SendEvent ingests one event (POST /events on the ingestion base → 201).
 // A 201 means accepted and queued; delivery happens asynchronously.
 func (c *Client) SendEvent(ctx context.Context, in EventInput) (*EventReceipt, error) {
-	var out struct {
-		Event EventReceipt `json:"event"`
-	}
+	var out eventAccepted
 	if err := c.send(ctx, opSendEvent, request{body: in}, &out, in.Workspace); err != nil {
 		return nil, err
 	}

@@ -29,7 +29,14 @@ type tokenSource struct {
 	cur    atomic.Pointer[signedToken] // lock-free fast path
 	mu     sync.Mutex                  // held while signing, so a burst signs once
 	minted atomic.Uint64               // tokens signed, for tests
+	// recent are the last tokens signed, newest last, still live or just
+	// expired: the values an upstream can echo back (see scrubber).
+	recent atomic.Pointer[[]string]
 }
+
+// recentTokens bounds how many signed tokens the scrubber knows: more than
+// can be live at once (one at a time, 30 s each) plus those just expired.
+const recentTokens = 4
 
 type signedToken struct {
 	value    string
@@ -56,8 +63,22 @@ func (s *tokenSource) token() (string, error) {
 	if err != nil {
 		return "", err
 	}
+	var kept []string
+	if old := s.recent.Load(); old != nil {
+		kept = (*old)[max(0, len(*old)-recentTokens+1):]
+	}
+	kept = append(append([]string(nil), kept...), t.value)
+	s.recent.Store(&kept)
 	s.cur.Store(t)
 	return t.value, nil
+}
+
+// signed returns the tokens recently signed, for scrubbing.
+func (s *tokenSource) signed() []string {
+	if r := s.recent.Load(); r != nil {
+		return *r
+	}
+	return nil
 }
 
 // usable returns the cached token if it is neither close to expiry nor,

@@ -11,9 +11,7 @@ func (c *Client) ListRules(ctx context.Context, f RuleFilter) (*List[Rule], erro
 
 // CreateRule routes an event to a connection action (POST /rules → 201 {rule}).
 func (c *Client) CreateRule(ctx context.Context, in CreateRuleRequest) (*Rule, error) {
-	var out struct {
-		Rule Rule `json:"rule"`
-	}
+	var out ruleCreated
 	if err := c.send(ctx, opCreateRule, request{body: in}, &out, in.Workspace, in.Connection); err != nil {
 		return nil, err
 	}

@@ -87,6 +87,11 @@ func (c *Client) exchange(ctx context.Context, r request, target string, body []
 	if int64(len(data)) > limit {
 		data, x.tooLarge = data[:limit], true
 	}
+	if x.status >= 200 && x.status < 300 {
+		// A 2xx body reaches results whole; error bodies are scrubbed
+		// field by field when parsed.
+		data = c.scrub.body(data)
+	}
 	x.body = data
 	return x, nil
 }
@@ -166,11 +171,24 @@ func (c *Client) decode(r request, x exchange, out any) error {
 			return fail("its JSON body could not be decoded ("+err.Error()+")", err)
 		}
 	}
+	if created, ok := out.(creation); ok && r.method == http.MethodPost {
+		if missing := created.missing(); missing != "" {
+			return fail("its body has no "+missing+", so what it created or triggered is not known", nil)
+		}
+	}
 	if r.status != nil {
 		*r.status = x.status
 	}
 	return nil
 }
+
+// creation is the decoded answer to a POST that creates or triggers
+// something. missing names what a well-formed answer must carry and this
+// one lacks (the new object's id), or is empty. A 2xx answer without it
+// (an empty body, {}, null) is not a success with an empty id: the request
+// may well have taken effect, so it is reported as an unknown outcome
+// (*ResponseError) with the advice to check before resending.
+type creation interface{ missing() string }
 
 // mediaType reports the response's media type and whether it may be
 // decoded as JSON; a missing Content-Type is given the benefit of the doubt.
@@ -189,7 +207,8 @@ func mediaType(contentType string) (string, bool) {
 func (c *Client) failure(r request, x exchange, attempts int, earlier bool) error {
 	if x.err != nil {
 		e := &NetworkError{Op: *r.op, Objects: r.op.Objects(r.ids...), Method: r.method, Path: r.path, Timeout: x.timedOut, Canceled: x.canceled,
-			Sent: x.sent, Status: x.status, Attempts: attempts, Err: x.err, Ingest: r.ingest}
+			Sent: x.sent, Status: x.status, Attempts: attempts, Err: x.err, Ingest: r.ingest,
+			detail: c.scrub.clean(x.err.Error())}
 		if errors.Is(x.err, context.DeadlineExceeded) && !x.canceled {
 			e.TimeoutAfter = c.cfg.Timeout
 		}

@@ -17,9 +17,7 @@ func (c *Client) ListWorkspaces(ctx context.Context, p Page) (*List[Workspace], 
 
 // CreateWorkspace creates a tenant (POST /workspaces → 201 {workspace}).
 func (c *Client) CreateWorkspace(ctx context.Context, in CreateWorkspaceRequest) (*Workspace, error) {
-	var out struct {
-		Workspace Workspace `json:"workspace"`
-	}
+	var out workspaceCreated
 	if err := c.send(ctx, opCreateWorkspace, request{body: in}, &out); err != nil {
 		return nil, err
 	}

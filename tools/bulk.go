@@ -227,9 +227,14 @@ func batchOutcome(batch []int, res *meshesapi.BulkResult, err error) []schemas.B
 		set(statusUnknown, fmt.Sprintf("Meshes answered %d records for %d events, so per-event outcomes are unknown; check list_events before resending", len(res.Records), len(batch)))
 	case err == nil:
 		for j, r := range res.Records {
-			if r.Accepted() {
+			switch {
+			case r.Accepted():
 				out[j] = schemas.BulkItem{Index: batch[j], Status: statusAccepted, EventID: r.ID}
-			} else {
+			case r.Message == "" && len(r.Error) == 0:
+				// Neither an id nor a reason: Meshes may have stored it.
+				out[j] = schemas.BulkItem{Index: batch[j], Status: statusUnknown,
+					Error: "Meshes answered neither an event id nor a reason for this event, so its outcome is unknown; check list_events before resending"}
+			default:
 				msg := r.Message
 				if msg == "" {
 					msg = "rejected by Meshes without a reason"

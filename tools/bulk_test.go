@@ -31,6 +31,8 @@ func TestBatchOutcome(t *testing.T) {
 			[]string{statusAccepted, statusAccepted}, ""},
 		{"mixed 207", &meshesapi.BulkResult{Status: 207, Records: []meshesapi.BulkRecord{receipt("e1"), {Message: "payload is required"}}}, nil,
 			[]string{statusAccepted, statusRejected}, "payload is required"},
+		{"a record with neither id nor reason: that event's outcome is unknown", &meshesapi.BulkResult{Status: 201, Records: []meshesapi.BulkRecord{receipt("e1"), {}}}, nil,
+			[]string{statusAccepted, statusUnknown}, "check list_events before resending"},
 		{"records do not line up", &meshesapi.BulkResult{Status: 207, Records: []meshesapi.BulkRecord{receipt("e1")}}, nil,
 			[]string{statusUnknown, statusUnknown}, "check list_events before resending"},
 		{"5xx on POST: outcome unknown", nil, &meshesapi.APIError{Status: 503, Method: http.MethodPost, Path: "/events/bulk"},
