@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"net/http"
 	"net/http/httptest"
+	"net/url"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -58,12 +59,25 @@ func TestSecretsNeverLeakInAFullSession(t *testing.T) {
 		"mailchimp api key":  token("", 32) + "-us21",
 		"url password":       token("up", 24),
 		"url query token":    token("qt", 30),
+		// Credentials without the shape of a generated key: only the
+		// memory of handled values can recognise them in free text.
+		"passphrase":        "Swordfish Platypus Lantern " + words(" "),
+		"hook url password": "harbour-" + words("-"),
+		"hook url api_key":  "quay-" + words("-"),
+		"hook url token":    "pier-" + words("-"),
+		"hook url fragment": "jetty-" + words("-"),
 	}
 	// A destination that rejects every delivery and quotes the credentials
-	// it was sent, as badly written endpoints do.
+	// it was sent, and the address it was called at, as badly written
+	// endpoints do.
 	echo := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		w.WriteHeader(http.StatusUnauthorized)
-		fmt.Fprintf(w, "rejected: Authorization: %s; X-Api-Key: %s", r.Header.Get("Authorization"), r.Header.Get("X-Api-Key"))
+		called := *r.URL
+		called.Scheme, called.Host = "http", r.Host
+		if user, pass, ok := r.BasicAuth(); ok {
+			called.User = url.UserPassword(user, pass)
+		}
+		fmt.Fprintf(w, "rejected: X-Api-Key: %s; at %s; Authorization: %s", r.Header.Get("X-Api-Key"), called.String(), r.Header.Get("Authorization"))
 	}))
 	t.Cleanup(echo.Close)
 
@@ -93,11 +107,18 @@ func TestSecretsNeverLeakInAFullSession(t *testing.T) {
 	basic := id(ok("create_connection", map[string]any{"workspace_id": ws, "type": "webhook", "name": unique("Basic Hook"),
 		"metadata": map[string]any{"url": "http://127.0.0.1:9/basic?token=" + secrets["url query token"], "auth_scheme": "basic",
 			"auth_username": "ops", "auth_password": secrets["basic password"]}}), "id")
+	hookURL, _ := url.Parse(echo.URL + "/hook2")
+	hookURL.User = url.UserPassword("ops", secrets["hook url password"])
+	hookURL.RawQuery = url.Values{"api_key": {secrets["hook url api_key"]}, "token": {secrets["hook url token"]}}.Encode()
+	hookURL.Fragment = "access_token=" + secrets["hook url fragment"]
+	phrase := id(ok("create_connection", map[string]any{"workspace_id": ws, "type": "webhook", "name": unique("Phrase Hook"),
+		"metadata": map[string]any{"url": hookURL.String(), "auth_scheme": "header", "auth_header_name": "X-Api-Key",
+			"auth_header_value": secrets["passphrase"]}}), "id")
 	sendgrid := id(ok("create_connection", map[string]any{"workspace_id": ws, "type": "sendgrid", "name": unique("Mail"),
 		"metadata": map[string]any{"api_key": secrets["sendgrid api key"]}}), "id")
 	mailchimp := id(ok("create_connection", map[string]any{"workspace_id": ws, "type": "mailchimp", "name": unique("Chimp"),
 		"metadata": map[string]any{"api_key": secrets["mailchimp api key"], "data_center": "us21"}}), "id")
-	for _, c := range []string{hook, basic, sendgrid, mailchimp} {
+	for _, c := range []string{hook, basic, phrase, sendgrid, mailchimp} {
 		ok("get_connection", map[string]any{"connection_id": c})
 		ok("list_connection_actions", map[string]any{"connection_id": c})
 		ok("get_connection_fields", map[string]any{"connection_id": c, "refresh": true})
@@ -120,12 +141,22 @@ func TestSecretsNeverLeakInAFullSession(t *testing.T) {
 		!strings.Contains(e.RuleEvents[0].LastError, secrets["bearer token"]) {
 		t.Fatalf("the delivery's last_error does not quote the bearer token; the test exercises nothing: %+v %v", e, err)
 	}
-	ok("get_event", map[string]any{"event_id": event, "include_payload": true})
+	phraseRule := id(ok("create_rule", map[string]any{"workspace_id": ws, "connection_id": phrase, "event": "phrase.test", "action": "send_webhook"}), "id")
+	phraseEvent := id(ok("send_event", map[string]any{"workspace_id": ws, "event": "phrase.test", "payload": map[string]any{"email": "p@example.com"}}), "event_id")
+	waitIdle(t, s)
+	if e, err := s.Client.GetEvent(context.Background(), phraseEvent); err != nil || len(e.RuleEvents) == 0 ||
+		!strings.Contains(e.RuleEvents[0].LastError, secrets["passphrase"]) || !strings.Contains(e.RuleEvents[0].LastError, secrets["hook url api_key"]) {
+		t.Fatalf("the delivery's last_error does not quote the passphrase and the URL's key; the test exercises nothing: %+v %v", e, err)
+	}
+	for _, ev := range []struct{ event, rule string }{{event, rule}, {phraseEvent, phraseRule}} {
+		ok("get_event", map[string]any{"event_id": ev.event, "include_payload": true})
+		ok("diagnose_event", map[string]any{"event_id": ev.event})
+		ok("retry_delivery", map[string]any{"event_id": ev.event, "rule_id": ev.rule})
+	}
 	ok("list_deliveries", map[string]any{"workspace_id": ws})
-	ok("diagnose_event", map[string]any{"event_id": event})
-	ok("retry_delivery", map[string]any{"event_id": event, "rule_id": rule})
 	waitIdle(t, s)
 	ok("diagnose_event", map[string]any{"event_id": event})
+	ok("diagnose_event", map[string]any{"event_id": phraseEvent})
 	ok("list_events", map[string]any{"workspace_id": ws})
 	ok("send_events", map[string]any{"events": bulkEvents(ws, 3)})
 	session := id(ok("create_session", map[string]any{"workspace_id": ws, "external_user_id": "u_1"}), "session_id")
@@ -156,6 +187,18 @@ func TestSecretsNeverLeakInAFullSession(t *testing.T) {
 			}
 		}
 	}
+}
+
+// words returns two plain lower-case words unique to this run, joined by
+// sep: a credential with no digit and no token shape.
+func words(sep string) string {
+	const letters = "abcdefghijklmnopqrstuvwxyz"
+	b := make([]byte, 12)
+	_, _ = rand.Read(b)
+	for i := range b {
+		b[i] = letters[int(b[i])%len(letters)]
+	}
+	return string(b[:6]) + sep + string(b[6:])
 }
 
 func waitIdle(t *testing.T, s *teststack.Stack) {

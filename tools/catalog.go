@@ -224,7 +224,9 @@ func (c *Catalog) run(ctx context.Context, t *Tool, raw json.RawMessage) (res *m
 		if _, refused := errors.AsType[*refusedError](err); refused {
 			outcome = OutcomeDenied
 		}
-		return mcp.NewToolResultError(errorText(err))
+		// Error text quotes Meshes and destinations, which may quote the
+		// credentials they were sent.
+		return mcp.NewToolResultError(redactText(errorText(err)))
 	}
 	return c.success(t, out)
 }
@@ -262,6 +264,7 @@ func (c *Catalog) success(t *Tool, out any) *mcp.CallToolResult {
 		c.log.Error("cannot encode result", "tool", t.Name, "error", err)
 		return mcp.NewToolResultError("internal error encoding the result of " + t.Name + "; the server logged it.")
 	}
+	b = handledSecrets.scrubJSON(b)
 	// A write's result is shown whatever its size: refusing it would invite
 	// the model to repeat a call that already took effect.
 	if len(b) > 2*c.limits.MaxResultBytes && t.ReadOnly {

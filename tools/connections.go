@@ -71,12 +71,15 @@ func (c *Catalog) getConnection(ctx context.Context, in *schemas.GetConnectionIn
 }
 
 func (c *Catalog) createConnection(ctx context.Context, in *schemas.CreateConnectionInput) (*schemas.CreateConnectionOutput, error) {
+	// Known before the call, so that an error quoting them is cleaned too.
+	rememberSecrets("new:"+in.WorkspaceID+"/"+in.Name, in.Metadata)
 	conn, err := c.client.CreateConnection(ctx, meshesapi.CreateConnectionRequest{
 		Workspace: in.WorkspaceID, Type: in.Type, Name: in.Name, Metadata: in.Metadata, Hidden: &in.Hidden,
 	})
 	if err != nil {
 		return nil, err
 	}
+	rememberSecrets(conn.ID, in.Metadata)
 	out := &schemas.CreateConnectionOutput{Connection: connectionOut(conn, true)}
 	if integ, ok := c.integration(ctx, in.Type); ok && integ.Authentication.Type == "oauth" {
 		out.Notice = in.Type + " connects by OAuth, which an API call cannot grant: this connection cannot deliver until " + oauthConnect

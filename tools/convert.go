@@ -28,6 +28,7 @@ func workspaceOut(w *meshesapi.Workspace, full bool) schemas.Workspace {
 }
 
 func connectionOut(conn *meshesapi.Connection, full bool) schemas.Connection {
+	rememberSecrets(conn.ID, conn.Metadata)
 	out := schemas.Connection{
 		ID: conn.ID, Workspace: conn.Workspace, Type: conn.Type, Name: conn.Name,
 		Active: conn.Active, InactiveReason: conn.InactiveReason, Hidden: conn.Hidden,

@@ -2,6 +2,7 @@ package tools
 
 import (
 	"encoding/json"
+	"fmt"
 	"strings"
 	"testing"
 )
@@ -64,9 +65,15 @@ func TestRedactText(t *testing.T) {
 			t.Errorf("redactText(%q) = %q still holds the credential", tt.in, got)
 		}
 	}
-	plain := "webhook answered 500 Internal Server Error after 3 attempts (event 123e4567-e89b-42d3-a456-426614174000)"
-	if got := redactText(plain); got != plain {
-		t.Errorf("harmless text changed: %q", got)
+	for _, plain := range []string{
+		"webhook answered 500 Internal Server Error after 3 attempts (event 123e4567-e89b-42d3-a456-426614174000)",
+		"Meshes rejected the request as invalid (422 on PUT /connections/1691d7fb-161c-41b2-a0d7-45a4f407ace6; metadata.auth_token: is required when auth_scheme is bearer): fix the named fields",
+		"invalid arguments: metadata.api_key: holds a redacted placeholder copied from a read; supply the real value.",
+		"session sess_70647c78-b3ec-4504-80cb-48726e6c3c16 not found: check the id, for example with list_sessions.",
+	} {
+		if got := redactText(plain); got != plain {
+			t.Errorf("harmless text changed: %q", got)
+		}
 	}
 }
 
@@ -83,5 +90,141 @@ func TestRefuseRedactedPlaceholder(t *testing.T) {
 	}
 	if err := refuseRedacted(map[string]any{"url": "https://example.com/hook", "api_key": "real"}); err != nil {
 		t.Errorf("real metadata refused: %v", err)
+	}
+}
+
+// Every shape a credential takes in connection metadata: each case names
+// the secret that must not survive redaction, and what must stay visible.
+func TestRedactMetadataShapes(t *testing.T) {
+	const tok = "ghp_Zq8mN3vL5xR7tY2wK9pJ4hG6fD1sA0cE"
+	tests := []struct {
+		name   string
+		in     map[string]any
+		secret string
+		keep   string
+	}{
+		{"userinfo without a password", map[string]any{"repo": "https://" + tok + "@github.com/acme/app.git"}, tok, "github.com/acme/app.git"},
+		{"plain user name kept when a password hides", map[string]any{"url": "https://ops:Hunter22pw@example.com/x"}, "Hunter22pw", "ops"},
+		{"fragment credential", map[string]any{"url": "https://example.com/cb#access_token=frag1234secret&token_type=bearer"}, "frag1234secret", "example.com/cb"},
+		{"innocuous query name code", map[string]any{"url": "https://example.com/cb?code=oauthcode123&plan=pro"}, "oauthcode123", "plan=pro"},
+		{"key pass", map[string]any{"pass": "letmein99"}, "letmein99", ""},
+		{"key passphrase", map[string]any{"passphrase": "correct horse battery"}, "correct horse battery", ""},
+		{"key pw", map[string]any{"pw": "letmein99"}, "letmein99", ""},
+		{"key creds", map[string]any{"creds": "user:letmein99"}, "letmein99", ""},
+		{"key hmac", map[string]any{"hmac": "hmackey99"}, "hmackey99", ""},
+		{"key session_id", map[string]any{"session_id": "sessval99"}, "sessval99", ""},
+		{"header map with an auth header", map[string]any{"headers": map[string]any{"X-Auth": "plainvalue1", "X-Team": "growth"}}, "plainvalue1", "growth"},
+		{"header map with a custom key header", map[string]any{"headers": map[string]any{"X-Api-Key": "plainvalue2", "X-Team": "growth"}}, "plainvalue2", "growth"},
+		{"header tuples", map[string]any{"headers": []any{[]any{"Authorization", "Bearer tuplevalue"}, []any{"X-Team", "growth"}}}, "tuplevalue", "growth"},
+		{"name/value pairs", map[string]any{"headers": []any{map[string]any{"Name": "X-Auth-Token", "Value": "pairvalue1"}, map[string]any{"name": "X-Team", "value": "growth"}}}, "pairvalue1", "growth"},
+		{"connection string", map[string]any{"dsn": "Server=db.example.com;User Id=sa;Password=connpw99;Database=app"}, "connpw99", "db.example.com"},
+		{"connection string quoted", map[string]any{"dsn": `host=db user=app password='conn pw 99' sslmode=require`}, "conn pw 99", "sslmode=require"},
+		{"basic-auth base64", map[string]any{"basic": "b3BzOmh1bnRlcjIy"}, "b3BzOmh1bnRlcjIy", ""},
+		{"basic-auth header value", map[string]any{"extra": "Basic b3BzOmh1bnRlcjIy"}, "b3BzOmh1bnRlcjIy", "Basic"},
+		{"Cyrillic look-alike key", map[string]any{"раssword": "lookalike1"}, "lookalike1", ""},
+		{"Cyrillic o in token", map[string]any{"tоken": "lookalike2"}, "lookalike2", ""},
+		{"full-width key", map[string]any{"ｔｏｋｅｎ": "lookalike3"}, "lookalike3", ""},
+		{"zero-width joiner in key", map[string]any{"pass\u200bword": "lookalike4"}, "lookalike4", ""},
+		{"Greek look-alike key", map[string]any{"sεcrεt": "lookalike5"}, "lookalike5", ""},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			b, _ := json.Marshal(redactMetadata(tt.in))
+			if strings.Contains(string(b), tt.secret) {
+				t.Errorf("%q survives: %s", tt.secret, b)
+			}
+			if tt.keep != "" && !strings.Contains(string(b), tt.keep) {
+				t.Errorf("%q was redacted too: %s", tt.keep, b)
+			}
+		})
+	}
+}
+
+// Free text (delivery errors, destination responses, transport errors)
+// loses URL credentials, key=value credentials and tokens, and keeps what
+// explains the failure.
+func TestRedactTextShapes(t *testing.T) {
+	tests := []struct {
+		name, in string
+		secrets  []string
+		keep     string
+	}{
+		{"transport error quoting a URL", `Post "https://user:urlpass99@hooks.example.com/p?api_key=querykey99&token=querytok99&plan=pro#access_token=fragtok99": dial tcp: connection refused`,
+			[]string{"urlpass99", "querykey99", "querytok99", "fragtok99"}, "connection refused"},
+		{"URL with only a user token", "cannot push to https://ghp_Zq8mN3vL5xR7tY2wK9pJ4hG6fD1sA0cE@github.com/acme/app.git",
+			[]string{"ghp_Zq8mN3vL5xR7tY2wK9pJ4hG6fD1sA0cE"}, "github.com/acme/app.git"},
+		{"key=value pairs", "webhook responded 401: api_key=plainkey99 rejected; password: hunter22 is wrong", []string{"plainkey99", "hunter22"}, "webhook responded 401"},
+		{"JSON quoted key", `webhook responded 403: {"error":"bad credentials","api_key":"jsonkey99"}`, []string{"jsonkey99"}, "bad credentials"},
+		{"connection string", "driver: Server=db;Password=connpw99;Database=app", []string{"connpw99"}, "Database=app"},
+		{"basic auth", "sent Authorization: Basic b3BzOmh1bnRlcjIy", []string{"b3BzOmh1bnRlcjIy"}, "sent"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			got := redactText(tt.in)
+			for _, s := range tt.secrets {
+				if strings.Contains(got, s) {
+					t.Errorf("%q survives: %s", s, got)
+				}
+			}
+			if !strings.Contains(got, tt.keep) {
+				t.Errorf("%q was lost: %s", tt.keep, got)
+			}
+		})
+	}
+}
+
+// A credential this process has handled for a connection is hidden in any
+// free text, whatever its shape: a destination may quote the key it was
+// sent, and a plain-word passphrase has no pattern.
+func TestRedactTextHidesHandledSecrets(t *testing.T) {
+	passphrase := "Swordfish Platypus Lantern"
+	key := "plainlowercasekey"
+	if got := redactText("invalid api key " + key); !strings.Contains(got, key) {
+		t.Fatalf("the key is hidden before it was ever handled, so this test proves nothing: %s", got)
+	}
+	rememberSecrets("9d6c1a2e-0000-4000-8000-000000000001", map[string]any{
+		"auth_password": passphrase, "api_key": key, "region": "eu-west-one",
+	})
+	got := redactText(`webhook responded 401: "invalid api key ` + key + `" (passphrase ` + passphrase + `) in region eu-west-one`)
+	for _, s := range []string{passphrase, key} {
+		if strings.Contains(got, s) {
+			t.Errorf("handled secret %q survives: %s", s, got)
+		}
+	}
+	if !strings.Contains(got, "eu-west-one") {
+		t.Errorf("a harmless metadata value was treated as a secret: %s", got)
+	}
+}
+
+// The memory of handled secrets is bounded per connection and in total.
+func TestHandledSecretsAreBounded(t *testing.T) {
+	m := newSecretMemory(3, 2)
+	for i := range 10 {
+		m.remember(fmt.Sprintf("conn-%d", i), []string{fmt.Sprintf("secretvalue-%d-a", i), fmt.Sprintf("secretvalue-%d-b", i), fmt.Sprintf("secretvalue-%d-c", i)})
+	}
+	if n := m.size(); n > 3*2 {
+		t.Errorf("%d values kept, want at most 6", n)
+	}
+	if got := m.scrub("secretvalue-9-c"); got == "secretvalue-9-c" {
+		t.Errorf("the newest value was dropped: %s", got)
+	}
+}
+
+// Hiding a handled value inside an encoded result never breaks the JSON,
+// even where the value's text follows a backslash of an escape sequence.
+func TestScrubJSONKeepsResultsValid(t *testing.T) {
+	m := newSecretMemory(4, 4)
+	m.remember("c", []string{"n1234567x", `a<b>&"c"`})
+	in, _ := json.Marshal(map[string]any{"escaped": "line\n1234567x", "leak": "key n1234567x", "html": `a<b>&"c"`})
+	out := m.scrubJSON(in)
+	var got map[string]string
+	if err := json.Unmarshal(out, &got); err != nil {
+		t.Fatalf("result is no longer JSON: %v: %s", err, out)
+	}
+	want := map[string]string{"escaped": "line\n1234567x", "leak": "key [redacted]", "html": "[redacted]"}
+	for k, v := range want {
+		if got[k] != v {
+			t.Errorf("%s = %q, want %q", k, got[k], v)
+		}
 	}
 }
