@@ -182,7 +182,7 @@ func TestEveryToolRejectsBadInput(t *testing.T) {
 		{"list_connections", map[string]any{"workspace": id}, "did you mean workspace_id?"},
 		{"get_connection", map[string]any{"connection_id": "%2e%2e"}, "connection_id must be a UUID"},
 		{"create_connection", map[string]any{"workspace_id": id, "type": "fax", "name": "n", "metadata": map[string]any{}}, "type must be one of"},
-		{"update_connection", map[string]any{"connection_id": id, "name": "n", "metadata": map[string]any{"api_key": "[redacted]"}}, "redacted placeholder"},
+		{"update_connection", map[string]any{"connection_id": id, "name": "n", "metadata": map[string]any{}, "remove_secrets": []any{map[string]any{"a": 1}}}, "remove_secrets[0] must be a string"},
 		{"delete_connection", map[string]any{"connection_id": id, "force_delete": "sure"}, "force_delete must be a boolean"},
 		{"list_connection_actions", map[string]any{"connection_id": 42}, "connection_id must be a UUID"},
 		{"get_connection_fields", map[string]any{"connection_id": id, "refresh": []any{1}}, "refresh must be a boolean"},

@@ -59,17 +59,23 @@ type CreateConnectionOutput struct {
 	Notice string `json:"notice,omitempty" jsonschema_description:"What the connection still needs before it can deliver."`
 }
 
-// UpdateConnectionInput replaces name and metadata.
+// UpdateConnectionInput replaces name and metadata. A stored secret is
+// never dropped by leaving it out: each must be given (a new value, or the
+// Redacted placeholder a read shows, to keep it) or named in RemoveSecrets.
 type UpdateConnectionInput struct {
-	ConnectionID string             `json:"connection_id" jsonschema:"format=uuid" jsonschema_description:"Connection ID."`
-	Name         string             `json:"name" jsonschema:"maxLength=128,pattern=^[a-zA-Z0-9 _-]+$" jsonschema_description:"Name (resend current to keep)."`
-	Metadata     ConnectionMetadata `json:"metadata" jsonschema_description:"Full new metadata with real credentials."`
-	Hidden       *bool              `json:"hidden,omitempty" jsonschema_description:"Hide in embedded UI; omit to keep."`
+	ConnectionID  string             `json:"connection_id" jsonschema:"format=uuid" jsonschema_description:"Connection ID."`
+	Name          string             `json:"name" jsonschema:"maxLength=128,pattern=^[a-zA-Z0-9 _-]+$" jsonschema_description:"Name (resend current to keep)."`
+	Metadata      ConnectionMetadata `json:"metadata" jsonschema_description:"Full new metadata; a stored secret: new value or \"[redacted]\" to keep it."`
+	Hidden        *bool              `json:"hidden,omitempty" jsonschema_description:"Hide in embedded UI; omit to keep."`
+	RemoveSecrets []string           `json:"remove_secrets,omitempty" jsonschema:"maxItems=32" jsonschema_description:"Stored secrets to delete by path, e.g. api_key."`
 }
 
-// UpdateConnectionOutput is the updated connection, credentials redacted.
+// UpdateConnectionOutput is the updated connection as read back, credentials
+// redacted, with the stored secrets the update kept and removed.
 type UpdateConnectionOutput struct {
 	Connection
+	KeptSecrets    []string `json:"kept_secrets,omitempty"`
+	RemovedSecrets []string `json:"removed_secrets,omitempty"`
 }
 
 // DeleteConnectionInput names the connection to delete.

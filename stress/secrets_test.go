@@ -127,10 +127,17 @@ func TestSecretsNeverLeakInAFullSession(t *testing.T) {
 	ok("list_connections", map[string]any{})
 	ok("list_connections", map[string]any{"workspace_id": ws})
 	ok("update_connection", map[string]any{"connection_id": hook, "name": unique("Secret Hook"), "metadata": bearer})
-	// Echoing a read back must be refused without quoting the metadata.
-	if r := p.callTool("update_connection", map[string]any{"connection_id": basic, "name": "Basic", "metadata": map[string]any{
-		"url": "http://ops:" + secrets["url password"] + "@127.0.0.1:9/x", "auth_password": "[redacted]"}}); !r.IsError {
-		t.Errorf("update_connection with a redacted placeholder was accepted")
+	// Echoing a read back whole is refused (a placeholder inside the URL
+	// cannot stand for the URL's token) without quoting the metadata; the
+	// whole-value placeholder for auth_password keeps the stored password.
+	var read struct{ Metadata map[string]any }
+	_ = json.Unmarshal(ok("get_connection", map[string]any{"connection_id": basic}), &read)
+	if r := p.callTool("update_connection", map[string]any{"connection_id": basic, "name": "Basic", "metadata": read.Metadata}); !r.IsError || !strings.Contains(r.text(), "metadata.url") {
+		t.Errorf("update_connection with a placeholder inside the URL was not refused naming it: %s", r.text())
+	}
+	read.Metadata["url"] = "http://ops:" + secrets["url password"] + "@127.0.0.1:9/x"
+	if kept := string(ok("update_connection", map[string]any{"connection_id": basic, "name": "Basic", "metadata": read.Metadata})); !strings.Contains(kept, `"kept_secrets":["auth_password","auth_username"]`) {
+		t.Errorf("the placeholder did not keep the stored password: %s", kept)
 	}
 	rule := id(ok("create_rule", map[string]any{"workspace_id": ws, "connection_id": hook, "event": "secret.test", "action": "send_webhook"}), "id")
 	event := id(ok("send_event", map[string]any{"workspace_id": ws, "event": "secret.test", "payload": map[string]any{"email": "s@example.com"}}), "event_id")

@@ -27,7 +27,7 @@ var contract = map[string]struct {
 	"list_connections":          {"connections", []string{"workspace_id"}, []string{"cursor"}},
 	"get_connection":            {"connections", []string{"connection_id!"}, nil},
 	"create_connection":         {"connections", []string{"workspace_id!", "type!", "name!", "metadata!", "hidden"}, nil},
-	"update_connection":         {"connections", []string{"connection_id!", "name!", "metadata!", "hidden"}, nil},
+	"update_connection":         {"connections", []string{"connection_id!", "name!", "metadata!", "hidden", "remove_secrets"}, nil},
 	"delete_connection":         {"connections", []string{"connection_id!", "force_delete"}, nil},
 	"list_connection_actions":   {"connections", []string{"connection_id!"}, nil},
 	"get_connection_fields":     {"connections", []string{"connection_id!", "refresh"}, nil},

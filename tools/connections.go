@@ -21,8 +21,7 @@ func (c *Catalog) connectionTools() []Tool {
 			"Connect an integration in a workspace.", false, false).reachesOut().inWorkspace("workspace_id"), c.createConnection,
 			func(in *schemas.CreateConnectionInput) error { return refuseRedacted(in.Metadata) }),
 		newTool(writing("update_connection", "Update connection", toolsetConnections,
-			"Replace a connection's name and metadata.", true, true).reachesOut().onObject(objConnection, "connection_id"), c.updateConnection,
-			func(in *schemas.UpdateConnectionInput) error { return refuseRedacted(in.Metadata) }),
+			"Replace a connection's name and metadata.", true, true).reachesOut().onObject(objConnection, "connection_id"), c.updateConnection),
 		newTool(writing("delete_connection", "Delete connection", toolsetConnections,
 			"Delete a connection; force_delete also when rules use it.", true, true).onObject(objConnection, "connection_id"), c.deleteConnection),
 		newTool(reading("list_connection_actions", "List connection actions", toolsetConnections,
@@ -88,13 +87,36 @@ func (c *Catalog) createConnection(ctx context.Context, in *schemas.CreateConnec
 }
 
 func (c *Catalog) updateConnection(ctx context.Context, in *schemas.UpdateConnectionInput) (*schemas.UpdateConnectionOutput, error) {
+	// The stored metadata decides which secrets the call must account for.
+	stored, err := c.connection(ctx, in.ConnectionID)
+	if err != nil {
+		return nil, err
+	}
+	plan, err := planSecrets(stored.Metadata, in.Metadata, in.RemoveSecrets)
+	if err != nil {
+		return nil, err
+	}
+	rememberSecrets(in.ConnectionID, in.Metadata)
 	conn, err := c.client.UpdateConnection(ctx, in.ConnectionID, meshesapi.UpdateConnectionRequest{
-		Name: in.Name, Metadata: in.Metadata, Hidden: in.Hidden,
+		Name: in.Name, Metadata: plan.metadata, Hidden: in.Hidden,
 	})
 	if err != nil {
 		return nil, err
 	}
-	return &schemas.UpdateConnectionOutput{Connection: connectionOut(conn, true)}, nil
+	if len(plan.kept) > 0 {
+		// Verify that Meshes kept what the placeholder asked to keep.
+		after, err := c.connection(ctx, in.ConnectionID)
+		if err != nil {
+			return nil, fmt.Errorf("the update was applied, but reading the connection back to check the kept secrets (%s) failed, so call get_connection to check them: %w",
+				strings.Join(plan.kept, ", "), err)
+		}
+		if lost := plan.lostSecrets(after.Metadata); len(lost) > 0 {
+			return nil, fmt.Errorf("the update was applied, but the connection read back has no stored %s although the call asked to keep it: Meshes did not keep it; call update_connection again with the real value",
+				strings.Join(lost, ", "))
+		}
+		conn = after
+	}
+	return &schemas.UpdateConnectionOutput{Connection: connectionOut(conn, true), KeptSecrets: plan.kept, RemovedSecrets: plan.removed}, nil
 }
 
 // refuseRedacted stops a model from writing back the placeholder it read,
