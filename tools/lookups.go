@@ -86,7 +86,11 @@ func (c *Catalog) lookup(ctx context.Context, kind objectKind, id string) error 
 
 // connection fetches a connection the agent may see.
 func (c *Catalog) connection(ctx context.Context, id string) (*meshesapi.Connection, error) {
-	return scopedRead(ctx, objConnection, id, "", c.objects.GetConnection, func(o *meshesapi.Connection) string { return o.Workspace })
+	conn, err := scopedRead(ctx, objConnection, id, "", c.objects.GetConnection, func(o *meshesapi.Connection) string { return o.Workspace })
+	if err == nil {
+		rememberSecrets(conn.ID, conn.Metadata)
+	}
+	return conn, err
 }
 
 // rule fetches a rule the agent may see.

@@ -147,7 +147,13 @@ func (m *secretMemory) scrub(s string) string {
 // a result that holds one is decoded, cleaned string by string and encoded
 // again; the common result that holds none is returned as it is.
 func (m *secretMemory) scrubJSON(b []byte) []byte {
-	if m.scrub(string(b)) == string(b) {
+	m.mu.RLock()
+	r := m.replacer
+	m.mu.RUnlock()
+	if r == nil {
+		return b
+	}
+	if s := string(b); r.Replace(s) == s {
 		return b
 	}
 	var v any
