@@ -1,16 +1,15 @@
 package meshesapi
 
 import (
-	"bufio"
 	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
-	"net"
 	"net/http"
 	"strings"
-	"sync"
 	"testing"
+
+	"github.com/meshes-mcp/meshes-mcp/internal/echoupstream"
 )
 
 // creates lists every request that creates or triggers something, with the
@@ -89,83 +88,37 @@ func TestMalformedSuccessIsAnUnknownOutcome(t *testing.T) {
 	}
 }
 
-// echoServer answers every request with raw HTTP that quotes the request's
-// Authorization header in the status line, the headers or the body, as a
-// broken proxy in front of Meshes might.
-func echoServer(t *testing.T, respond func(auth string) string) string {
-	t.Helper()
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { ln.Close() })
-	go func() {
-		for {
-			conn, err := ln.Accept()
-			if err != nil {
-				return
-			}
-			go func() {
-				defer conn.Close()
-				req, err := http.ReadRequest(bufio.NewReader(conn))
-				if err != nil {
-					return
-				}
-				_, _ = conn.Write([]byte(respond(req.Header.Get("Authorization"))))
-			}()
-		}
-	}()
-	return "http://" + ln.Addr().String()
-}
-
 // The machine JWT and the secret key never reach an error or a result,
 // wherever a broken upstream echoes them: status line, headers, error
 // body or 2xx body, whole or only the token's signature.
 func TestEchoedCredentialsNeverReachResults(t *testing.T) {
-	signature := func(auth string) string { return auth[strings.LastIndex(auth, ".")+1:] }
-	jsonReply := func(status, body string) string {
-		return fmt.Sprintf("HTTP/1.1 %s\r\nContent-Type: application/json\r\nContent-Length: %d\r\nConnection: close\r\n\r\n%s", status, len(body), body)
-	}
+	signature := echoupstream.Signature
 	tests := map[string]func(auth string) string{
 		"status code":   func(auth string) string { return "HTTP/1.1 " + auth + "\r\n\r\n" },
-		"status reason": func(auth string) string { return jsonReply("502 "+auth, `{}`) },
+		"status reason": func(auth string) string { return echoupstream.Reply("502 "+auth, `{}`) },
 		"status line":   func(auth string) string { return auth + " 200 OK\r\n\r\n" },
 		"header": func(auth string) string {
 			return "HTTP/1.1 200 OK\r\nContent-Type: text/" + strings.ReplaceAll(auth, " ", "") + "\r\nX-Echo: " + auth + "\r\nContent-Length: 2\r\n\r\n{}"
 		},
 		"malformed header": func(auth string) string { return "HTTP/1.1 200 OK\r\n" + auth + "\r\n\r\n" },
 		"error body": func(auth string) string {
-			return jsonReply("400 Bad Request", fmt.Sprintf(`{"message":"bad sig %s"}`, signature(auth)))
+			return echoupstream.Reply("400 Bad Request", fmt.Sprintf(`{"message":"bad sig %s"}`, signature(auth)))
 		},
 		"2xx body": func(auth string) string {
-			return jsonReply("201 Created", fmt.Sprintf(`{"id":%q,"name":%q,"description":"%s / %s","workspace":{"id":%q,"name":%q}}`,
+			return echoupstream.Reply("201 Created", fmt.Sprintf(`{"id":%q,"name":%q,"description":"%s / %s","workspace":{"id":%q,"name":%q}}`,
 				wsID, auth, signature(auth), testSecretKey, wsID, signature(auth)))
 		},
 	}
 	for name, respond := range tests {
 		t.Run(name, func(t *testing.T) {
-			var mu sync.Mutex
-			var sent []string
-			url := echoServer(t, func(auth string) string {
-				mu.Lock()
-				sent = append(sent, strings.TrimPrefix(auth, "Bearer "))
-				mu.Unlock()
-				return respond(auth)
-			})
-			c, _ := newTestClient(t, testConfig(url))
+			up := echoupstream.Start(t, respond)
+			c, _ := newTestClient(t, testConfig(up.URL))
 			ws, err := c.GetWorkspace(context.Background(), wsID)
 			created, cerr := c.CreateWorkspace(context.Background(), CreateWorkspaceRequest{Name: "Acme"})
-			text := fmt.Sprintf("%v %+v %v %+v", err, ws, cerr, created)
-			mu.Lock()
-			defer mu.Unlock()
-			if len(sent) == 0 {
+			if len(up.Tokens()) == 0 {
 				t.Fatal("no request reached the echo server")
 			}
-			var parts []string
-			for _, tok := range sent {
-				parts = append(parts, tok, signature(tok))
-			}
-			assertNoSecrets(t, text, parts...)
+			assertNoSecrets(t, fmt.Sprintf("%v %+v %v %+v", err, ws, cerr, created), up.Parts(minTokenPart)...)
 		})
 	}
 }
