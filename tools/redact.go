@@ -252,8 +252,14 @@ func (r *redactor) text(s string) string {
 	if u, err := url.Parse(s); err == nil && u.Scheme != "" && u.Host != "" && !strings.ContainsAny(s, " \t\n") {
 		return r.url(u)
 	}
-	if looksLikeSecret(s, 24) || looksLikeBasicAuth(s) {
+	if looksLikeBasicAuth(s) {
 		return r.hide(s)
+	}
+	if looksLikeSecret(s, 24) {
+		// Hidden here by its look alone, it may be an id (a 32-character
+		// database or list id) that other results must still show, so it
+		// is not remembered as a handled secret.
+		return schemas.Redacted
 	}
 	return r.freeText(s)
 }

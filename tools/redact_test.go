@@ -228,3 +228,17 @@ func TestScrubJSONKeepsResultsValid(t *testing.T) {
 		}
 	}
 }
+
+// Only values that are credentials by name (or inside a URL's credential
+// parts) are remembered: a value hidden for its look alone may be an id
+// that other results, such as a connection's live action data, must show.
+func TestSecretsInRemembersCredentialsNotLookalikeIDs(t *testing.T) {
+	id := "0123456789abcdef0123456789abcdef"
+	got := secretsIn(map[string]any{"database_id": id, "api_key": "key-by-name-1", "url": "https://ops:urlpass99@example.com/"})
+	if strings.Join(got, ",") != "key-by-name-1,urlpass99" && strings.Join(got, ",") != "urlpass99,key-by-name-1" {
+		t.Errorf("remembered %q, want the API key and the URL password only", got)
+	}
+	if b, _ := json.Marshal(redactMetadata(map[string]any{"database_id": id})); strings.Contains(string(b), id) {
+		t.Errorf("the id-shaped value is no longer hidden in metadata: %s", b)
+	}
+}
