@@ -242,3 +242,15 @@ func TestSecretsInRemembersCredentialsNotLookalikeIDs(t *testing.T) {
 		t.Errorf("the id-shaped value is no longer hidden in metadata: %s", b)
 	}
 }
+
+// A handled secret that begins with another is hidden whole.
+func TestHandledSecretsHideTheLongerMatch(t *testing.T) {
+	for range 20 { // map order varies between runs of remember
+		m := newSecretMemory(8, 4)
+		m.remember("a", []string{"prefix-secret"})
+		m.remember("b", []string{"prefix-secret-and-more"})
+		if got := m.scrub("key prefix-secret-and-more here"); got != "key [redacted] here" {
+			t.Fatalf("scrub = %q", got)
+		}
+	}
+}

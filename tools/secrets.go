@@ -88,17 +88,24 @@ func (m *secretMemory) remember(conn string, values []string) {
 	if slices.Equal(old, merged) {
 		return
 	}
-	var pairs []string
+	var forms []string
 	seen := map[string]bool{}
 	for _, vals := range m.byConn {
 		for _, v := range vals {
 			for _, form := range []string{v, jsonEscaped(v)} {
 				if !seen[form] {
 					seen[form] = true
-					pairs = append(pairs, form, schemas.Redacted)
+					forms = append(forms, form)
 				}
 			}
 		}
+	}
+	// Longest first: a Replacer prefers earlier patterns at a position, and
+	// a secret that begins with another must be hidden whole.
+	slices.SortFunc(forms, func(a, b string) int { return len(b) - len(a) })
+	pairs := make([]string, 0, 2*len(forms))
+	for _, f := range forms {
+		pairs = append(pairs, f, schemas.Redacted)
 	}
 	m.replacer = strings.NewReplacer(pairs...)
 }
