@@ -1,7 +1,9 @@
 package e2e
 
 import (
+	"context"
 	"encoding/json"
+	"fmt"
 	"net/http"
 	"net/http/httptest"
 	"regexp"
@@ -9,6 +11,7 @@ import (
 	"strings"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/mark3labs/mcp-go/client"
 	"github.com/mark3labs/mcp-go/mcp"
@@ -56,6 +59,15 @@ func TestBlueprintCloneAndPromote(t *testing.T) {
 	f := newFixture(t)
 	c := connect(t, f.env(t))
 	prod := workspaceByName(t, c, "Acme Production")
+	// The webhook's stored mapping travels with the blueprint.
+	var prodConns schemas.ListConnectionsOutput
+	ok(t, c, "list_connections", map[string]any{"workspace_id": prod}, &prodConns)
+	mapping := map[string]any{"schema_version": 1, "fields": []any{map[string]any{"dest": "customer_email", "source": map[string]any{"type": "path", "value": "email"}}}}
+	for _, conn := range prodConns.Connections {
+		if conn.Type == "webhook" {
+			ok(t, c, "update_connection_mapping", map[string]any{"connection_id": conn.ID, "schema": mapping}, nil)
+		}
+	}
 
 	var export schemas.ExportWorkspaceOutput
 	ok(t, c, "export_workspace", map[string]any{"workspace_id": prod}, &export)
@@ -83,7 +95,7 @@ func TestBlueprintCloneAndPromote(t *testing.T) {
 	var plan schemas.PlanBlueprintOutput
 	plan = schemas.PlanBlueprintOutput{}
 	ok(t, c, "plan_blueprint", map[string]any{"blueprint": bp, "workspace_name": "Acme Clone"}, &plan)
-	if got, want := ops(plan.Steps), []string{"create_workspace", "create_connection", "create_connection", "create_rule", "create_rule"}; !slices.Equal(got, want) {
+	if got, want := ops(plan.Steps), []string{"create_workspace", "create_connection", "create_connection", "store_mapping", "create_rule", "create_rule"}; !slices.Equal(got, want) {
 		t.Errorf("plan steps = %v, want %v", got, want)
 	}
 	if len(plan.Manual) != 2 || len(plan.Waiting) != 3 || !slices.Equal(plan.Secrets, wantSecrets) {
@@ -109,7 +121,7 @@ func TestBlueprintCloneAndPromote(t *testing.T) {
 	var applied schemas.ApplyBlueprintOutput
 	b, _ := json.Marshal(res.StructuredContent)
 	_ = json.Unmarshal(b, &applied)
-	if applied.Failed != nil || len(applied.Done) != 5 || applied.WorkspaceID == "" {
+	if applied.Failed != nil || len(applied.Done) != 6 || applied.WorkspaceID == "" {
 		t.Fatalf("apply = %s", b)
 	}
 	for _, s := range []string{"fedcba9876543210fedcba9876543210-us21", "whsec_clone_9876543210"} {
@@ -117,12 +129,21 @@ func TestBlueprintCloneAndPromote(t *testing.T) {
 			t.Errorf("apply result shows a secret: %s", text(res))
 		}
 	}
-	eventually(t, "five progress notifications", func() bool {
+	eventually(t, "a progress notification per step", func() bool {
 		mu.Lock()
 		defer mu.Unlock()
-		return len(progress) == 5
+		return len(progress) == 6
 	})
 	clone := applied.WorkspaceID
+	var cloneConns schemas.ListConnectionsOutput
+	ok(t, c, "list_connections", map[string]any{"workspace_id": clone}, &cloneConns)
+	for _, conn := range cloneConns.Connections {
+		var m schemas.GetConnectionMappingOutput
+		ok(t, c, "get_connection_mapping", map[string]any{"connection_id": conn.ID}, &m)
+		if got := m.Status == "stored"; got != (conn.Type == "webhook") || (got && !strings.Contains(fmt.Sprint(m.Schema), "customer_email")) {
+			t.Errorf("clone's %s mapping = %s %v", conn.Name, m.Status, m.Schema)
+		}
+	}
 
 	// A person connects the OAuth accounts in the embedded UI the manual
 	// step opens; the sandbox takes a created OAuth connection as connected.
@@ -145,7 +166,7 @@ func TestBlueprintCloneAndPromote(t *testing.T) {
 	}
 	plan = schemas.PlanBlueprintOutput{}
 	ok(t, c, "plan_blueprint", map[string]any{"blueprint": bp, "workspace_id": clone}, &plan)
-	if !emptyPlan(&plan) || plan.Unchanged != 9 || len(plan.OnlyInTarget) != 0 {
+	if !emptyPlan(&plan) || plan.Unchanged != 10 || len(plan.OnlyInTarget) != 0 {
 		t.Errorf("plan after the clone is not empty: %+v", plan)
 	}
 	writes = f.writes()
@@ -156,7 +177,7 @@ func TestBlueprintCloneAndPromote(t *testing.T) {
 	}
 
 	// Promote: Production's Slack rule gets a new template (delete and
-	// recreate, as rules cannot be edited).
+	// recreate, as rules cannot be edited)...
 	var prodRules schemas.ListRulesOutput
 	ok(t, c, "list_rules", map[string]any{"workspace_id": prod, "event": "user.signup"}, &prodRules)
 	var slackRule schemas.GetRuleOutput
@@ -169,27 +190,39 @@ func TestBlueprintCloneAndPromote(t *testing.T) {
 	const template = "New signup: {{email}} on {{plan}} (promoted)"
 	ok(t, c, "create_rule", map[string]any{"workspace_id": prod, "connection_id": slackRule.Connection, "event": "user.signup",
 		"action": "send_message", "metadata": map[string]any{"id": slackRule.Metadata["id"], "template": template}}, nil)
+	// and its webhook switches to raw payloads.
+	for _, conn := range prodConns.Connections {
+		if conn.Type == "webhook" {
+			ok(t, c, "update_connection", map[string]any{"connection_id": conn.ID, "name": conn.Name, "metadata": map[string]any{
+				"url": "http://127.0.0.1:9/meshes/orders", "payload_mode": "raw", "signing_secret": "whsec_demo_0123456789"}}, nil)
+		}
+	}
 	export = schemas.ExportWorkspaceOutput{}
 	ok(t, c, "export_workspace", map[string]any{"workspace_id": prod}, &export)
 
 	plan = schemas.PlanBlueprintOutput{}
 	ok(t, c, "plan_blueprint", map[string]any{"blueprint": export.Blueprint, "workspace_id": clone}, &plan)
-	if len(plan.Steps) != 0 || len(plan.Differs) != 1 || plan.Differs[0].ID == "" {
-		t.Fatalf("plan without replace must report the changed rule as differing, not change it: %+v", plan)
+	if len(plan.Steps) != 0 || len(plan.Differs) != 2 || !strings.HasPrefix(plan.Differs[1].Object, "rule ") {
+		t.Fatalf("plan without replace must report the changed connection and rule as differing, not change them: %+v", plan)
 	}
-	oldRule := plan.Differs[0].ID
+	oldRule := plan.Differs[1].ID
 	plan = schemas.PlanBlueprintOutput{}
 	ok(t, c, "plan_blueprint", map[string]any{"blueprint": export.Blueprint, "workspace_id": clone, "replace": true}, &plan)
-	if got := ops(plan.Steps); !slices.Equal(got, []string{"delete_rule", "create_rule"}) || plan.Steps[0].ID != oldRule {
-		t.Errorf("plan with replace = %+v, want delete_rule %s then create_rule", plan.Steps, oldRule)
+	if got := ops(plan.Steps); !slices.Equal(got, []string{"update_connection", "delete_rule", "create_rule"}) || plan.Steps[1].ID != oldRule {
+		t.Errorf("plan with replace = %+v, want update_connection, delete_rule %s, create_rule", plan.Steps, oldRule)
 	}
 	applied = schemas.ApplyBlueprintOutput{}
 	ok(t, c, "apply_blueprint", map[string]any{"blueprint": export.Blueprint, "workspace_id": clone, "replace": true, "secrets": secrets}, &applied)
-	if len(applied.Done) != 2 || applied.Failed != nil {
+	if len(applied.Done) != 3 || applied.Failed != nil {
 		t.Fatalf("promote apply = %+v", applied)
 	}
+	var hook schemas.GetConnectionOutput
+	ok(t, c, "get_connection", map[string]any{"connection_id": applied.Done[0].ID}, &hook)
+	if hook.Workspace != clone || hook.Metadata["payload_mode"] != "raw" {
+		t.Errorf("promoted connection = %+v", hook)
+	}
 	var promoted schemas.GetRuleOutput
-	ok(t, c, "get_rule", map[string]any{"rule_id": applied.Done[1].ID}, &promoted)
+	ok(t, c, "get_rule", map[string]any{"rule_id": applied.Done[2].ID}, &promoted)
 	if promoted.Workspace != clone || promoted.Metadata["template"] != template {
 		t.Errorf("promoted rule = %+v", promoted)
 	}
@@ -358,5 +391,31 @@ func TestBlueprintWorkspaceAllowlist(t *testing.T) {
 	ok(t, c, "plan_blueprint", map[string]any{"blueprint": export.Blueprint, "workspace_name": "Acme Staging"}, &plan)
 	if !emptyPlan(&plan) || plan.WorkspaceID != staging {
 		t.Errorf("staging's own blueprint against staging = %+v, want an empty plan", plan)
+	}
+}
+
+// The provisioning prompt walks the blueprint journey: export the
+// reference, plan for the new tenant, show the plan, apply after consent.
+func TestProvisionPromptUsesBlueprints(t *testing.T) {
+	f := newFixture(t)
+	c := connect(t, f.env(t))
+	get := mcp.GetPromptRequest{}
+	get.Params.Name = "provision_tenant"
+	get.Params.Arguments = map[string]string{"name": "Globex", "reference": "Acme Production"}
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	p, err := c.GetPrompt(ctx, get)
+	if err != nil {
+		t.Fatal(err)
+	}
+	body := p.Messages[0].Content.(mcp.TextContent).Text
+	order := []string{`"Acme Production"`, "export_workspace", "plan_blueprint", `"Globex"`, "go-ahead", "apply_blueprint", "create_session"}
+	rest := body
+	for _, want := range order {
+		i := strings.Index(rest, want)
+		if i < 0 {
+			t.Fatalf("provision prompt does not mention %s after the previous step:\n%s", want, body)
+		}
+		rest = rest[i+len(want):]
 	}
 }

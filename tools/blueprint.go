@@ -226,7 +226,7 @@ func checkSecrets(needed []string, given map[string]string) error {
 			return &schemas.FieldError{Field: "secrets." + name, Rule: "is not a placeholder of the blueprint; its placeholders are " + orNone(quoteList(needed))}
 		case strings.TrimSpace(v) == "":
 			return &schemas.FieldError{Field: "secrets." + name, Rule: "is empty; supply the real value"}
-		case holdsRedacted("", v) != "":
+		case holdsRedacted("secrets."+name, v) != "":
 			return &schemas.FieldError{Field: "secrets." + name, Rule: "holds a redacted placeholder copied from a read; supply the real value"}
 		}
 	}

@@ -103,8 +103,9 @@ func isPlaceholderOnly(v any) bool {
 	return ok && wholePlaceholder.MatchString(s)
 }
 
-// stripPlaceholders is v without its placeholders, for checking that what
-// is left of each value holds no credential.
+// stripPlaceholders is v with every value that holds a placeholder emptied:
+// its secret part is the placeholder ("Bearer ${secret:token}"), so only
+// the other values are checked for credentials written out.
 func stripPlaceholders(v any) any {
 	switch x := v.(type) {
 	case map[string]any:
@@ -120,7 +121,9 @@ func stripPlaceholders(v any) any {
 		}
 		return out
 	case string:
-		return placeholder.ReplaceAllString(x, "")
+		if placeholder.MatchString(x) {
+			return ""
+		}
 	}
 	return v
 }

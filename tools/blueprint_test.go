@@ -1,0 +1,181 @@
+package tools
+
+import (
+	"bytes"
+	"encoding/json"
+	"os"
+	"strings"
+	"testing"
+
+	"github.com/meshes-mcp/meshes-mcp/schemas"
+)
+
+// Export hides every value the project's redaction hides, plus the
+// catalog's password fields, behind placeholders named after the
+// connection; everything else is kept as it is.
+func TestExportSettingsReplacesSecretsWithPlaceholders(t *testing.T) {
+	md := map[string]any{
+		"url":            "https://hooks.example.com/T000/B000/abcdefghijklmnop0123456789",
+		"payload_mode":   "wrapped",
+		"auth_scheme":    "bearer",
+		"auth_token":     "********",
+		"region":         "us",
+		"cdpApiKey":      "short",
+		"headers":        map[string]any{"X-Api-Key": "k-123", "X-Team": "growth"},
+		"signing_secret": "",
+	}
+	got, names := exportSettings("Hook", md, map[string]bool{"cdpApiKey": true})
+	want := map[string]any{
+		"url":            schemas.SecretPlaceholder("Hook.url"),
+		"payload_mode":   "wrapped",
+		"auth_scheme":    "bearer",
+		"auth_token":     schemas.SecretPlaceholder("Hook.auth_token"),
+		"region":         "us",
+		"cdpApiKey":      schemas.SecretPlaceholder("Hook.cdpApiKey"),
+		"headers":        map[string]any{"X-Api-Key": schemas.SecretPlaceholder("Hook.headers.X-Api-Key"), "X-Team": "growth"},
+		"signing_secret": "",
+	}
+	if canonicalJSON(got) != canonicalJSON(want) {
+		t.Errorf("exportSettings =\n%s\nwant\n%s", canonicalJSON(got), canonicalJSON(want))
+	}
+	if len(names) != 4 {
+		t.Errorf("placeholder names = %v, want 4", names)
+	}
+	if md["auth_token"] != "********" {
+		t.Error("exportSettings modified its input")
+	}
+}
+
+func TestLiteralSecretsFindsCredentialsButNotPlaceholders(t *testing.T) {
+	md := map[string]any{
+		"url":         "https://example.com/in",
+		"auth_scheme": "header",
+		"auth_header": "Bearer ${secret:tok}",
+		"api_key":     "${secret:key}",
+		"label":       "plain words",
+		"headers":     map[string]any{"Authorization": "Bearer abcdefghijklmnop1234"},
+	}
+	if got := literalSecrets(md, nil); strings.Join(got, ",") != "headers.Authorization" {
+		t.Errorf("literalSecrets = %v, want only headers.Authorization", got)
+	}
+	if got := literalSecrets(map[string]any{"password_hint": "x", "api_key": "abc"}, map[string]bool{"password_hint": true}); len(got) != 2 {
+		t.Errorf("catalog password field and a key-named value not both found: %v", got)
+	}
+}
+
+func TestSameSettingsTreatsPlaceholdersAsUnknownSecrets(t *testing.T) {
+	bp := map[string]any{"url": "https://a.example/x", "api_key": "${secret:k}", "n": 1}
+	tests := []struct {
+		name   string
+		target map[string]any
+		same   bool
+	}{
+		{"secret hidden in the target", map[string]any{"url": "https://a.example/x", "api_key": "${secret:C.api_key}", "n": 1.0}, true},
+		{"secret not returned at all", map[string]any{"url": "https://a.example/x", "n": 1}, true},
+		{"other url", map[string]any{"url": "https://b.example/x", "api_key": "${secret:C.api_key}", "n": 1}, false},
+		{"extra key in the target", map[string]any{"url": "https://a.example/x", "n": 1, "region": "eu"}, false},
+		{"a literal where the blueprint has a secret", map[string]any{"url": "https://a.example/x", "api_key": "visible", "n": 1}, false},
+	}
+	for _, tt := range tests {
+		if got := sameSettings(bp, tt.target); got != tt.same {
+			t.Errorf("%s: sameSettings = %v, want %v", tt.name, got, tt.same)
+		}
+	}
+}
+
+func TestFillSecretsReplacesEveryPlaceholder(t *testing.T) {
+	md := map[string]any{"a": "${secret:x}", "h": []any{map[string]any{"value": "Bearer ${secret:y}"}}, "n": 3}
+	got := canonicalJSON(fillSecrets(md, map[string]string{"x": "one", "y": "two"}))
+	if got != `{"a":"one","h":[{"value":"Bearer two"}],"n":3}` {
+		t.Errorf("fillSecrets = %s", got)
+	}
+}
+
+func TestCheckBlueprintAndSecrets(t *testing.T) {
+	conn := func(name string, md map[string]any) schemas.BlueprintConnection {
+		return schemas.BlueprintConnection{Name: name, Type: "webhook", Metadata: md}
+	}
+	rule := func(conn, action, id string) schemas.BlueprintRule {
+		r := schemas.BlueprintRule{Event: "user.signup", Connection: conn, Action: action}
+		if id != "" {
+			r.Metadata = map[string]any{"id": id}
+		}
+		return r
+	}
+	tests := []struct {
+		name string
+		bp   schemas.Blueprint
+		want string
+	}{
+		{"duplicate connection", schemas.Blueprint{Connections: []schemas.BlueprintConnection{conn("A", nil), conn("a", nil)}}, "repeats the name of connections[0]"},
+		{"rule on a missing connection", schemas.Blueprint{Connections: []schemas.BlueprintConnection{conn("A", nil)}, Rules: []schemas.BlueprintRule{rule("B", "send_webhook", "")}}, `"B" is not the name of a connection`},
+		{"duplicate rule", schemas.Blueprint{Connections: []schemas.BlueprintConnection{conn("A", nil)}, Rules: []schemas.BlueprintRule{rule("A", "add", "1"), rule("A", "add", "1")}}, "as rules[0]"},
+		{"two rules differing by item", schemas.Blueprint{Connections: []schemas.BlueprintConnection{conn("A", nil)}, Rules: []schemas.BlueprintRule{rule("A", "add", "1"), rule("A", "add", "2")}}, ""},
+		{"unnamed placeholder", schemas.Blueprint{Connections: []schemas.BlueprintConnection{conn("A", map[string]any{"auth_token": "${secret:}"})}}, "without a name"},
+		{"bad mapping", schemas.Blueprint{Connections: []schemas.BlueprintConnection{{Name: "A", Type: "webhook", Mapping: map[string]any{"schema_version": 2, "fields": []any{}}}}}, "blueprint.connections[0].mapping.schema_version must be 1"},
+	}
+	for _, tt := range tests {
+		_, err := checkBlueprint(&tt.bp)
+		switch {
+		case tt.want == "" && err != nil:
+			t.Errorf("%s: %v", tt.name, err)
+		case tt.want != "" && (err == nil || !strings.Contains(errorText(err), tt.want)):
+			t.Errorf("%s: error %v, want %q", tt.name, err, tt.want)
+		}
+	}
+
+	needed := []string{"a", "b"}
+	for _, tt := range []struct {
+		given map[string]string
+		want  string
+	}{
+		{map[string]string{"a": "1"}, `secrets lacks "b"`},
+		{map[string]string{"a": "1", "b": "2", "c": "3"}, "secrets.c is not a placeholder"},
+		{map[string]string{"a": "1", "b": " "}, "secrets.b is empty"},
+		{map[string]string{"a": "1", "b": "[redacted]"}, "secrets.b holds a redacted placeholder"},
+		{map[string]string{"a": "1", "b": "2"}, ""},
+	} {
+		err := checkSecrets(needed, tt.given)
+		if (tt.want == "") != (err == nil) || (err != nil && !strings.Contains(err.Error(), tt.want)) {
+			t.Errorf("checkSecrets(%v) = %v, want %q", tt.given, err, tt.want)
+		}
+	}
+}
+
+// docs/blueprints.md shows the blueprint schema exactly as plan_blueprint
+// publishes it; UPDATE_SNAPSHOTS=1 rewrites it.
+func TestBlueprintDocShowsThePublishedSchema(t *testing.T) {
+	const path = "../docs/blueprints.md"
+	const begin, end = "<!-- blueprint-schema:begin -->\n", "<!-- blueprint-schema:end -->"
+	c := newTestCatalog(t, Options{})
+	var input struct {
+		Properties map[string]json.RawMessage `json:"properties"`
+	}
+	if err := json.Unmarshal(c.byName["plan_blueprint"].Definition.RawInputSchema, &input); err != nil {
+		t.Fatal(err)
+	}
+	var pretty bytes.Buffer
+	if err := json.Indent(&pretty, input.Properties["blueprint"], "", "  "); err != nil {
+		t.Fatal(err)
+	}
+	doc, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	head, rest, ok1 := strings.Cut(string(doc), begin)
+	_, tail, ok2 := strings.Cut(rest, end)
+	if !ok1 || !ok2 {
+		t.Fatalf("%s lacks the blueprint-schema markers", path)
+	}
+	want := head + begin + "```json\n" + pretty.String() + "\n```\n" + end + tail
+	if want == string(doc) {
+		return
+	}
+	if os.Getenv("UPDATE_SNAPSHOTS") != "" {
+		if err := os.WriteFile(path, []byte(want), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		return
+	}
+	t.Errorf("%s shows an outdated blueprint schema; run UPDATE_SNAPSHOTS=1 go test ./tools/", path)
+}
