@@ -243,6 +243,25 @@ func fails(t *testing.T, c *client.Client, name string, args any, want string) s
 	return text(res)
 }
 
+// rejectedBeforeAnyRequest calls a tool with bad input: the answer must be
+// an isError result of one sentence mentioning want, and no request may
+// reach Meshes. It returns the message.
+func rejectedBeforeAnyRequest(t *testing.T, f *fixture, c *client.Client, tool string, args map[string]any, want string) string {
+	t.Helper()
+	before := f.requests.Load()
+	msg := fails(t, c, tool, args, want)
+	if n := f.requests.Load() - before; n != 0 {
+		t.Errorf("%d request(s) reached Meshes for bad input (%s)", n, msg)
+	}
+	if !strings.HasSuffix(msg, ".") || strings.Count(msg, "\n") > 0 {
+		t.Errorf("error is not one sentence: %q", msg)
+	}
+	covered.Lock()
+	covered.bad[tool] = true
+	covered.Unlock()
+	return msg
+}
+
 func text(res *mcp.CallToolResult) string {
 	var parts []string
 	for _, c := range res.Content {

@@ -51,7 +51,8 @@ type BlueprintRule struct {
 // so every other difference (a template, active) is a change to the rule.
 func (r BlueprintRule) Identity() string {
 	id, _ := r.Metadata["id"].(string)
-	return strings.Join([]string{r.Event, r.Resource, r.ResourceID, r.Connection, r.Action, id}, "\x00")
+	// Connection names compare case-insensitively, as connections match.
+	return strings.Join([]string{r.Event, r.Resource, r.ResourceID, strings.ToLower(r.Connection), r.Action, id}, "\x00")
 }
 
 // Describe names a rule for a person: event, filters, connection, action.
@@ -156,7 +157,8 @@ type Plan struct {
 	Steps []PlanStep `json:"steps"`
 	// Manual is what a person must do before the Waiting items can follow.
 	Manual []ManualStep `json:"manual,omitempty"`
-	// Waiting are objects apply cannot make until a manual step is done.
+	// Waiting are objects apply cannot make yet: their connection is an
+	// OAuth connection still to be made by a person, or blocked.
 	Waiting []PlanItem `json:"waiting,omitempty"`
 	// Differs are objects that exist but do not match; apply leaves them
 	// unless replace is true.

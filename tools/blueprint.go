@@ -45,7 +45,12 @@ func (c *Catalog) exportWorkspace(ctx context.Context, in *schemas.ExportWorkspa
 		out.Blueprint.Connections = append(out.Blueprint.Connections, schemas.BlueprintConnection{
 			Name: conn.Name, Type: conn.Type, Metadata: settings, Mapping: storedMapping(tg.mappings[conn.ID])})
 	}
+	skipped := 0
 	for i := range tg.rules {
+		if names[tg.rules[i].Connection] == "" {
+			skipped++
+			continue
+		}
 		out.Blueprint.Rules = append(out.Blueprint.Rules, blueprintRule(&tg.rules[i], names))
 	}
 	slices.SortFunc(out.Blueprint.Connections, func(a, b schemas.BlueprintConnection) int { return strings.Compare(a.Name, b.Name) })
@@ -55,40 +60,45 @@ func (c *Catalog) exportWorkspace(ctx context.Context, in *schemas.ExportWorkspa
 	if len(secrets) > 0 {
 		out.Notice = "secrets are ${secret:NAME} placeholders: apply_blueprint needs a value for each in its secrets argument"
 	}
+	if skipped > 0 {
+		out.Notice = joinNotice(out.Notice, fmt.Sprintf("%d rules left out: their connection is not among the workspace's connections", skipped))
+	}
 	return out, nil
 }
 
-func (c *Catalog) planBlueprint(ctx context.Context, in *schemas.PlanBlueprintInput) (*schemas.PlanBlueprintOutput, error) {
-	needed, err := checkBlueprint(&in.Blueprint)
-	if err != nil {
-		return nil, err
+// makePlan checks the blueprint (and, through precheck, anything else
+// that needs no request), reads the target and computes the plan.
+func (c *Catalog) makePlan(ctx context.Context, bp *schemas.Blueprint, t *schemas.BlueprintTarget, precheck func(needed []string) error) (*plan, *target, error) {
+	needed, err := checkBlueprint(bp)
+	if err == nil {
+		err = precheck(needed)
 	}
-	tg, err := c.readTarget(ctx, &in.BlueprintTarget)
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
-	p, err := computePlan(&in.Blueprint, tg, in.Replace)
+	tg, err := c.readTarget(ctx, t)
 	if err != nil {
-		return nil, err
+		return nil, nil, err
+	}
+	p, err := computePlan(bp, tg, t.Replace)
+	if err != nil {
+		return nil, nil, err
 	}
 	p.Secrets = needed
+	return p, tg, nil
+}
+
+func (c *Catalog) planBlueprint(ctx context.Context, in *schemas.PlanBlueprintInput) (*schemas.PlanBlueprintOutput, error) {
+	p, tg, err := c.makePlan(ctx, &in.Blueprint, &in.BlueprintTarget, func([]string) error { return nil })
+	if err != nil {
+		return nil, err
+	}
 	withSessionCalls(p.Manual, tg.workspaceID)
 	return &schemas.PlanBlueprintOutput{Plan: p.Plan, Summary: planSummary(&p.Plan)}, nil
 }
 
 func (c *Catalog) applyBlueprint(ctx context.Context, in *schemas.ApplyBlueprintInput) (*schemas.ApplyBlueprintOutput, error) {
-	needed, err := checkBlueprint(&in.Blueprint)
-	if err != nil {
-		return nil, err
-	}
-	if err := checkSecrets(needed, in.Secrets); err != nil {
-		return nil, err
-	}
-	tg, err := c.readTarget(ctx, &in.BlueprintTarget)
-	if err != nil {
-		return nil, err
-	}
-	p, err := computePlan(&in.Blueprint, tg, in.Replace)
+	p, tg, err := c.makePlan(ctx, &in.Blueprint, &in.BlueprintTarget, func(needed []string) error { return checkSecrets(needed, in.Secrets) })
 	if err != nil {
 		return nil, err
 	}

@@ -61,6 +61,11 @@ type plan struct {
 // target empty (apply creates it).
 func (c *Catalog) readTarget(ctx context.Context, t *schemas.BlueprintTarget) (*target, error) {
 	tg := &target{mappings: map[string]*meshesapi.MappingResponse{}}
+	if t.WorkspaceID != "" {
+		if err := checkWorkspace(ctx, t.WorkspaceID); err != nil {
+			return nil, err
+		}
+	}
 	integrations, _, err := collectPages(ctx, c.client.ListIntegrations)
 	if err != nil {
 		return nil, err
@@ -70,9 +75,6 @@ func (c *Catalog) readTarget(ctx context.Context, t *schemas.BlueprintTarget) (*
 		tg.catalog[integrations[i].Type] = &integrations[i]
 	}
 	if t.WorkspaceID != "" {
-		if err := checkWorkspace(ctx, t.WorkspaceID); err != nil {
-			return nil, err
-		}
 		w, err := c.client.GetWorkspace(ctx, t.WorkspaceID)
 		if err != nil {
 			return nil, err
@@ -96,13 +98,19 @@ func (c *Catalog) readTarget(ctx context.Context, t *schemas.BlueprintTarget) (*
 	if tg.workspaceID == "" {
 		return tg, nil
 	}
-	if tg.conns, _, err = collectPages(ctx, func(ctx context.Context, p meshesapi.Page) (*meshesapi.List[meshesapi.Connection], error) {
+	var moreConns, moreRules bool
+	if tg.conns, moreConns, err = collectPages(ctx, func(ctx context.Context, p meshesapi.Page) (*meshesapi.List[meshesapi.Connection], error) {
 		return c.client.ListWorkspaceConnections(ctx, tg.workspaceID, p)
 	}); err != nil {
 		return nil, err
 	}
-	if tg.rules, _, err = collectPages(ctx, c.rulesLister(tg.workspaceID, meshesapi.RuleFilter{})); err != nil {
+	if tg.rules, moreRules, err = collectPages(ctx, c.rulesLister(tg.workspaceID, meshesapi.RuleFilter{})); err != nil {
 		return nil, err
+	}
+	// A plan from part of the workspace would miss what exists and try to
+	// create it again.
+	if moreConns || moreRules {
+		return nil, fmt.Errorf("workspace %s holds more connections or rules than the %d pages this server reads per list, so it cannot be compared with a blueprint; split it across workspaces", tg.workspaceID, meshesapi.DefaultMaxPages)
 	}
 	for _, conn := range tg.conns {
 		m, err := c.client.GetDefaultMapping(ctx, conn.ID)
@@ -168,6 +176,8 @@ func computePlan(bp *schemas.Blueprint, tg *target, replace bool) (*plan, error)
 	// usable says whether rules and mappings can reach a connection in
 	// this apply (it exists with the right type or a step creates it).
 	usable := map[string]bool{}
+	// blocked says why a connection's mapping and rules must wait.
+	blocked := map[string]string{}
 	inBlueprint := map[string]bool{}
 	var mappingSteps []step
 	for i := range bp.Connections {
@@ -185,12 +195,14 @@ func computePlan(bp *schemas.Blueprint, tg *target, replace bool) (*plan, error)
 		existing := byName[strings.ToLower(bc.Name)]
 		switch {
 		case existing == nil && integ.Authentication.Type == "oauth":
+			blocked[bc.Name] = "waits for the OAuth connection " + bc.Name + " (manual step)"
 			p.Manual = append(p.Manual, schemas.ManualStep{Connection: bc.Name, Type: bc.Type,
 				Detail: fmt.Sprintf("%s connects by OAuth: a person must connect it as %q in the workspace's embedded UI (connections page) or the dashboard, then plan again", integ.Name, bc.Name)})
 		case existing == nil:
 			add(createConnectionStep(bc, obj))
 			usable[bc.Name] = true
 		case existing.Type != bc.Type:
+			blocked[bc.Name] = fmt.Sprintf("blocked: the workspace's connection %s is a %s connection", existing.Name, existing.Type)
 			p.Differs = append(p.Differs, schemas.PlanItem{Object: obj, ID: existing.ID,
 				Detail: fmt.Sprintf("the target's %q is a %s connection; a connection's type cannot change: delete it (delete_connection) or rename one of them", existing.Name, existing.Type)})
 		default:
@@ -216,7 +228,7 @@ func computePlan(bp *schemas.Blueprint, tg *target, replace bool) (*plan, error)
 		mobj := "mapping of " + obj
 		switch {
 		case !usable[bc.Name]:
-			p.Waiting = append(p.Waiting, schemas.PlanItem{Object: mobj, Detail: "waits for connection " + bc.Name})
+			p.Waiting = append(p.Waiting, schemas.PlanItem{Object: mobj, Detail: blocked[bc.Name]})
 		case existing == nil || storedMapping(tg.mappings[existing.ID]) == nil:
 			mappingSteps = append(mappingSteps, storeMappingStep(bc, mobj, ""))
 		case canonicalJSON(parsedMapping(bc.Mapping)) == canonicalJSON(parsedMapping(storedMapping(tg.mappings[existing.ID]))):
@@ -254,7 +266,7 @@ func computePlan(bp *schemas.Blueprint, tg *target, replace bool) (*plan, error)
 		}
 		switch {
 		case existing == nil && !usable[br.Connection]:
-			p.Waiting = append(p.Waiting, schemas.PlanItem{Object: obj, Detail: "waits for connection " + br.Connection})
+			p.Waiting = append(p.Waiting, schemas.PlanItem{Object: obj, Detail: blocked[br.Connection]})
 		case existing == nil:
 			creates = append(creates, createRuleStep(br, obj, ""))
 		case sameRule(br, ptrTo(targetForm[id])):

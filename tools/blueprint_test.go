@@ -7,6 +7,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/meshes-mcp/meshes-mcp/meshesapi"
 	"github.com/meshes-mcp/meshes-mcp/schemas"
 )
 
@@ -178,4 +179,47 @@ func TestBlueprintDocShowsThePublishedSchema(t *testing.T) {
 		return
 	}
 	t.Errorf("%s shows an outdated blueprint schema; run UPDATE_SNAPSHOTS=1 go test ./tools/", path)
+}
+
+// Connections match by name whatever the case, so rules on them match too;
+// a connection of another type and a missing OAuth connection hold back
+// their rules with the reason, and neither is created by apply.
+func TestComputePlanMatchesByNameAndHoldsBackBlockedRules(t *testing.T) {
+	integ := func(typ, auth string) *meshesapi.Integration {
+		return &meshesapi.Integration{Type: typ, Authentication: meshesapi.IntegrationAuthentication{Type: auth}}
+	}
+	tg := &target{workspaceID: "w1", name: "Tenant",
+		catalog: map[string]*meshesapi.Integration{"webhook": integ("webhook", "none"), "hubspot": integ("hubspot", "oauth"), "mailchimp": integ("mailchimp", "api_key")},
+		conns: []meshesapi.Connection{
+			{ID: "c1", Type: "webhook", Name: "hook", Metadata: map[string]any{"url": "https://example.com/in"}},
+			{ID: "c2", Type: "hubspot", Name: "Mail"},
+		},
+		rules:    []meshesapi.Rule{{ID: "r1", Connection: "c1", Event: "a", Metadata: map[string]any{"action": "send_webhook"}}},
+		mappings: map[string]*meshesapi.MappingResponse{},
+	}
+	bp := &schemas.Blueprint{Version: 1,
+		Connections: []schemas.BlueprintConnection{
+			{Name: "Hook", Type: "webhook", Metadata: map[string]any{"url": "https://example.com/in"}},
+			{Name: "Mail", Type: "mailchimp", Metadata: map[string]any{"api_key": "${secret:k}"}},
+			{Name: "CRM", Type: "hubspot"},
+		},
+		Rules: []schemas.BlueprintRule{
+			{Event: "a", Connection: "Hook", Action: "send_webhook"},
+			{Event: "b", Connection: "Mail", Action: "add_to_list", Metadata: map[string]any{"id": "1"}},
+			{Event: "c", Connection: "CRM", Action: "add_to_list", Metadata: map[string]any{"id": "2"}},
+		},
+	}
+	p, err := computePlan(bp, tg, true)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(p.Steps) != 0 || p.Unchanged != 2 || len(p.OnlyInTarget) != 0 {
+		t.Errorf("steps %v, unchanged %d, only in target %v; want nothing to do for Hook and its rule", p.Steps, p.Unchanged, p.OnlyInTarget)
+	}
+	if len(p.Differs) != 1 || p.Differs[0].ID != "c2" || len(p.Manual) != 1 || p.Manual[0].Connection != "CRM" {
+		t.Errorf("differs %v, manual %v", p.Differs, p.Manual)
+	}
+	if len(p.Waiting) != 2 || !strings.Contains(p.Waiting[0].Detail, "is a hubspot connection") || !strings.Contains(p.Waiting[1].Detail, "OAuth") {
+		t.Errorf("waiting = %+v", p.Waiting)
+	}
 }
