@@ -265,8 +265,13 @@ func TestBlueprintApplyStopsAndResumes(t *testing.T) {
 	secrets := map[string]any{"hook token": token, "mailchimp": "00112233445566778899aabbccddeeff-us1"}
 	args := map[string]any{"blueprint": bp, "workspace_name": "Resume Tenant", "secrets": secrets}
 
+	// The stopped apply is an error result that still carries the report.
+	res := call(t, c, "apply_blueprint", args)
 	var first schemas.ApplyBlueprintOutput
-	ok(t, c, "apply_blueprint", args, &first)
+	raw, _ := json.Marshal(res.StructuredContent)
+	if err := json.Unmarshal(raw, &first); err != nil || !res.IsError || !strings.Contains(text(res), `"remaining"`) {
+		t.Fatalf("apply stopped by a failure: isError=%v, %v, %s", res.IsError, err, text(res))
+	}
 	if got := ops(first.Done); !slices.Equal(got, []string{"create_workspace", "create_connection", "create_connection", "create_rule"}) {
 		t.Fatalf("done = %v, want workspace, both connections and the first rule", got)
 	}

@@ -189,6 +189,10 @@ type ApplyBlueprintOutput struct {
 	Summary   string       `json:"summary"`
 }
 
+// StoppedByFailure makes an apply that stopped at a failed step an error
+// result, whose content still says what was done and what remains.
+func (o *ApplyBlueprintOutput) StoppedByFailure() bool { return o.Failed != nil }
+
 // FailedStep is the step an apply stopped at.
 type FailedStep struct {
 	PlanStep

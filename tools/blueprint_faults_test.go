@@ -15,6 +15,8 @@ import (
 	"github.com/meshes-mcp/meshes-mcp/schemas"
 )
 
+// callTool calls a tool through the catalog; a result without structured
+// content (an error) comes back as its text.
 func callTool[T any](t *testing.T, s *teststack.Stack, name string, args map[string]any) (*T, string) {
 	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
@@ -25,7 +27,7 @@ func callTool[T any](t *testing.T, s *teststack.Stack, name string, args map[str
 		t.Fatalf("%s: %v", name, err)
 	}
 	b, _ := json.Marshal(res.StructuredContent)
-	if res.IsError {
+	if res.StructuredContent == nil {
 		return nil, mcp.GetTextFromContent(res.Content[0])
 	}
 	out := new(T)
