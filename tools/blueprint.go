@@ -20,11 +20,14 @@ import (
 func (c *Catalog) blueprintTools() []Tool {
 	return []Tool{
 		newTool(reading("export_workspace", "Export workspace", toolsetBlueprints,
-			"Write a workspace as a portable blueprint (no ids, no secrets)."), c.exportWorkspace),
+			"Write a workspace as a portable blueprint (no ids, no secrets).").inWorkspace("workspace_id"), c.exportWorkspace),
+		// A target named by workspace_name is resolved among the visible
+		// workspaces, and creating one is refused while confined
+		// (readTarget).
 		newTool(reading("plan_blueprint", "Plan blueprint", toolsetBlueprints,
-			"Steps to make a workspace match a blueprint; changes nothing."), c.planBlueprint),
+			"Steps to make a workspace match a blueprint; changes nothing.").inWorkspace("workspace_id"), c.planBlueprint),
 		newTool(writing("apply_blueprint", "Apply blueprint", toolsetBlueprints,
-			"Make a workspace match a blueprint (plan_blueprint first).", true, true), c.applyBlueprint),
+			"Make a workspace match a blueprint (plan_blueprint first).", true, true).inWorkspace("workspace_id"), c.applyBlueprint),
 	}
 }
 

@@ -56,16 +56,13 @@ type plan struct {
 	steps []step
 }
 
-// readTarget reads the target workspace. byName is the workspace_name of
-// the call; a workspace of that name that does not exist yet leaves the
-// target empty (apply creates it).
+// readTarget reads the target workspace: workspace_id (checked against the
+// allowlist by the adapter, as the tools declare), or workspace_name,
+// looked up among the workspaces the agent may see; a name no such
+// workspace has leaves the target empty, for apply to create, which a
+// workspace allowlist forbids.
 func (c *Catalog) readTarget(ctx context.Context, t *schemas.BlueprintTarget) (*target, error) {
 	tg := &target{mappings: map[string]*meshesapi.MappingResponse{}}
-	if t.WorkspaceID != "" {
-		if err := checkWorkspace(ctx, t.WorkspaceID); err != nil {
-			return nil, err
-		}
-	}
 	integrations, _, err := collectPages(ctx, c.client.ListIntegrations)
 	if err != nil {
 		return nil, err
