@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"maps"
+	"net/http"
 	"strings"
 
 	"github.com/meshes-mcp/meshes-mcp/meshesapi"
@@ -111,7 +112,13 @@ func (c *Catalog) readTarget(ctx context.Context, t *schemas.BlueprintTarget) (*
 	}
 	for _, conn := range tg.conns {
 		m, err := c.client.GetDefaultMapping(ctx, conn.ID)
-		if err != nil {
+		switch status := meshesapi.StatusCode(err); {
+		case status == http.StatusConflict || status == http.StatusUnprocessableEntity:
+			// Meshes has no mapping to offer for this connection (its
+			// integration maps nothing, or it is not connected): it has
+			// none stored either.
+			continue
+		case err != nil:
 			return nil, err
 		}
 		tg.mappings[conn.ID] = m

@@ -2,6 +2,7 @@ package tools
 
 import (
 	"bytes"
+	"context"
 	"encoding/json"
 	"os"
 	"strings"
@@ -221,5 +222,41 @@ func TestComputePlanMatchesByNameAndHoldsBackBlockedRules(t *testing.T) {
 	}
 	if len(p.Waiting) != 2 || !strings.Contains(p.Waiting[0].Detail, "is a hubspot connection") || !strings.Contains(p.Waiting[1].Detail, "OAuth") {
 		t.Errorf("waiting = %+v", p.Waiting)
+	}
+}
+
+// mappingless answers a plan's reads for a workspace of one connection
+// whose default mapping Meshes refuses to produce (409, as the contract
+// allows for GET .../mappings/default).
+type mappingless struct{ meshesCalls }
+
+func (mappingless) ListIntegrations(context.Context, meshesapi.Page) (*meshesapi.List[meshesapi.Integration], error) {
+	return &meshesapi.List[meshesapi.Integration]{Records: []meshesapi.Integration{{Type: "slack", Authentication: meshesapi.IntegrationAuthentication{Type: "oauth"}}}}, nil
+}
+
+func (mappingless) GetWorkspace(_ context.Context, id string) (*meshesapi.Workspace, error) {
+	return &meshesapi.Workspace{ID: id, Name: "Tenant"}, nil
+}
+
+func (mappingless) ListWorkspaceConnections(_ context.Context, ws string, _ meshesapi.Page) (*meshesapi.List[meshesapi.Connection], error) {
+	return &meshesapi.List[meshesapi.Connection]{Records: []meshesapi.Connection{{ID: "c1", Workspace: ws, Type: "slack", Name: "Alerts"}}}, nil
+}
+
+func (mappingless) ListWorkspaceRules(context.Context, string, meshesapi.RuleFilter) (*meshesapi.List[meshesapi.Rule], error) {
+	return &meshesapi.List[meshesapi.Rule]{}, nil
+}
+
+func (mappingless) GetDefaultMapping(context.Context, string) (*meshesapi.MappingResponse, error) {
+	return nil, &meshesapi.APIError{Status: 409, Kind: "connection"}
+}
+
+func TestReadTargetTakesARefusedMappingAsNoneStored(t *testing.T) {
+	c := &Catalog{client: mappingless{}}
+	tg, err := c.readTarget(context.Background(), &schemas.BlueprintTarget{WorkspaceID: "123e4567-e89b-42d3-a456-426614174000"})
+	if err != nil {
+		t.Fatalf("readTarget: %v", err)
+	}
+	if len(tg.conns) != 1 || storedMapping(tg.mappings["c1"]) != nil {
+		t.Errorf("target = %+v", tg)
 	}
 }
