@@ -166,22 +166,30 @@ func nonNil(m map[string]any) map[string]any {
 // computePlan compares bp with tg. bp was checked by checkBlueprint.
 func computePlan(bp *schemas.Blueprint, tg *target, replace bool) (*plan, error) {
 	p := &plan{Plan: schemas.Plan{WorkspaceID: tg.workspaceID, WorkspaceName: tg.name, Steps: []schemas.PlanStep{}}}
-	add := func(s step) { p.steps = append(p.steps, s) }
 	if tg.workspaceID == "" {
-		add(createWorkspaceStep(tg.name))
+		p.steps = append(p.steps, createWorkspaceStep(tg.name))
 	}
+	blocked, err := p.connections(bp, tg, replace)
+	if err != nil {
+		return nil, err
+	}
+	p.rules(bp, tg, replace, blocked)
+	for _, s := range p.steps {
+		p.Steps = append(p.Steps, s.PlanStep)
+	}
+	return p, nil
+}
 
+// connections plans the connections and their mappings. It returns, for
+// each blueprint connection that this apply can neither find nor make,
+// why its rules must wait.
+func (p *plan) connections(bp *schemas.Blueprint, tg *target, replace bool) (blocked map[string]string, err error) {
+	add := func(s step) { p.steps = append(p.steps, s) }
 	byName := map[string]*meshesapi.Connection{}
-	connNames := map[string]string{}
 	for i := range tg.conns {
 		byName[strings.ToLower(tg.conns[i].Name)] = &tg.conns[i]
-		connNames[tg.conns[i].ID] = tg.conns[i].Name
 	}
-	// usable says whether rules and mappings can reach a connection in
-	// this apply (it exists with the right type or a step creates it).
-	usable := map[string]bool{}
-	// blocked says why a connection's mapping and rules must wait.
-	blocked := map[string]string{}
+	blocked = map[string]string{}
 	inBlueprint := map[string]bool{}
 	var mappingSteps []step
 	for i := range bp.Connections {
@@ -204,13 +212,11 @@ func computePlan(bp *schemas.Blueprint, tg *target, replace bool) (*plan, error)
 				Detail: fmt.Sprintf("%s connects by OAuth: a person must connect it as %q in the workspace's embedded UI (connections page) or the dashboard, then plan again", integ.Name, bc.Name)})
 		case existing == nil:
 			add(createConnectionStep(bc, obj))
-			usable[bc.Name] = true
 		case existing.Type != bc.Type:
 			blocked[bc.Name] = fmt.Sprintf("blocked: the workspace's connection %s is a %s connection", existing.Name, existing.Type)
 			p.Differs = append(p.Differs, schemas.PlanItem{Object: obj, ID: existing.ID,
 				Detail: fmt.Sprintf("the target's %q is a %s connection; a connection's type cannot change: delete it (delete_connection) or rename one of them", existing.Name, existing.Type)})
 		default:
-			usable[bc.Name] = true
 			settings, _ := exportSettings(existing.Name, existing.Metadata, secretKeys(integ))
 			switch {
 			case sameSettings(nonNil(bc.Metadata), nonNil(settings)):
@@ -231,7 +237,7 @@ func computePlan(bp *schemas.Blueprint, tg *target, replace bool) (*plan, error)
 		}
 		mobj := "mapping of " + obj
 		switch {
-		case !usable[bc.Name]:
+		case blocked[bc.Name] != "":
 			p.Waiting = append(p.Waiting, schemas.PlanItem{Object: mobj, Detail: blocked[bc.Name]})
 		case existing == nil || storedMapping(tg.mappings[existing.ID]) == nil:
 			mappingSteps = append(mappingSteps, storeMappingStep(bc, mobj, ""))
@@ -250,7 +256,15 @@ func computePlan(bp *schemas.Blueprint, tg *target, replace bool) (*plan, error)
 		}
 	}
 	p.steps = append(p.steps, mappingSteps...)
+	return blocked, nil
+}
 
+// rules plans the rules: deletions of replaced rules first, then creations.
+func (p *plan) rules(bp *schemas.Blueprint, tg *target, replace bool, blocked map[string]string) {
+	connNames := map[string]string{}
+	for i := range tg.conns {
+		connNames[tg.conns[i].ID] = tg.conns[i].Name
+	}
 	existingRules := map[string]*meshesapi.Rule{}
 	targetForm := map[string]schemas.BlueprintRule{}
 	for i := range tg.rules {
@@ -269,7 +283,7 @@ func computePlan(bp *schemas.Blueprint, tg *target, replace bool) (*plan, error)
 			matched[id] = true
 		}
 		switch {
-		case existing == nil && !usable[br.Connection]:
+		case existing == nil && blocked[br.Connection] != "":
 			p.Waiting = append(p.Waiting, schemas.PlanItem{Object: obj, Detail: blocked[br.Connection]})
 		case existing == nil:
 			creates = append(creates, createRuleStep(br, obj, ""))
@@ -291,10 +305,6 @@ func computePlan(bp *schemas.Blueprint, tg *target, replace bool) (*plan, error)
 		}
 	}
 	p.steps = append(append(p.steps, deletes...), creates...)
-	for _, s := range p.steps {
-		p.Steps = append(p.Steps, s.PlanStep)
-	}
-	return p, nil
 }
 
 func ptrTo[T any](v T) *T { return &v }
