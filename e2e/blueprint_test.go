@@ -105,15 +105,7 @@ func TestBlueprintCloneAndPromote(t *testing.T) {
 		t.Errorf("plan_blueprint made %d write requests", n)
 	}
 
-	var progress []map[string]any
-	var mu sync.Mutex
-	c.OnNotification(func(n mcp.JSONRPCNotification) {
-		if n.Method == string(mcp.MethodNotificationProgress) {
-			mu.Lock()
-			progress = append(progress, n.Params.AdditionalFields)
-			mu.Unlock()
-		}
-	})
+	progress := progressOf(c)
 	res, err := callErr(c, "apply_blueprint", map[string]any{"blueprint": bp, "workspace_name": "Acme Clone", "secrets": secrets}, &mcp.Meta{ProgressToken: "clone"})
 	if err != nil || res.IsError {
 		t.Fatalf("apply_blueprint: %v %s", err, text(res))
@@ -129,11 +121,7 @@ func TestBlueprintCloneAndPromote(t *testing.T) {
 			t.Errorf("apply result shows a secret: %s", text(res))
 		}
 	}
-	eventually(t, "a progress notification per step", func() bool {
-		mu.Lock()
-		defer mu.Unlock()
-		return len(progress) == 6
-	})
+	eventually(t, "a progress notification per step", func() bool { return len(progress()) == 6 })
 	clone := applied.WorkspaceID
 	var cloneConns schemas.ListConnectionsOutput
 	ok(t, c, "list_connections", map[string]any{"workspace_id": clone}, &cloneConns)

@@ -277,6 +277,25 @@ func toolNames(t *testing.T, c *client.Client) []string {
 	return testbin.ToolNames(t, c)
 }
 
+// progressOf records the progress notifications c receives; the returned
+// function gives a copy of those so far.
+func progressOf(c *client.Client) func() []map[string]any {
+	var mu sync.Mutex
+	var got []map[string]any
+	c.OnNotification(func(n mcp.JSONRPCNotification) {
+		if n.Method == string(mcp.MethodNotificationProgress) {
+			mu.Lock()
+			got = append(got, n.Params.AdditionalFields)
+			mu.Unlock()
+		}
+	})
+	return func() []map[string]any {
+		mu.Lock()
+		defer mu.Unlock()
+		return slices.Clone(got)
+	}
+}
+
 // eventually polls check until it returns true or the deadline passes.
 func eventually(t *testing.T, what string, check func() bool) {
 	t.Helper()
