@@ -47,6 +47,15 @@ func workspaceByName(t *testing.T, c *client.Client, name string) string {
 	return ""
 }
 
+// secretList is apply_blueprint's secrets argument: name, value, name, value…
+func secretList(kv ...string) []any {
+	var out []any
+	for i := 0; i < len(kv); i += 2 {
+		out = append(out, map[string]any{"name": kv[i], "value": kv[i+1]})
+	}
+	return out
+}
+
 func emptyPlan(p *schemas.PlanBlueprintOutput) bool {
 	return len(p.Steps) == 0 && len(p.Manual) == 0 && len(p.Waiting) == 0 && len(p.Differs) == 0
 }
@@ -88,7 +97,7 @@ func TestBlueprintCloneAndPromote(t *testing.T) {
 	if !slices.Equal(export.Secrets, wantSecrets) {
 		t.Errorf("export secrets = %v, want %v", export.Secrets, wantSecrets)
 	}
-	secrets := map[string]any{"Mailchimp Newsletter.api_key": "fedcba9876543210fedcba9876543210-us21", "Order Webhook.signing_secret": "whsec_clone_9876543210"}
+	secrets := secretList("Mailchimp Newsletter.api_key", "fedcba9876543210fedcba9876543210-us21", "Order Webhook.signing_secret", "whsec_clone_9876543210")
 
 	// Plan for a tenant that does not exist yet: every step, no write.
 	writes := f.writes()
@@ -250,7 +259,7 @@ func TestBlueprintApplyStopsAndResumes(t *testing.T) {
 		},
 	}
 	const token = "tok_resume_5f4e3d2c1b0a9988"
-	secrets := map[string]any{"hook token": token, "mailchimp": "00112233445566778899aabbccddeeff-us1"}
+	secrets := secretList("hook token", token, "mailchimp", "00112233445566778899aabbccddeeff-us1")
 	args := map[string]any{"blueprint": bp, "workspace_name": "Resume Tenant", "secrets": secrets}
 
 	// The stopped apply is an error result that still carries the report.
@@ -338,7 +347,7 @@ func TestBlueprintRefusedBeforeAnyRequest(t *testing.T) {
 		{"plan_blueprint", map[string]any{"blueprint": bp([]any{conn("fax", nil)}, []any{}), "workspace_name": "New One"}, "type must be one of"},
 		{"apply_blueprint", map[string]any{"blueprint": bp([]any{conn("fax", nil)}, []any{}), "workspace_name": "New One"}, "type must be one of"},
 		{"apply_blueprint", map[string]any{"blueprint": bp([]any{hook}, []any{}), "workspace_name": "New One"}, `secrets lacks "sig"`},
-		{"apply_blueprint", map[string]any{"blueprint": bp([]any{hook}, []any{}), "workspace_name": "New One", "secrets": map[string]any{"sig": "s3cr3t-value", "sgi": "x"}}, "secrets.sgi is not a placeholder"},
+		{"apply_blueprint", map[string]any{"blueprint": bp([]any{hook}, []any{}), "workspace_name": "New One", "secrets": secretList("sig", "s3cr3t-value", "sgi", "x")}, `secrets[1].name "sgi" is not a placeholder`},
 		{"plan_blueprint", map[string]any{"blueprint": bp([]any{conn("webhook", map[string]any{"url": "https://example.com/in", "signing_secret": "whsec_live_0123456789abcdef"})}, []any{}), "workspace_name": "New One"}, "metadata.signing_secret holds what looks like a credential"},
 		{"plan_blueprint", map[string]any{"blueprint": bp([]any{hook}, []any{map[string]any{"event": "a", "connection": "Hoook", "action": "send_webhook"}}), "workspace_name": "New One"}, `"Hoook" is not the name of a connection`},
 		{"plan_blueprint", map[string]any{"blueprint": bp([]any{hook}, []any{}), "workspace_id": "123e4567-e89b-42d3-a456-426614174000", "workspace_name": "New One"}, "not both"},

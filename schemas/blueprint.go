@@ -27,22 +27,22 @@ type Blueprint struct {
 // BlueprintConnection is a connection with its non-secret settings and its
 // default mapping.
 type BlueprintConnection struct {
-	Name     string         `json:"name" jsonschema:"maxLength=128,pattern=^[a-zA-Z0-9 _-]+$" jsonschema_description:"Name, unique."`
-	Type     string         `json:"type" jsonschema:"enum=activecampaign,enum=aweber,enum=customer_io,enum=discord,enum=hubspot,enum=intercom,enum=mailchimp,enum=mailerlite,enum=pipedrive,enum=resend,enum=salesforce,enum=sendgrid,enum=slack,enum=webhook,enum=zoom" jsonschema_description:"Integration type."`
-	Metadata map[string]any `json:"metadata,omitempty" jsonschema_description:"Settings; each secret as \"${secret:NAME}\"."`
-	Mapping  map[string]any `json:"mapping,omitempty" jsonschema_description:"Default mapping schema."`
+	Name     string             `json:"name" jsonschema:"maxLength=128,pattern=^[a-zA-Z0-9 _-]+$" jsonschema_description:"Name, unique."`
+	Type     string             `json:"type" jsonschema:"enum=activecampaign,enum=aweber,enum=customer_io,enum=discord,enum=hubspot,enum=intercom,enum=mailchimp,enum=mailerlite,enum=pipedrive,enum=resend,enum=salesforce,enum=sendgrid,enum=slack,enum=webhook,enum=zoom" jsonschema_description:"Integration type."`
+	Metadata ConnectionMetadata `json:"metadata,omitempty" jsonschema_description:"Settings; each secret as \"${secret:NAME}\"."`
+	Mapping  BlueprintMapping   `json:"mapping,omitempty" jsonschema_description:"Stored default mapping (get_connection_mapping schema)."`
 }
 
 // BlueprintRule routes an event to an action of a connection named in the
 // blueprint.
 type BlueprintRule struct {
-	Event      string         `json:"event" jsonschema:"minLength=1" jsonschema_description:"Event name."`
-	Resource   string         `json:"resource,omitempty" jsonschema_description:"Resource filter."`
-	ResourceID string         `json:"resource_id,omitempty" jsonschema:"maxLength=64,pattern=^[A-Za-z0-9._:-]+$" jsonschema_description:"resource_id filter."`
-	Connection string         `json:"connection" jsonschema:"minLength=1" jsonschema_description:"Connection name."`
-	Action     string         `json:"action" jsonschema:"minLength=1" jsonschema_description:"Action key."`
-	Metadata   map[string]any `json:"metadata,omitempty" jsonschema_description:"Other action keys."`
-	Active     *bool          `json:"active,omitempty" jsonschema_description:"Active."`
+	Event      string       `json:"event" jsonschema:"minLength=1" jsonschema_description:"Event name."`
+	Resource   string       `json:"resource,omitempty" jsonschema_description:"Resource filter."`
+	ResourceID string       `json:"resource_id,omitempty" jsonschema:"maxLength=64,pattern=^[A-Za-z0-9._:-]+$" jsonschema_description:"resource_id filter."`
+	Connection string       `json:"connection" jsonschema:"minLength=1" jsonschema_description:"Connection name."`
+	Action     string       `json:"action" jsonschema:"minLength=1" jsonschema_description:"Action key."`
+	Metadata   RuleMetadata `json:"metadata,omitempty" jsonschema_description:"Other action keys."`
+	Active     *bool        `json:"active,omitempty" jsonschema_description:"Active."`
 }
 
 // Identity is what makes a rule the same rule in two workspaces: what it
@@ -111,7 +111,15 @@ type PlanBlueprintInput struct {
 type ApplyBlueprintInput struct {
 	Blueprint Blueprint `json:"blueprint" jsonschema_description:"From export_workspace."`
 	BlueprintTarget
-	Secrets map[string]string `json:"secrets,omitempty" jsonschema_description:"Value per ${secret:NAME}, keyed by NAME."`
+	Secrets []SecretValue `json:"secrets,omitempty" jsonschema_description:"A value per ${secret:NAME} of the blueprint."`
+}
+
+// SecretValue is the value of one ${secret:NAME} placeholder. A list of
+// pairs rather than a map: an object without declared properties is not
+// portable across hosts.
+type SecretValue struct {
+	Name  string `json:"name" jsonschema:"minLength=1" jsonschema_description:"NAME."`
+	Value string `json:"value" jsonschema:"minLength=1" jsonschema_description:"The secret."`
 }
 
 // PlanStep is one change, in the order apply makes them.

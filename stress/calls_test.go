@@ -117,7 +117,7 @@ var toolCalls = []toolCall{
 	}},
 	{classPOST, "apply_blueprint", "POST", api + "/workspaces", func(testing.TB, *teststack.Stack) map[string]any {
 		return map[string]any{"blueprint": smallBlueprint(), "workspace_name": unique("Applied"),
-			"secrets": map[string]any{"hook token": "tok_stress_0123456789abcdef"}}
+			"secrets": []any{map[string]any{"name": "hook token", "value": "tok_stress_0123456789abcdef"}}}
 	}},
 }
 

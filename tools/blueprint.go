@@ -101,7 +101,11 @@ func (c *Catalog) planBlueprint(ctx context.Context, in *schemas.PlanBlueprintIn
 }
 
 func (c *Catalog) applyBlueprint(ctx context.Context, in *schemas.ApplyBlueprintInput) (*schemas.ApplyBlueprintOutput, error) {
-	p, tg, err := c.makePlan(ctx, &in.Blueprint, &in.BlueprintTarget, func(needed []string) error { return checkSecrets(needed, in.Secrets) })
+	var secrets map[string]string
+	p, tg, err := c.makePlan(ctx, &in.Blueprint, &in.BlueprintTarget, func(needed []string) (err error) {
+		secrets, err = checkSecrets(needed, in.Secrets)
+		return err
+	})
 	if err != nil {
 		return nil, err
 	}
@@ -120,13 +124,13 @@ func (c *Catalog) applyBlueprint(ctx context.Context, in *schemas.ApplyBlueprint
 	}
 	out := &schemas.ApplyBlueprintOutput{Done: []schemas.PlanStep{}, Waiting: p.Waiting, Differs: p.Differs}
 	for i, s := range p.steps {
-		id, err := s.work(ctx, c, st, in.Secrets)
+		id, err := s.work(ctx, c, st, secrets)
 		if err != nil {
 			failed := s.PlanStep
 			if id != "" {
 				failed.ID = id
 			}
-			out.Failed = &schemas.FailedStep{PlanStep: failed, Error: applyErrorText(err, in.Secrets)}
+			out.Failed = &schemas.FailedStep{PlanStep: failed, Error: applyErrorText(err, secrets)}
 			out.Remaining = p.Steps[i+1:]
 			break
 		}
@@ -189,7 +193,7 @@ func checkBlueprint(bp *schemas.Blueprint) ([]string, error) {
 			return nil, literalSecretError(i, paths)
 		}
 		refs := map[string]bool{}
-		placeholderNames(bc.Metadata, refs)
+		placeholderNames(map[string]any(bc.Metadata), refs)
 		for name := range refs {
 			if strings.TrimSpace(name) == "" {
 				return nil, &schemas.FieldError{Field: field + ".metadata", Rule: "has a ${secret:} placeholder without a name; write ${secret:NAME}"}
@@ -220,10 +224,25 @@ func checkBlueprint(bp *schemas.Blueprint) ([]string, error) {
 	return sortedNames(needed), nil
 }
 
-// checkSecrets requires a value for every placeholder and refuses values
-// for names the blueprint does not use (most likely a typo), before any
-// request is made.
-func checkSecrets(needed []string, given map[string]string) error {
+// checkSecrets turns the call's name/value pairs into a map, requiring a
+// value for every placeholder and refusing a name given twice or one the
+// blueprint does not use (most likely a typo), before any request is made.
+func checkSecrets(needed []string, list []schemas.SecretValue) (map[string]string, error) {
+	given := make(map[string]string, len(list))
+	for i, sv := range list {
+		field := fmt.Sprintf("secrets[%d]", i)
+		switch _, dup := given[sv.Name]; {
+		case dup:
+			return nil, &schemas.FieldError{Field: field + ".name", Rule: fmt.Sprintf("repeats %q; give each secret once", sv.Name)}
+		case !slices.Contains(needed, sv.Name):
+			return nil, &schemas.FieldError{Field: field + ".name", Rule: fmt.Sprintf("%q is not a placeholder of the blueprint; its placeholders are %s", sv.Name, orNone(quoteList(needed)))}
+		case strings.TrimSpace(sv.Value) == "":
+			return nil, &schemas.FieldError{Field: field + ".value", Rule: "is empty; supply the real value"}
+		case holdsRedacted(field+".value", sv.Value) != "":
+			return nil, &schemas.FieldError{Field: field + ".value", Rule: "holds a redacted placeholder copied from a read; supply the real value"}
+		}
+		given[sv.Name] = sv.Value
+	}
 	var missing []string
 	for _, name := range needed {
 		if _, ok := given[name]; !ok {
@@ -231,27 +250,9 @@ func checkSecrets(needed []string, given map[string]string) error {
 		}
 	}
 	if len(missing) > 0 {
-		return &schemas.FieldError{Field: "secrets", Rule: "lacks " + quoteList(missing) + ": every ${secret:NAME} of the blueprint needs a value (plan_blueprint lists them)"}
+		return nil, &schemas.FieldError{Field: "secrets", Rule: "lacks " + quoteList(missing) + ": every ${secret:NAME} of the blueprint needs a value (plan_blueprint lists them)"}
 	}
-	for _, name := range sortedNames(keysOf(given)) {
-		switch v := given[name]; {
-		case !slices.Contains(needed, name):
-			return &schemas.FieldError{Field: "secrets." + name, Rule: "is not a placeholder of the blueprint; its placeholders are " + orNone(quoteList(needed))}
-		case strings.TrimSpace(v) == "":
-			return &schemas.FieldError{Field: "secrets." + name, Rule: "is empty; supply the real value"}
-		case holdsRedacted("secrets."+name, v) != "":
-			return &schemas.FieldError{Field: "secrets." + name, Rule: "holds a redacted placeholder copied from a read; supply the real value"}
-		}
-	}
-	return nil
-}
-
-func keysOf[V any](m map[string]V) map[string]bool {
-	out := make(map[string]bool, len(m))
-	for k := range m {
-		out[k] = true
-	}
-	return out
+	return given, nil
 }
 
 func orNone(s string) string {

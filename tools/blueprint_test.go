@@ -127,19 +127,30 @@ func TestCheckBlueprintAndSecrets(t *testing.T) {
 	}
 
 	needed := []string{"a", "b"}
+	pairs := func(kv ...string) []schemas.SecretValue {
+		var out []schemas.SecretValue
+		for i := 0; i < len(kv); i += 2 {
+			out = append(out, schemas.SecretValue{Name: kv[i], Value: kv[i+1]})
+		}
+		return out
+	}
 	for _, tt := range []struct {
-		given map[string]string
+		given []schemas.SecretValue
 		want  string
 	}{
-		{map[string]string{"a": "1"}, `secrets lacks "b"`},
-		{map[string]string{"a": "1", "b": "2", "c": "3"}, "secrets.c is not a placeholder"},
-		{map[string]string{"a": "1", "b": " "}, "secrets.b is empty"},
-		{map[string]string{"a": "1", "b": "[redacted]"}, "secrets.b holds a redacted placeholder"},
-		{map[string]string{"a": "1", "b": "2"}, ""},
+		{pairs("a", "1"), `secrets lacks "b"`},
+		{pairs("a", "1", "b", "2", "c", "3"), `secrets[2].name "c" is not a placeholder`},
+		{pairs("a", "1", "a", "2"), `secrets[1].name repeats "a"`},
+		{pairs("a", "1", "b", " "), "secrets[1].value is empty"},
+		{pairs("a", "1", "b", "[redacted]"), "secrets[1].value holds a redacted placeholder"},
+		{pairs("b", "2", "a", "1"), ""},
 	} {
-		err := checkSecrets(needed, tt.given)
+		got, err := checkSecrets(needed, tt.given)
 		if (tt.want == "") != (err == nil) || (err != nil && !strings.Contains(err.Error(), tt.want)) {
 			t.Errorf("checkSecrets(%v) = %v, want %q", tt.given, err, tt.want)
+		}
+		if err == nil && (got["a"] != "1" || got["b"] != "2") {
+			t.Errorf("checkSecrets(%v) = %v", tt.given, got)
 		}
 	}
 }
