@@ -91,13 +91,6 @@ func walkSecrets(path string, orig, red any, secret func(string, any) any, passw
 	return orig
 }
 
-func joinPath(path, key string) string {
-	if path == "" {
-		return key
-	}
-	return path + "." + key
-}
-
 func isPlaceholderOnly(v any) bool {
 	s, ok := v.(string)
 	return ok && wholePlaceholder.MatchString(s)

@@ -258,7 +258,7 @@ func (mappingless) ListWorkspaceRules(context.Context, string, meshesapi.RuleFil
 }
 
 func (mappingless) GetDefaultMapping(context.Context, string) (*meshesapi.MappingResponse, error) {
-	return nil, &meshesapi.APIError{Status: 409, Kind: "connection"}
+	return nil, &meshesapi.APIError{Status: 409}
 }
 
 func TestReadTargetTakesARefusedMappingAsNoneStored(t *testing.T) {
