@@ -145,8 +145,8 @@ func TestMainServesStdioUntilStdinCloses(t *testing.T) {
 			break
 		}
 	}
-	if tools != 31 {
-		t.Errorf("tools/list returned %d tools", tools)
+	if want := catalogSize(t); tools != want {
+		t.Errorf("tools/list returned %d tools, the catalog has %d", tools, want)
 	}
 	inW.Close()
 	go func() { _, _ = io.Copy(io.Discard, outR) }()

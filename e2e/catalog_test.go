@@ -207,17 +207,7 @@ func TestEveryToolRejectsBadInput(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.tool, func(t *testing.T) {
-			before := f.requests.Load()
-			msg := fails(t, c, tt.tool, tt.args, tt.want)
-			if n := f.requests.Load() - before; n != 0 {
-				t.Errorf("%d request(s) reached Meshes for bad input (%s)", n, msg)
-			}
-			if !strings.HasSuffix(msg, ".") || strings.Count(msg, "\n") > 0 {
-				t.Errorf("error is not one sentence: %q", msg)
-			}
-			covered.Lock()
-			covered.bad[tt.tool] = true
-			covered.Unlock()
+			rejectedBeforeAnyRequest(t, f, c, tt.tool, tt.args, tt.want)
 		})
 	}
 }

@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"net/http"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -20,15 +19,7 @@ import (
 func TestSendEventsBatchesWithProgress(t *testing.T) {
 	f := newFixture(t)
 	c := connect(t, f.env(t))
-	var progress []map[string]any
-	var mu sync.Mutex
-	c.OnNotification(func(n mcp.JSONRPCNotification) {
-		if n.Method == string(mcp.MethodNotificationProgress) {
-			mu.Lock()
-			progress = append(progress, n.Params.AdditionalFields)
-			mu.Unlock()
-		}
-	})
+	progress := progressOf(c)
 	var ws schemas.CreateWorkspaceOutput
 	ok(t, c, "create_workspace", map[string]any{"name": "Bulk Tenant"}, &ws)
 	events := make([]any, 250)
@@ -62,15 +53,10 @@ func TestSendEventsBatchesWithProgress(t *testing.T) {
 	if len(seen) != 250 {
 		t.Errorf("%d distinct items reported, want 250", len(seen))
 	}
-	eventually(t, "three progress notifications", func() bool {
-		mu.Lock()
-		defer mu.Unlock()
-		return len(progress) == 3
-	})
-	mu.Lock()
-	defer mu.Unlock()
-	last := progress[0]
-	for _, p := range progress {
+	eventually(t, "three progress notifications", func() bool { return len(progress()) == 3 })
+	got := progress()
+	last := got[0]
+	for _, p := range got {
 		if p["progressToken"] != "bulk-1" || p["total"] != float64(250) {
 			t.Errorf("progress notification = %v", p)
 		}

@@ -10,6 +10,7 @@ import (
 	"fmt"
 	"net/http"
 	"os"
+	"slices"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -243,6 +244,25 @@ func fails(t *testing.T, c *client.Client, name string, args any, want string) s
 	return text(res)
 }
 
+// rejectedBeforeAnyRequest calls a tool with bad input: the answer must be
+// an isError result of one sentence mentioning want, and no request may
+// reach Meshes. It returns the message.
+func rejectedBeforeAnyRequest(t *testing.T, f *fixture, c *client.Client, tool string, args map[string]any, want string) string {
+	t.Helper()
+	before := f.requests.Load()
+	msg := fails(t, c, tool, args, want)
+	if n := f.requests.Load() - before; n != 0 {
+		t.Errorf("%d request(s) reached Meshes for bad input (%s)", n, msg)
+	}
+	if !strings.HasSuffix(msg, ".") || strings.Count(msg, "\n") > 0 {
+		t.Errorf("error is not one sentence: %q", msg)
+	}
+	covered.Lock()
+	covered.bad[tool] = true
+	covered.Unlock()
+	return msg
+}
+
 func text(res *mcp.CallToolResult) string {
 	var parts []string
 	for _, c := range res.Content {
@@ -256,6 +276,25 @@ func text(res *mcp.CallToolResult) string {
 func toolNames(t *testing.T, c *client.Client) []string {
 	t.Helper()
 	return testbin.ToolNames(t, c)
+}
+
+// progressOf records the progress notifications c receives; the returned
+// function gives a copy of those so far.
+func progressOf(c *client.Client) func() []map[string]any {
+	var mu sync.Mutex
+	var got []map[string]any
+	c.OnNotification(func(n mcp.JSONRPCNotification) {
+		if n.Method == string(mcp.MethodNotificationProgress) {
+			mu.Lock()
+			got = append(got, n.Params.AdditionalFields)
+			mu.Unlock()
+		}
+	})
+	return func() []map[string]any {
+		mu.Lock()
+		defer mu.Unlock()
+		return slices.Clone(got)
+	}
 }
 
 // eventually polls check until it returns true or the deadline passes.

@@ -79,8 +79,8 @@ func TestBinaryServesEachTransport(t *testing.T) {
 				t.Fatal("connected with a wrong token")
 			}
 			c := mustConnect(t, tc.kind, p.Base, map[string]string{"Authorization": "Bearer binary-token-1234"})
-			if n := len(toolNames(t, c)); n != 31 {
-				t.Fatalf("tools/list has %d tools, want 31", n)
+			if n, want := len(toolNames(t, c)), catalogSize(t); n != want {
+				t.Fatalf("tools/list has %d tools, want %d", n, want)
 			}
 			prod := workspaceIDs(t, c)["Acme Production"]
 			if got := callText(t, c, "get_workspace", map[string]any{"workspace_id": prod}); !strings.Contains(got, "Acme Production") {
@@ -120,8 +120,8 @@ func TestCrossReplica(t *testing.T) {
 			if err != nil {
 				t.Fatalf("initialize across replicas: %v", err)
 			}
-			if n := len(toolNames(t, c)); n != 31 {
-				t.Fatalf("tools/list across replicas has %d tools", n)
+			if n, want := len(toolNames(t, c)), catalogSize(t); n != want {
+				t.Fatalf("tools/list across replicas has %d tools, want %d", n, want)
 			}
 			ids := workspaceIDs(t, c)
 			created := fmt.Sprintf("Replicated_%d", time.Now().UnixNano()%1_000_000)

@@ -18,6 +18,11 @@ type (
 	RuleMetadata map[string]any
 	// MappingDocument is a default mapping's schema document.
 	MappingDocument map[string]any
+	// BlueprintMapping is a mapping document inside a blueprint, which
+	// export_workspace writes: its schema names only the version, to keep
+	// the blueprint tools' schemas small; checkBlueprint checks the rest as
+	// update_connection_mapping does.
+	BlueprintMapping map[string]any
 )
 
 // MappingTransforms and MappingOnError are the values Meshes knows for a

@@ -60,6 +60,12 @@ var toolCalls = []toolCall{
 	{classRead, "list_deliveries", "GET", api + "/workspaces/*/events", fixed(func(ids teststack.IDs) map[string]any { return map[string]any{"workspace_id": ids.Workspace} })},
 	{classRead, "diagnose_event", "GET", api + "/events/*", fixed(func(ids teststack.IDs) map[string]any { return map[string]any{"event_id": ids.FailedEvent} })},
 	{classRead, "list_sessions", "GET", api + "/sessions", fixed(func(ids teststack.IDs) map[string]any { return map[string]any{"workspace_id": ids.Workspace} })},
+	{classRead, "export_workspace", "GET", api + "/workspaces/*/rules", func(t testing.TB, s *teststack.Stack) map[string]any {
+		return map[string]any{"workspace_id": smallWorkspace(t, s)}
+	}},
+	{classRead, "plan_blueprint", "GET", api + "/integrations", func(testing.TB, *teststack.Stack) map[string]any {
+		return map[string]any{"blueprint": smallBlueprint(), "workspace_name": unique("Planned")}
+	}},
 
 	// Idempotent writes.
 	{classIdempotent, "update_workspace", "PUT", api + "/workspaces/*", func(_ testing.TB, s *teststack.Stack) map[string]any {
@@ -108,6 +114,10 @@ var toolCalls = []toolCall{
 	}},
 	{classPOST, "refresh_session", "POST", api + "/sessions/*/refresh", func(t testing.TB, s *teststack.Stack) map[string]any {
 		return map[string]any{"session_id": disposableSession(t, s)}
+	}},
+	{classPOST, "apply_blueprint", "POST", api + "/workspaces", func(testing.TB, *teststack.Stack) map[string]any {
+		return map[string]any{"blueprint": smallBlueprint(), "workspace_name": unique("Applied"),
+			"secrets": []any{map[string]any{"name": "hook token", "value": "tok_stress_0123456789abcdef"}}}
 	}},
 }
 
@@ -162,6 +172,36 @@ func webhookConnection(t testing.TB, s *teststack.Stack) string {
 		t.Fatal(err)
 	}
 	return c.ID
+}
+
+// smallBlueprint is a tenant of one webhook connection and one rule, its
+// token a placeholder.
+func smallBlueprint() map[string]any {
+	hook := hookMetadata()
+	hook["auth_token"] = "${secret:hook token}"
+	return map[string]any{"version": 1,
+		"connections": []any{map[string]any{"name": "Hook", "type": "webhook", "metadata": hook}},
+		"rules":       []any{map[string]any{"event": "stress.planned", "connection": "Hook", "action": "send_webhook"}}}
+}
+
+// smallWorkspace is a new workspace with one webhook connection and one
+// rule, small whatever other calls add to the seeded ones.
+func smallWorkspace(t testing.TB, s *teststack.Stack) string {
+	t.Helper()
+	ctx, cancel := setupCtx()
+	defer cancel()
+	w, err := s.Client.CreateWorkspace(ctx, meshesapi.CreateWorkspaceRequest{Name: unique("Exported")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	c, err := s.Client.CreateConnection(ctx, meshesapi.CreateConnectionRequest{Workspace: w.ID, Type: "webhook", Name: "Hook", Metadata: hookMetadata()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.Client.CreateRule(ctx, meshesapi.CreateRuleRequest{Workspace: w.ID, Connection: c.ID, Event: "stress.exported", Metadata: map[string]any{"action": "send_webhook"}}); err != nil {
+		t.Fatal(err)
+	}
+	return w.ID
 }
 
 func disposableRule(t testing.TB, s *teststack.Stack) string {

@@ -270,8 +270,16 @@ func (c *Catalog) success(t *Tool, out any) *mcp.CallToolResult {
 	if len(b) > 2*c.limits.MaxResultBytes && t.ReadOnly {
 		return mcp.NewToolResultError(fmt.Sprintf("the result of %s is too large to show (%d bytes); narrow the request.", t.Name, len(b)))
 	}
+	// A result that reports work a failure left undone is an error result
+	// too, so a host that reads only isError still sees the failure.
+	stopped, _ := out.(stoppedByFailure)
 	return &mcp.CallToolResult{
 		Content:           []mcp.Content{mcp.NewTextContent(string(b))},
 		StructuredContent: json.RawMessage(b),
+		IsError:           stopped != nil && stopped.StoppedByFailure(),
 	}
 }
+
+// stoppedByFailure is a result that says what was done before a failure
+// stopped the call and what was not (apply_blueprint).
+type stoppedByFailure interface{ StoppedByFailure() bool }

@@ -49,6 +49,9 @@ var contract = map[string]struct {
 	"list_sessions":             {"sessions", []string{"workspace_id!", "limit", "cursor", "status", "resource", "resource_id"}, nil},
 	"refresh_session":           {"sessions", []string{"session_id!"}, nil},
 	"revoke_session":            {"sessions", []string{"session_id!"}, nil},
+	"export_workspace":          {"blueprints", []string{"workspace_id!"}, nil},
+	"plan_blueprint":            {"blueprints", []string{"blueprint!", "workspace_id", "workspace_name"}, []string{"replace"}},
+	"apply_blueprint":           {"blueprints", []string{"blueprint!", "workspace_id", "workspace_name", "secrets"}, []string{"replace"}},
 }
 
 func newTestCatalog(t *testing.T, opts Options) *Catalog {
@@ -166,14 +169,14 @@ func TestToolGuardRails(t *testing.T) {
 			if *a.ReadOnlyHint != tool.ReadOnly {
 				t.Errorf("readOnlyHint %v but ReadOnly %v", *a.ReadOnlyHint, tool.ReadOnly)
 			}
-			readVerb := regexp.MustCompile(`^(list|get|diagnose)_`).MatchString(tool.Name)
+			readVerb := regexp.MustCompile(`^(list|get|diagnose|export|plan)_`).MatchString(tool.Name)
 			if readVerb != tool.ReadOnly {
 				t.Errorf("name verb says read=%v, annotation says %v", readVerb, tool.ReadOnly)
 			}
 			if tool.ReadOnly && (*a.DestructiveHint || !*a.IdempotentHint) {
 				t.Error("read tools must be non-destructive and idempotent")
 			}
-			if regexp.MustCompile(`^(delete|revoke|update)_`).MatchString(tool.Name) && !*a.DestructiveHint {
+			if regexp.MustCompile(`^(delete|revoke|update|apply)_`).MatchString(tool.Name) && !*a.DestructiveHint {
 				t.Error("deleting or overwriting tools must be marked destructive")
 			}
 			if regexp.MustCompile(`^(create|send|retry|refresh)_`).MatchString(tool.Name) && (*a.DestructiveHint || *a.IdempotentHint) {

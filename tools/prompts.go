@@ -32,22 +32,15 @@ Finish with a short table: event, connection, cause, what you did, outcome.`, ws
 		{
 			Prompt: mcp.NewPrompt("provision_tenant",
 				mcp.WithPromptTitle("Provision a tenant"),
-				mcp.WithPromptDescription("Create a workspace for a customer, connect an integration and route an event to it."),
+				mcp.WithPromptDescription("Set up a customer workspace like a reference tenant: export, plan, review, apply."),
 				mcp.WithArgument("name", mcp.RequiredArgument(), mcp.ArgumentDescription("Workspace name (3-50 letters, digits, space, _ or -)")),
-				mcp.WithArgument("integration", mcp.ArgumentDescription("Integration type, e.g. webhook or hubspot")),
-				mcp.WithArgument("event", mcp.ArgumentDescription("Event to route, e.g. user.signup")),
+				mcp.WithArgument("reference", mcp.ArgumentDescription("Workspace to copy (id or name), e.g. Acme Production")),
+				mcp.WithArgument("integration", mcp.ArgumentDescription("Without a reference: integration type, e.g. webhook")),
+				mcp.WithArgument("event", mcp.ArgumentDescription("Without a reference: event to route, e.g. user.signup")),
 			),
 			Handler: func(_ context.Context, req mcp.GetPromptRequest) (*mcp.GetPromptResult, error) {
 				a := req.Params.Arguments
-				integration, event := orDefault(a["integration"], "webhook"), orDefault(a["event"], "user.signup")
-				return promptResult("Provision a tenant", fmt.Sprintf(`Provision Meshes tenant %q with a %s integration for %s events.
-1. list_workspaces: reuse a workspace named %q if it exists, else create_workspace.
-2. list_integrations {"type": %q}: read auth_fields and actions; ask me for any credential values.
-3. create_connection in the workspace with those metadata keys.
-4. Pick the action; if it needs an id, choose it from list_connection_actions.
-5. create_rule routing %q to that connection and action.
-6. send_event a realistic test %q (include email), then get_event until its delivery completes; if it fails, diagnose_event.
-Report the workspace, connection and rule ids and the test outcome.`, a["name"], integration, event, a["name"], integration, event, event)), nil
+				return promptResult("Provision a tenant", provisionText(a["name"], a["reference"], orDefault(a["integration"], "webhook"), orDefault(a["event"], "user.signup"))), nil
 			},
 		},
 	}
@@ -57,6 +50,23 @@ func promptResult(description, text string) *mcp.GetPromptResult {
 	return mcp.NewGetPromptResult(description, []mcp.PromptMessage{
 		mcp.NewPromptMessage(mcp.RoleUser, mcp.NewTextContent(text)),
 	})
+}
+
+// provisionText is the provisioning journey: a tenant is set up from a
+// blueprint in one reviewed step, so nothing is half-built or duplicated.
+func provisionText(name, reference, integration, event string) string {
+	source := fmt.Sprintf("Reference tenant: %q (list_workspaces gives its id if that is a name). Call export_workspace on it for its blueprint.", reference)
+	if reference == "" {
+		source = fmt.Sprintf("Ask me which workspace to copy (list_workspaces) and call export_workspace on it. If none fits, write a blueprint by hand (its schema is in plan_blueprint's input): one %s connection and a rule routing %q to it; list_integrations gives the settings and actions.", integration, event)
+	}
+	return fmt.Sprintf(`Provision Meshes tenant %q as a copy of a reference tenant, in one reviewed step.
+1. %s
+2. plan_blueprint {"blueprint": <it>, "workspace_name": %q}.
+3. Show me the plan: its steps, the OAuth connections a person must make (manual), the secrets it needs and what differs. Ask me for the secret values and wait for my go-ahead; change nothing before.
+4. apply_blueprint with the same blueprint and workspace_name plus the secrets. If it stops at a failure, tell me what was done and why it failed; after the fix, apply again (it makes only what is missing).
+5. For each manual step, make its create_session call and ask me to connect the account there; then plan_blueprint and apply_blueprint again for the rules that waited.
+6. When plan_blueprint shows no steps, send_event a realistic test event (include email) and follow it with get_event; if a delivery fails, diagnose_event.
+Report the workspace id, what was created, and what is left for a person.`, name, source, name)
 }
 
 func orDefault(s, def string) string {

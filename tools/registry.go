@@ -10,10 +10,11 @@ const (
 	toolsetEvents      = "events"
 	toolsetDeliveries  = "deliveries"
 	toolsetSessions    = "sessions"
+	toolsetBlueprints  = "blueprints"
 )
 
 var toolsetNames = []string{
-	toolsetWorkspaces, toolsetConnections, toolsetRules, toolsetEvents, toolsetDeliveries, toolsetSessions,
+	toolsetWorkspaces, toolsetConnections, toolsetRules, toolsetEvents, toolsetDeliveries, toolsetSessions, toolsetBlueprints,
 }
 
 // Toolsets returns the names --toolsets accepts, in catalog order.
@@ -29,5 +30,6 @@ func (c *Catalog) registry() []Tool {
 		c.eventTools(),
 		c.deliveryTools(),
 		c.sessionTools(),
+		c.blueprintTools(),
 	)
 }

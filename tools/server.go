@@ -13,6 +13,7 @@ import (
 // whole; it is sent once per session, so it is kept to the workflow.
 const instructions = `Meshes routes a product's events to integrations (CRMs, email, Slack, webhooks) per workspace (tenant).
 Workflow: discover (list_workspaces, list_integrations) → connect (create_connection) → route (create_rule; ids from list_connection_actions) → send (send_event) → inspect (get_event, list_deliveries) → diagnose (diagnose_event, then its suggested call, e.g. retry_delivery).
+Copy or provision a whole tenant: export_workspace → plan_blueprint (show it) → apply_blueprint.
 Delivery is asynchronous: a sent event is queued, so check it with get_event. Lists return next_cursor when there is more.`
 
 // MCPServer returns an MCP server exposing the catalog: the tools the

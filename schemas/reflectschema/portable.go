@@ -89,6 +89,11 @@ var freeFormHints = map[reflect.Type]func() *jsonschema.Schema{
 	reflect.TypeFor[schemas.RuleMetadata](): func() *jsonschema.Schema {
 		return open(named("id", str("The list, tag, channel… id the action works on (list_connection_actions).")))
 	},
+	reflect.TypeFor[schemas.BlueprintMapping](): func() *jsonschema.Schema {
+		doc := open(named("schema_version", &jsonschema.Schema{Type: "integer", Enum: []any{1}, Description: "1."}))
+		doc.Required = []string{"schema_version"}
+		return doc
+	},
 	reflect.TypeFor[schemas.MappingDocument](): func() *jsonschema.Schema {
 		transform := open(named("type", enum("default needs value; substring needs start.", schemas.MappingTransforms...)))
 		source := open(named("type", enum("path (value: payload path, e.g. user.email) or literal (value: the value).", "path", "literal")))
