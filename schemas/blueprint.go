@@ -107,9 +107,11 @@ type PlanBlueprintInput struct {
 	BlueprintTarget
 }
 
-// ApplyBlueprintInput is a plan's arguments plus the secrets.
+// ApplyBlueprintInput is a plan's arguments plus the secrets. Its
+// blueprint is checked by plan_blueprint's argument decoder, so the format
+// is declared once, in PlanBlueprintInput.
 type ApplyBlueprintInput struct {
-	Blueprint Blueprint `json:"blueprint" jsonschema_description:"From export_workspace."`
+	Blueprint BlueprintDocument `json:"blueprint" jsonschema_description:"The blueprint, in plan_blueprint's format."`
 	BlueprintTarget
 	Secrets []SecretValue `json:"secrets,omitempty" jsonschema_description:"A value per ${secret:NAME} of the blueprint."`
 }

@@ -23,6 +23,10 @@ type (
 	// the blueprint tools' schemas small; checkBlueprint checks the rest as
 	// update_connection_mapping does.
 	BlueprintMapping map[string]any
+	// BlueprintDocument is apply_blueprint's blueprint: the format
+	// plan_blueprint's schema spells out, which apply_blueprint does not
+	// restate (a model calls plan first; the same decoder checks both).
+	BlueprintDocument map[string]any
 )
 
 // MappingTransforms and MappingOnError are the values Meshes knows for a

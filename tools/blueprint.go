@@ -2,6 +2,7 @@ package tools
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
 	"slices"
 	"strings"
@@ -100,9 +101,37 @@ func (c *Catalog) planBlueprint(ctx context.Context, in *schemas.PlanBlueprintIn
 	return &schemas.PlanBlueprintOutput{Plan: p.Plan, Summary: planSummary(&p.Plan)}, nil
 }
 
+// planFormat checks apply_blueprint's blueprint with plan_blueprint's
+// argument decoder, the one place the format is declared, and returns it
+// decoded.
+func (c *Catalog) planFormat(doc schemas.BlueprintDocument) (*schemas.Blueprint, error) {
+	plan := c.byName["plan_blueprint"]
+	decoder, err := plan.decoder()
+	if err != nil {
+		return nil, err
+	}
+	raw, err := json.Marshal(map[string]any{"blueprint": doc})
+	if err != nil {
+		return nil, &argError{msg: "invalid arguments: blueprint cannot be encoded as JSON: " + err.Error()}
+	}
+	normalized, err := decoder.decode(raw)
+	if err != nil {
+		return nil, err
+	}
+	var in schemas.PlanBlueprintInput
+	if err := json.Unmarshal(normalized, &in); err != nil {
+		return nil, &argError{msg: "invalid arguments: blueprint: " + err.Error()}
+	}
+	return &in.Blueprint, nil
+}
+
 func (c *Catalog) applyBlueprint(ctx context.Context, in *schemas.ApplyBlueprintInput) (*schemas.ApplyBlueprintOutput, error) {
+	bp, err := c.planFormat(in.Blueprint)
+	if err != nil {
+		return nil, err
+	}
 	var secrets map[string]string
-	p, tg, err := c.makePlan(ctx, &in.Blueprint, &in.BlueprintTarget, func(needed []string) (err error) {
+	p, tg, err := c.makePlan(ctx, bp, &in.BlueprintTarget, func(needed []string) (err error) {
 		secrets, err = checkSecrets(needed, in.Secrets)
 		return err
 	})
@@ -115,7 +144,7 @@ func (c *Catalog) applyBlueprint(ctx context.Context, in *schemas.ApplyBlueprint
 	}
 	// Rules name connections as the blueprint spells them; the target's
 	// may differ in case.
-	for _, bc := range in.Blueprint.Connections {
+	for _, bc := range bp.Connections {
 		for _, conn := range tg.conns {
 			if strings.EqualFold(conn.Name, bc.Name) {
 				st.connIDs[bc.Name] = conn.ID

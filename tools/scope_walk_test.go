@@ -269,10 +269,21 @@ func scopedArgs(s *jsonSchema, prefix string) []scopedArg {
 // value.
 func exampleObject(s *jsonSchema, prefix string, values map[string]string) map[string]any {
 	if s.AdditionalProperties == nil {
-		// A free-form object (payload, metadata, a mapping document): one
-		// non-empty member, and the smallest valid mapping document, since
-		// that grammar is checked by the server beyond its outline.
-		return map[string]any{"schema_version": 1, "fields": []any{}}
+		// A free-form object (payload, metadata, a mapping document, a
+		// blueprint): its required keys, lists empty (the smallest valid
+		// mapping or blueprint), and never empty (a payload must not be).
+		out := map[string]any{}
+		for _, name := range s.Required {
+			if p := s.Properties[name]; p.Type == "array" {
+				out[name] = []any{}
+			} else {
+				out[name] = exampleValue(p, prefix+name, values)
+			}
+		}
+		if len(out) == 0 {
+			out["example"] = "x"
+		}
+		return out
 	}
 	out := map[string]any{}
 	for _, name := range sortedKeys(s.Properties) {

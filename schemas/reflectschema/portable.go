@@ -89,6 +89,15 @@ var freeFormHints = map[reflect.Type]func() *jsonschema.Schema{
 	reflect.TypeFor[schemas.RuleMetadata](): func() *jsonschema.Schema {
 		return open(named("id", str("The list, tag, channel… id the action works on (list_connection_actions).")))
 	},
+	reflect.TypeFor[schemas.BlueprintDocument](): func() *jsonschema.Schema {
+		doc := open(
+			named("version", &jsonschema.Schema{Type: "integer", Enum: []any{1}, Description: "1."}),
+			named("connections", array("As in plan_blueprint.", open(named("name", str("Name."))))),
+			named("rules", array("As in plan_blueprint.", open(named("event", str("Event name."))))),
+		)
+		doc.Required = []string{"version", "connections", "rules"}
+		return doc
+	},
 	reflect.TypeFor[schemas.BlueprintMapping](): func() *jsonschema.Schema {
 		doc := open(named("schema_version", &jsonschema.Schema{Type: "integer", Enum: []any{1}, Description: "1."}))
 		doc.Required = []string{"schema_version"}
