@@ -79,12 +79,12 @@ meshes-mcp needs a Meshes machine key. Either
   - put {"access_key": "...", "secret_key": "...", "org_id": "..."} in %s
     (or the file named by %s) and chmod 600 it, so no secret sits in the config;
   - or run with --sandbox to try everything against an embedded Meshes with demo data.
-`, meshesapi.EnvAccessKey, meshesapi.EnvSecretKey, meshesapi.EnvOrgID, defaultCredentialsPath(), meshesapi.EnvCredentialsFile)
+`, meshesapi.EnvAccessKey, meshesapi.EnvSecretKey, meshesapi.EnvOrgID, defaultCredentialsPath(env.Getenv), meshesapi.EnvCredentialsFile)
 	}
 }
 
-func defaultCredentialsPath() string {
-	if p := meshesapi.DefaultCredentialsFile(); p != "" {
+func defaultCredentialsPath(getenv func(string) string) string {
+	if p := meshesapi.DefaultCredentialsFile(getenv); p != "" {
 		return p
 	}
 	return "<user config dir>/meshes/credentials.json"

@@ -4,6 +4,8 @@
 package e2e
 
 import (
+	"github.com/meshes-mcp/meshes-mcp/internal/hermetic"
+
 	"context"
 	"encoding/json"
 	"flag"
@@ -44,7 +46,7 @@ func TestMain(m *testing.M) {
 		fmt.Fprintln(os.Stderr, "building meshes-mcp:", err)
 		os.Exit(1)
 	}
-	code := m.Run()
+	code := hermetic.Run(m)
 	if code == 0 && flag.Lookup("test.run").Value.String() == "" {
 		code = checkCoverage()
 	}

@@ -1,6 +1,8 @@
 package httpserver
 
 import (
+	"github.com/meshes-mcp/meshes-mcp/internal/hermetic"
+
 	"context"
 	"fmt"
 	"net"
@@ -21,7 +23,7 @@ import (
 // test run, as separate processes serving real sockets.
 
 func TestMain(m *testing.M) {
-	code := m.Run()
+	code := hermetic.Run(m)
 	testbin.Cleanup()
 	os.Exit(code)
 }

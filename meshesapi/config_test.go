@@ -21,8 +21,16 @@ func isolate(t *testing.T) string {
 	return dir
 }
 
+// envOf serves m to LoadConfig, with the home directories isolate set,
+// since LoadConfig finds the default credentials file through the
+// environment it is given.
 func envOf(m map[string]string) func(string) string {
-	return func(k string) string { return m[k] }
+	return func(k string) string {
+		if v, ok := m[k]; ok || (k != "HOME" && k != "XDG_CONFIG_HOME") {
+			return v
+		}
+		return os.Getenv(k)
+	}
 }
 
 func goodEnv() map[string]string {
@@ -276,7 +284,10 @@ func TestCredentialsFile(t *testing.T) {
 		{name: "explicit path must exist", explicit: true, noFile: true, wantErr: EnvCredentialsFile},
 		{name: "explicit path with ~/", explicit: true, tilde: true, mode: 0o600, body: fileJSON, wantKey: testAccessKey},
 		{name: "absent default file is fine with env credentials", noFile: true, env: goodEnv(), wantKey: testAccessKey},
-		{name: "unknown key is named", mode: 0o600, body: `{"secret":"` + testSecretKey + `"}`, wantErr: `unknown key "secret"`},
+		{name: "unknown key is named by position, not quoted", mode: 0o600, body: `{"org_id":"x","secret":"` + testSecretKey + `"}`,
+			wantErr: `its 2nd key (6 characters, not shown in case it is a secret) is not one of access_key, secret_key`},
+		{name: "a secret pasted as a key is not printed", mode: 0o600, body: `{"` + testSecretKey + `":"x"}`, wantErr: fmt.Sprintf("its 1st key (%d characters", len(testSecretKey))},
+		{name: "trailing garbage is refused", mode: 0o600, body: fileJSON + ` {"secret_key":"x"}`, wantErr: "more after the JSON object"},
 		{name: "syntax error does not quote the file", mode: 0o600, body: `{"secret_key":"` + testSecretKey + `" "org_id"}`, wantErr: "not valid JSON"},
 		{name: "non-string value", mode: 0o600, body: `{"org_id":42}`, wantErr: `"org_id" must be a string`},
 		{name: "empty file", mode: 0o600, body: ``, wantErr: "is empty"},
@@ -350,4 +361,38 @@ func TestNewValidatesLikeLoadConfig(t *testing.T) {
 	if c.cfg.APIURL != "http://localhost:3000/api/v1" || c.cfg.EventsURL != c.cfg.APIURL || c.cfg.OrgID != testOrgID || c.HasPublishableKey() {
 		t.Errorf("normalised config: %s %s %s %v", c.cfg.APIURL, c.cfg.EventsURL, c.cfg.OrgID, c.HasPublishableKey())
 	}
+}
+
+// A credentials file someone else could have written (or can still swap)
+// is refused: it decides where the secret key is sent.
+func TestCredentialsFileOthersCouldWriteIsRefused(t *testing.T) {
+	fileJSON := fmt.Sprintf(`{"access_key":%q,"secret_key":%q,"org_id":%q}`, testAccessKey, testSecretKey, testOrgID)
+	t.Run("directory writable by others", func(t *testing.T) {
+		dir := isolate(t)
+		path := filepath.Join(dir, "meshes", "credentials.json")
+		writeCreds(t, path, 0o600, fileJSON)
+		if err := os.Chmod(filepath.Dir(path), 0o777); err != nil {
+			t.Fatal(err)
+		}
+		_, err := LoadConfig(envOf(nil))
+		if err == nil || !strings.Contains(err.Error(), "directory "+filepath.Dir(path)+" is writable by group or others") ||
+			!strings.Contains(err.Error(), "chmod go-w") {
+			t.Fatalf("error %v, want a refusal naming the directory and the fix", err)
+		}
+	})
+	t.Run("file owned by another user", func(t *testing.T) {
+		if os.Geteuid() != 0 {
+			t.Skip("only root can give a file to another user")
+		}
+		dir := isolate(t)
+		path := filepath.Join(dir, "meshes", "credentials.json")
+		writeCreds(t, path, 0o600, fileJSON)
+		if err := os.Chown(path, 65534, 65534); err != nil {
+			t.Fatal(err)
+		}
+		_, err := LoadConfig(envOf(nil))
+		if err == nil || !strings.Contains(err.Error(), "is owned by another user (uid 65534,") {
+			t.Fatalf("error %v, want a refusal naming the owner", err)
+		}
+	})
 }

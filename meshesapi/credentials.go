@@ -10,8 +10,12 @@ import (
 	"os"
 	"path/filepath"
 	"runtime"
+	"slices"
 	"strconv"
 	"strings"
+	"unicode/utf8"
+
+	"github.com/meshes-mcp/meshes-mcp/internal/rawjson"
 )
 
 // CredentialsFile is the JSON document LoadConfig reads so that an MCP client
@@ -99,9 +103,9 @@ func LoadConfig(getenv func(string) string) (Config, error) {
 
 	path, required := env(EnvCredentialsFile), true
 	if path == "" {
-		path, required = DefaultCredentialsFile(), false
+		path, required = DefaultCredentialsFile(getenv), false
 	}
-	path = expandHome(path)
+	path = expandHome(path, getenv)
 	file, err := readCredentialsFile(path, required)
 	if err != nil {
 		return Config{}, err
@@ -155,25 +159,69 @@ func parseMaxRequestBytes(v string) (int64, error) {
 	return n, nil
 }
 
-// DefaultCredentialsFile is <os.UserConfigDir()>/meshes/credentials.json, or
-// "" when the platform has no user config directory.
-func DefaultCredentialsFile() string {
-	dir, err := os.UserConfigDir()
-	if err != nil {
+// DefaultCredentialsFile is <user config dir>/meshes/credentials.json, or ""
+// when getenv (os.Getenv when nil) names no user config directory. The
+// directory follows os.UserConfigDir's rules but reads getenv, not the
+// process environment, so that a caller handing LoadConfig its own
+// environment (a test, an embedding program) is never served the files of
+// whoever runs the process.
+func DefaultCredentialsFile(getenv func(string) string) string {
+	dir := userConfigDir(getenv)
+	if dir == "" {
 		return ""
 	}
 	return filepath.Join(dir, "meshes", "credentials.json")
 }
 
+func userConfigDir(getenv func(string) string) string {
+	if getenv == nil {
+		getenv = os.Getenv
+	}
+	home := userHomeDir(getenv)
+	switch runtime.GOOS {
+	case "windows":
+		return getenv("AppData")
+	case "darwin", "ios":
+		if home == "" {
+			return ""
+		}
+		return filepath.Join(home, "Library", "Application Support")
+	case "plan9":
+		if home == "" {
+			return ""
+		}
+		return filepath.Join(home, "lib")
+	}
+	if dir := getenv("XDG_CONFIG_HOME"); filepath.IsAbs(dir) {
+		return dir
+	} else if dir != "" {
+		return "" // os.UserConfigDir refuses a relative XDG_CONFIG_HOME too
+	}
+	if home == "" {
+		return ""
+	}
+	return filepath.Join(home, ".config")
+}
+
+func userHomeDir(getenv func(string) string) string {
+	switch runtime.GOOS {
+	case "windows":
+		return getenv("USERPROFILE")
+	case "plan9":
+		return getenv("home")
+	}
+	return getenv("HOME")
+}
+
 // expandHome resolves a leading "~/", which MCP client configs pass through
 // unexpanded because no shell is involved.
-func expandHome(path string) string {
+func expandHome(path string, getenv func(string) string) string {
 	rest, ok := strings.CutPrefix(path, "~/")
 	if !ok {
 		return path
 	}
-	home, err := os.UserHomeDir()
-	if err != nil {
+	home := userHomeDir(getenv)
+	if home == "" {
 		return path
 	}
 	return filepath.Join(home, rest)
@@ -213,6 +261,9 @@ func readCredentialsFile(path string, required bool) (CredentialsFile, error) {
 	if runtime.GOOS != "windows" && info.Mode().Perm()&0o077 != 0 {
 		return fail(fmt.Sprintf("is readable by group or others (mode %04o); it holds the secret key, so run: chmod 600 %s", info.Mode().Perm(), path))
 	}
+	if problem := trustProblem(path, info); problem != "" {
+		return fail(problem)
+	}
 	data, err := io.ReadAll(io.LimitReader(f, maxCredentialsFileBytes+1))
 	if err != nil {
 		return fail("cannot be read: " + pathErrorReason(err))
@@ -223,14 +274,20 @@ func readCredentialsFile(path string, required bool) (CredentialsFile, error) {
 	dec := json.NewDecoder(bytes.NewReader(data))
 	dec.DisallowUnknownFields()
 	if err := dec.Decode(&out); err != nil {
-		return fail(jsonProblem(err))
+		return fail(jsonProblem(err, data))
+	}
+	if _, err := dec.Token(); err != io.EOF {
+		return fail(fmt.Sprintf("has more after the JSON object (from byte %d); it must hold exactly one object", dec.InputOffset()))
 	}
 	return out, nil
 }
 
+// credentialsFileKeys are the keys CredentialsFile accepts, in its order.
+var credentialsFileKeys = []string{"access_key", "secret_key", "org_id", "api_url", "events_url", "publishable_key"}
+
 // jsonProblem describes a decoding failure without quoting the file: a
 // syntax error message would otherwise show a character of the secret.
-func jsonProblem(err error) string {
+func jsonProblem(err error, data []byte) string {
 	var syntax *json.SyntaxError
 	var typ *json.UnmarshalTypeError
 	switch {
@@ -239,13 +296,42 @@ func jsonProblem(err error) string {
 	case errors.As(err, &typ):
 		return fmt.Sprintf("key %q must be a string", typ.Field)
 	case strings.HasPrefix(err.Error(), "json: unknown field "):
-		return "has an unknown key " + strings.TrimPrefix(err.Error(), "json: unknown field ") +
-			"; valid keys are access_key, secret_key, org_id, api_url, events_url, publishable_key"
+		return unknownKeyProblem(data)
 	case errors.Is(err, io.EOF):
 		return "is empty; it must hold a JSON object"
 	default:
 		return "is not a JSON object with string values"
 	}
+}
+
+// unknownKeyProblem names the first unknown key of the object in data by
+// its position and length, never by its text: a secret pasted where a key
+// belongs (`{"<secret>": "x"}`) must not be printed.
+func unknownKeyProblem(data []byte) string {
+	position := 0
+	for key := range rawjson.Members(data) {
+		position++
+		name := rawjson.Unquote(key)
+		if !slices.Contains(credentialsFileKeys, name) {
+			return fmt.Sprintf("has an unknown key: its %s key (%d characters, not shown in case it is a secret) is not one of %s",
+				ordinal(position), utf8.RuneCountInString(name), strings.Join(credentialsFileKeys, ", "))
+		}
+	}
+	return "has an unknown key; valid keys are " + strings.Join(credentialsFileKeys, ", ")
+}
+
+func ordinal(n int) string {
+	suffix := "th"
+	switch {
+	case n%100 >= 11 && n%100 <= 13:
+	case n%10 == 1:
+		suffix = "st"
+	case n%10 == 2:
+		suffix = "nd"
+	case n%10 == 3:
+		suffix = "rd"
+	}
+	return strconv.Itoa(n) + suffix
 }
 
 func pathErrorReason(err error) string {

@@ -15,6 +15,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/meshes-mcp/meshes-mcp/internal/hermetic"
 	"github.com/meshes-mcp/meshes-mcp/internal/testbin"
 
 	"github.com/meshes-mcp/meshes-mcp/internal/teststack"
@@ -39,7 +40,7 @@ func TestMain(m *testing.M) {
 		fmt.Println("stress: skipped under -short")
 		os.Exit(0)
 	}
-	code := m.Run()
+	code := hermetic.Run(m)
 	testbin.Cleanup()
 	os.Exit(code)
 }
