@@ -26,6 +26,7 @@ func buildCatalog(ctx context.Context, cmd string, cfg *Config, env *Env) (*tool
 		run, err = sandbox.Start(sandbox.Options{
 			Credentials: sandbox.GenerateCredentials(),
 			Seed:        true,
+			DeliverTo:   sandbox.AllowTargets(cfg.SandboxDeliverTo),
 			Logger:      env.Logger.With("component", "sandbox"),
 		})
 		if err != nil {

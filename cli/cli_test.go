@@ -159,3 +159,18 @@ func TestMainServesStdioUntilStdinCloses(t *testing.T) {
 		t.Fatal("server did not exit after stdin closed")
 	}
 }
+
+func TestSandboxDeliverToParsing(t *testing.T) {
+	for list, wantErr := range map[string]bool{
+		"": false, "127.0.0.1:8080": false, " localhost:9000 , [::1]:443": false,
+		"http://127.0.0.1:8080": true, "localhost": true, "localhost:http": true, ":8080": true, "h:70000": true,
+	} {
+		var cfg Config
+		f := NewFlags("test", envMap(map[string]string{"MESHES_SANDBOX_DELIVER_TO": list}), io.Discard)
+		addCatalogFlags(f, &cfg)
+		err := f.Parse(nil)
+		if (err != nil) != wantErr || err != nil && !strings.Contains(err.Error(), "--sandbox-deliver-to") {
+			t.Errorf("MESHES_SANDBOX_DELIVER_TO=%q: %v (want error: %v)", list, err, wantErr)
+		}
+	}
+}

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"net"
 	"strconv"
 	"strings"
 
@@ -22,8 +23,11 @@ type Config struct {
 	Workspaces []string
 	// Sandbox starts the embedded Meshes sandbox in-process and points the
 	// client at it, so everything works without an account.
-	Sandbox   bool
-	Transport string
+	Sandbox bool
+	// SandboxDeliverTo lists the host:port targets the sandbox sends real
+	// webhook requests to; every other webhook is simulated.
+	SandboxDeliverTo []string
+	Transport        string
 	// MaxMessageBytes caps one MCP message on every transport: an HTTP
 	// request body, or one line of stdin (see message_limit.go).
 	// Zero means httpserver.DefaultMaxBodyBytes.
@@ -148,6 +152,32 @@ func registerPolicyFlags(f *Flags, cfg *Config) {
 // registerSandboxFlag registers --sandbox.
 func registerSandboxFlag(f *Flags, cfg *Config) {
 	f.Bool(&cfg.Sandbox, "sandbox", "MESHES_SANDBOX", false, "run against an embedded Meshes sandbox with demo data; no account needed")
+	var deliverTo string
+	f.String(&deliverTo, "sandbox-deliver-to", "MESHES_SANDBOX_DELIVER_TO", "",
+		"comma-separated host:port webhook targets the sandbox really sends to (default none: every webhook is simulated)")
+	f.After(func() (err error) {
+		cfg.SandboxDeliverTo, err = parseHostPorts(deliverTo)
+		return err
+	})
+}
+
+// parseHostPorts reads --sandbox-deliver-to: host:port entries, the port a
+// number, so that a URL or a bare host fails at startup rather than
+// silently allowing nothing.
+func parseHostPorts(list string) ([]string, error) {
+	var out []string
+	for entry := range strings.SplitSeq(list, ",") {
+		entry = strings.TrimSpace(entry)
+		if entry == "" {
+			continue
+		}
+		host, port, err := net.SplitHostPort(entry)
+		if n, perr := strconv.Atoi(port); err != nil || host == "" || perr != nil || n < 1 || n > 65535 {
+			return nil, fmt.Errorf("--sandbox-deliver-to: %q is not host:port (e.g. 127.0.0.1:8080)", entry)
+		}
+		out = append(out, entry)
+	}
+	return out, nil
 }
 
 // registerLogLevelFlag registers --log-level.

@@ -37,9 +37,23 @@ func runDemo(ctx context.Context, args []string, env *Env) int {
 	ctx, cancel := context.WithTimeout(ctx, demoTimeout)
 	defer cancel()
 
+	// The receiver the tour fixes the webhook with starts first, so that
+	// the sandbox can be told it is the one target it really delivers to.
+	secret, err := newSigningSecret()
+	if err != nil {
+		fmt.Fprintf(env.Stderr, "meshes-mcp demo: %v\n", err)
+		return 1
+	}
+	rcv, err := startReceiver(secret)
+	if err != nil {
+		fmt.Fprintf(env.Stderr, "meshes-mcp demo: starting the demo webhook receiver: %v\n", err)
+		return 1
+	}
+	defer rcv.close()
+
 	// The sandbox branch of buildCatalog ignores any real credentials in
 	// the environment, so the demo can never touch a real account.
-	cat, cleanup := buildCatalog(ctx, "meshes-mcp demo", &Config{Sandbox: true}, env)
+	cat, cleanup := buildCatalog(ctx, "meshes-mcp demo", &Config{Sandbox: true, SandboxDeliverTo: []string{rcv.hostPort()}}, env)
 	defer cleanup()
 	if cat == nil {
 		return 1
@@ -51,7 +65,7 @@ func runDemo(ctx context.Context, args []string, env *Env) int {
 		return 1
 	}
 	defer c.Close()
-	t := &tour{out: env.Stdout, client: c}
+	t := &tour{out: env.Stdout, client: c, rcv: rcv, secret: secret}
 	if err := t.run(ctx); err != nil {
 		fmt.Fprintf(env.Stderr, "meshes-mcp demo: %v\n", err)
 		return 1
@@ -66,6 +80,10 @@ type tour struct {
 	out    io.Writer
 	client *client.Client
 	steps  int
+	// rcv is the webhook receiver the fix points the connection at, and
+	// secret the signing secret it checks.
+	rcv    *receiver
+	secret string
 }
 
 func (t *tour) step(question string) {
@@ -257,16 +275,7 @@ func (t *tour) inspectConnection(ctx context.Context, d schemas.Delivery, f sche
 // connection at it with a fresh signing secret, redelivers, and waits for
 // the delivery to settle.
 func (t *tour) fixWebhook(ctx context.Context, d schemas.Delivery, conn schemas.GetConnectionOutput) error {
-	secret, err := newSigningSecret()
-	if err != nil {
-		return err
-	}
-	rcv, err := startReceiver(secret)
-	if err != nil {
-		return fmt.Errorf("starting the demo webhook receiver: %w", err)
-	}
-	defer rcv.close()
-
+	rcv, secret := t.rcv, t.secret
 	t.step("Fix it: start a receiver on this machine and point the connection at it.")
 	metadata := map[string]any{"url": rcv.url, "payload_mode": "wrapped", "signing_secret": secret}
 	if mode, ok := conn.Metadata["payload_mode"].(string); ok {

@@ -8,6 +8,7 @@ import (
 	"io"
 	"net"
 	"net/http"
+	"net/url"
 	"time"
 )
 
@@ -19,6 +20,12 @@ type receiver struct {
 	secret []byte
 	got    chan receipt
 	srv    *http.Server
+}
+
+// hostPort is where the receiver listens, as --sandbox-deliver-to lists it.
+func (r *receiver) hostPort() string {
+	u, _ := url.Parse(r.url)
+	return u.Host
 }
 
 // receipt is what the receiver learned from one request.

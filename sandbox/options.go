@@ -64,6 +64,13 @@ type Options struct {
 	Now func() time.Time
 	// Logger receives request and delivery logs; default discards.
 	Logger *slog.Logger
+	// DeliverTo, when set, says which webhook URLs are really requested;
+	// a webhook to any other URL is simulated (recorded as a delivered
+	// attempt whose message says nothing was sent), so that an agent cannot
+	// aim the sandbox at arbitrary ports of the user's machine. nil
+	// delivers every webhook for real. AllowTargets builds one from a
+	// host:port list.
+	DeliverTo func(url string) bool
 	// OnRequest, when set, is called with every incoming request before it
 	// is handled (a test hook for asserting on client headers).
 	OnRequest func(*http.Request)

@@ -77,6 +77,10 @@ func newWebhookClient() *http.Client {
 func (s *Server) deliverWebhook(ctx context.Context, d delivery) outcome {
 	md := d.conn.Metadata
 	target, _ := stringValue(md, "url")
+	// The seed's dead endpoint stays real, so the demo data fails as told.
+	if s.opts.DeliverTo != nil && target != seedWebhookURL && !s.opts.DeliverTo(target) {
+		return simulatedWebhook(target)
+	}
 	method := strings.ToUpper(metaString(md, "http_method", http.MethodPost))
 	sent := s.now()
 	body, err := webhookBody(d, strings.ToLower(metaString(md, "payload_mode", "wrapped")), sent.UnixMilli())
@@ -109,6 +113,45 @@ func (s *Server) deliverWebhook(ctx context.Context, d delivery) outcome {
 		msg += ": " + excerpt
 	}
 	return outcome{retryable: true, code: statusOutcome(resp.StatusCode), message: msg, response: captured}
+}
+
+// simulatedWebhook is the attempt recorded for a webhook whose target the
+// user has not allowed: nothing is sent, and the message says how to allow it.
+func simulatedWebhook(target string) outcome {
+	return outcome{delivered: true, code: outcomeDelivered,
+		message:  fmt.Sprintf("simulated: nothing was sent to %s; the sandbox makes real webhook requests only to its own demo receiver and the host:port targets listed in --sandbox-deliver-to or MESHES_SANDBOX_DELIVER_TO", hostPort(target)),
+		response: cannedResponse(http.StatusOK, `{"simulated":true}`)}
+}
+
+// AllowTargets returns a DeliverTo that allows webhook URLs whose host and
+// port (80 or 443 when the URL names none) are one of hostPorts' entries,
+// compared case-insensitively.
+func AllowTargets(hostPorts []string) func(url string) bool {
+	allowed := map[string]bool{}
+	for _, hp := range hostPorts {
+		allowed[strings.ToLower(hp)] = true
+	}
+	return func(target string) bool { return allowed[hostPort(target)] }
+}
+
+// hostPort is target's lowercased host:port, with the scheme's default port
+// filled in, or "" when target is not an http(s) URL.
+func hostPort(target string) string {
+	u, err := url.Parse(target)
+	if err != nil || u.Host == "" {
+		return ""
+	}
+	port := u.Port()
+	switch {
+	case port != "":
+	case u.Scheme == "https":
+		port = "443"
+	case u.Scheme == "http":
+		port = "80"
+	default:
+		return ""
+	}
+	return strings.ToLower(net.JoinHostPort(u.Hostname(), port))
 }
 
 func metaString(md map[string]any, key, def string) string {
