@@ -1,9 +1,11 @@
 package httpserver
 
 import (
+	"context"
 	"net/http"
 	"strconv"
 	"strings"
+	"sync"
 
 	"github.com/meshes-mcp/meshes-mcp/tools"
 )
@@ -36,7 +38,8 @@ func (s *Server) narrow(next http.Handler) http.Handler {
 			return
 		}
 		if present {
-			r = r.WithContext(tools.WithPolicy(r.Context(), policy))
+			ctx := tools.WithPolicy(r.Context(), policy)
+			r = r.WithContext(context.WithValue(ctx, headerPolicyKey{}, policy))
 		}
 		next.ServeHTTP(w, r)
 	})
@@ -47,8 +50,55 @@ type badHeader struct{ header, msg string }
 
 func (e badHeader) Error() string { return "Bad Request: header " + e.header + " " + e.msg }
 
+// headerPolicyKey carries the narrowing headers' policy of a request, so
+// that an SSE stream can pass its own on to every message posted to it.
+type headerPolicyKey struct{}
+
+// streamPolicies remembers the narrowing headers each SSE stream was opened
+// with: mcp-go serves a POST /message on the context of the post, which need
+// not repeat them, yet they must bind every message of the stream.
+type streamPolicies struct {
+	mu sync.Mutex
+	m  map[string]tools.Policy
+}
+
+// bind records the policy of the stream request r under its session ID.
+func (sp *streamPolicies) bind(sessionID string, r *http.Request) {
+	p, ok := r.Context().Value(headerPolicyKey{}).(tools.Policy)
+	if !ok {
+		return
+	}
+	sp.mu.Lock()
+	defer sp.mu.Unlock()
+	if sp.m == nil {
+		sp.m = map[string]tools.Policy{}
+	}
+	sp.m[sessionID] = p
+}
+
+func (sp *streamPolicies) forget(sessionID string) {
+	sp.mu.Lock()
+	defer sp.mu.Unlock()
+	delete(sp.m, sessionID)
+}
+
+// apply wraps the POST /message handler: the message is narrowed by its
+// stream's headers as well as by its own.
+func (sp *streamPolicies) apply(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		sp.mu.Lock()
+		p, ok := sp.m[r.URL.Query().Get("sessionId")]
+		sp.mu.Unlock()
+		if ok {
+			r = r.WithContext(tools.WithPolicy(r.Context(), p))
+		}
+		next.ServeHTTP(w, r)
+	})
+}
+
 // parsePolicy reads the narrowing headers; present is false when none was
-// sent. Repeated header lines are combined as one list.
+// sent. Each line of a repeated header restricts on its own, so the lines
+// intersect: a proxy adding a line can only narrow what a client asked.
 func parsePolicy(h http.Header) (p tools.Policy, present bool, err error) {
 	if vs := h.Values(HeaderReadOnly); len(vs) > 0 {
 		present = true
@@ -60,29 +110,27 @@ func parsePolicy(h http.Header) (p tools.Policy, present bool, err error) {
 			p.ReadOnly = p.ReadOnly || b // any true wins: restriction is the safe reading
 		}
 	}
-	if v, ok := listHeader(h, HeaderToolsets); ok {
+	for _, v := range h.Values(HeaderToolsets) {
 		present = true
 		if strings.TrimSpace(v) == "" {
 			return p, true, badHeader{HeaderToolsets, "is empty; name toolsets, or omit the header to keep the server's"}
 		}
-		if p.Toolsets, err = tools.ParseToolsets(v); err != nil {
+		var line tools.Policy
+		if line.Toolsets, err = tools.ParseToolsets(v); err != nil {
 			return p, true, badHeader{HeaderToolsets, "is invalid: " + err.Error()}
 		}
+		p = p.Narrow(line)
 	}
-	if v, ok := listHeader(h, HeaderWorkspaces); ok {
+	for _, v := range h.Values(HeaderWorkspaces) {
 		present = true
 		if strings.TrimSpace(v) == "" {
 			return p, true, badHeader{HeaderWorkspaces, "is empty; name workspace ids, or omit the header to keep the server's"}
 		}
-		if p.Workspaces, err = tools.ParseWorkspaces(v); err != nil {
+		var line tools.Policy
+		if line.Workspaces, err = tools.ParseWorkspaces(v); err != nil {
 			return p, true, badHeader{HeaderWorkspaces, "is invalid: " + err.Error()}
 		}
+		p = p.Narrow(line)
 	}
 	return p, present, nil
-}
-
-// listHeader joins every line of a comma-separated header.
-func listHeader(h http.Header, name string) (string, bool) {
-	vs := h.Values(name)
-	return strings.Join(vs, ","), len(vs) > 0
 }

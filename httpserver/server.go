@@ -35,6 +35,7 @@ type Server struct {
 	tls      *tls.Config
 	sse      *server.SSEServer // nil unless Transport is SSE
 	drain    *sseDrain         // nil unless Transport is SSE
+	streams  *streamPolicies   // nil unless Transport is SSE
 }
 
 // New checks cfg (see Config) and builds the handler tree. It does not
@@ -81,10 +82,10 @@ func New(mcp *server.MCPServer, cfg Config) (*Server, error) {
 	case TransportHTTP:
 		mux.Handle("/mcp", s.guard(dropSharedCancellations(server.NewStreamableHTTPServer(mcp, s.streamableOptions()...))))
 	case TransportSSE:
-		s.drain = newSSEDrain()
+		s.drain, s.streams = newSSEDrain(), &streamPolicies{}
 		s.sse = server.NewSSEServer(mcp, s.sseOptions()...)
-		mux.Handle("/sse", s.guard(s.drain.trackStream(s.sse.SSEHandler())))
-		mux.Handle("/message", s.guard(s.drain.trackRequests(s.sse.MessageHandler())))
+		mux.Handle("/sse", s.guard(s.drain.trackStream(s.sse.SSEHandler(), s.streams.forget)))
+		mux.Handle("/message", s.guard(s.streams.apply(s.drain.trackRequests(s.sse.MessageHandler()))))
 	}
 	s.handler = mux
 	return s, nil
@@ -124,7 +125,13 @@ const sseKeepAlive = 25 * time.Second
 
 func (s *Server) sseOptions() []server.SSEOption {
 	opts := []server.SSEOption{
-		server.WithSessionIDGenerator(s.drain.newSessionID),
+		server.WithSessionIDGenerator(func(ctx context.Context, r *http.Request) (string, error) {
+			id, err := s.drain.newSessionID(ctx, r)
+			if err == nil {
+				s.streams.bind(id, r)
+			}
+			return id, err
+		}),
 		server.WithKeepAliveInterval(sseKeepAlive),
 	}
 	if len(s.cfg.AllowedOrigins) > 0 {

@@ -45,13 +45,15 @@ func (d *sseDrain) newSessionID(_ context.Context, r *http.Request) (string, err
 // trackStream wraps the GET /sse handler: every response event written to
 // the stream settles one pending request of its session, and whatever is
 // still pending when the stream ends can no longer be delivered, so it is
-// forgotten rather than waited for.
-func (d *sseDrain) trackStream(next http.Handler) http.Handler {
+// forgotten rather than waited for. ended is told the session ID of every
+// stream that ends.
+func (d *sseDrain) trackStream(next http.Handler, ended func(sessionID string)) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		dw := &drainWriter{ResponseWriter: w, drain: d}
 		next.ServeHTTP(dw, r.WithContext(context.WithValue(r.Context(), streamKey{}, dw)))
 		if dw.sessionID != "" {
 			d.forget(dw.sessionID)
+			ended(dw.sessionID)
 		}
 	})
 }
