@@ -291,7 +291,7 @@ func TestParsePolicy(t *testing.T) {
 		{"read-only false is no restriction", http.Header{HeaderReadOnly: {"false"}}, tools.Policy{}, true},
 		{"repeated read-only: any true wins", http.Header{HeaderReadOnly: {"false", "true"}}, tools.Policy{ReadOnly: true}, true},
 		{"toolsets trimmed and lower-cased", http.Header{HeaderToolsets: {" Rules ,events"}}, tools.Policy{Toolsets: []string{"rules", "events"}}, true},
-		{"toolsets over two lines", http.Header{HeaderToolsets: {"rules", "events"}}, tools.Policy{Toolsets: []string{"rules", "events"}}, true},
+		{"toolsets over two lines intersect", http.Header{HeaderToolsets: {"rules, events", "events"}}, tools.Policy{Toolsets: []string{"events"}}, true},
 		{"workspace upper-case", http.Header{HeaderWorkspaces: {strings.ToUpper(ws)}}, tools.Policy{Workspaces: []string{ws}}, true},
 	}
 	for _, tc := range cases {
