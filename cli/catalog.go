@@ -56,7 +56,8 @@ func buildCatalog(ctx context.Context, cmd string, cfg *Config, env *Env) (*tool
 		reportConfigError(env, err)
 		return nil, func() {}
 	}
-	opts := tools.Options{Policy: cfg.Policy(), Logger: env.Logger.With("component", "tools")}
+	opts := tools.Options{Policy: cfg.Policy(), Logger: env.Logger.With("component", "tools"),
+		Limits: tools.Limits{CallTimeout: cfg.CallTimeout}}
 	if cfg.Operator.metrics != nil {
 		opts.Observer = cfg.Operator.metrics
 	}

@@ -11,6 +11,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/meshes-mcp/meshes-mcp/tools"
 )
 
 func envMap(m map[string]string) func(string) string {
@@ -171,6 +173,22 @@ func TestSandboxDeliverToParsing(t *testing.T) {
 		err := f.Parse(nil)
 		if (err != nil) != wantErr || err != nil && !strings.Contains(err.Error(), "--sandbox-deliver-to") {
 			t.Errorf("MESHES_SANDBOX_DELIVER_TO=%q: %v (want error: %v)", list, err, wantErr)
+		}
+	}
+}
+
+func TestCallTimeoutFlag(t *testing.T) {
+	for value, want := range map[string]time.Duration{"": tools.DefaultCallTimeout, "20s": 20 * time.Second, "0": 0, "-1s": 0, "soon": 0} {
+		var cfg Config
+		f := NewFlags("test", envMap(map[string]string{"MESHES_MCP_CALL_TIMEOUT": value}), io.Discard)
+		addCatalogFlags(f, &cfg)
+		err := f.Parse(nil)
+		if want == 0 {
+			if err == nil || !strings.Contains(err.Error(), "--call-timeout") {
+				t.Errorf("MESHES_MCP_CALL_TIMEOUT=%q accepted (%v)", value, err)
+			}
+		} else if err != nil || cfg.CallTimeout != want {
+			t.Errorf("MESHES_MCP_CALL_TIMEOUT=%q: %v, %v; want %v", value, cfg.CallTimeout, err, want)
 		}
 	}
 }

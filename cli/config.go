@@ -9,6 +9,7 @@ import (
 	"net"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/meshes-mcp/meshes-mcp/tools"
 )
@@ -38,7 +39,10 @@ type Config struct {
 	// (see operate.go).
 	Operator OperatorOptions
 	LogLevel slog.Level
-	Version  bool
+	// CallTimeout bounds one tool call (retries included); zero means
+	// tools.DefaultCallTimeout.
+	CallTimeout time.Duration
+	Version     bool
 }
 
 // Policy is the base tool policy the flags ask for.
@@ -178,6 +182,19 @@ func parseHostPorts(list string) ([]string, error) {
 		out = append(out, entry)
 	}
 	return out, nil
+}
+
+// registerCallTimeoutFlag registers --call-timeout.
+func registerCallTimeoutFlag(f *Flags, cfg *Config) {
+	var timeout string
+	f.String(&timeout, "call-timeout", "MESHES_MCP_CALL_TIMEOUT", tools.DefaultCallTimeout.String(),
+		"longest a tool call may take, retries included, before it answers with what is known; keep it below the MCP client's own timeout (often 60s)")
+	f.After(func() (err error) {
+		if cfg.CallTimeout, err = time.ParseDuration(strings.TrimSpace(timeout)); err != nil || cfg.CallTimeout <= 0 {
+			return fmt.Errorf("--call-timeout must be a positive duration such as 45s, not %q", timeout)
+		}
+		return nil
+	})
 }
 
 // registerLogLevelFlag registers --log-level.

@@ -20,6 +20,7 @@ import (
 var sharedFlags = []func(f *Flags, cfg *Config){
 	registerPolicyFlags,
 	registerSandboxFlag,
+	registerCallTimeoutFlag,
 	registerLogLevelFlag,
 }
 

@@ -235,6 +235,8 @@ func (e *NetworkError) Summary() string {
 	switch {
 	case e.Canceled:
 		fmt.Fprintf(&b, "%s %s was cancelled", e.Method, e.Path)
+	case e.Timeout && e.TimeoutAfter == 0:
+		fmt.Fprintf(&b, "%s %s got no complete answer from Meshes before the call's deadline", e.Method, e.Path)
 	case e.Timeout && e.Status != 0:
 		fmt.Fprintf(&b, "%s %s timed out after %s while reading Meshes' %d response", e.Method, e.Path, e.TimeoutAfter, e.Status)
 	case e.Timeout:

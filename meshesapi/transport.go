@@ -34,6 +34,8 @@ type exchange struct {
 	sent     bool // a connection was obtained, so Meshes may have seen the request
 	timedOut bool // the attempt's timeout or the caller's deadline passed
 	canceled bool // the caller cancelled
+	// callDeadline: it was the caller's deadline, not the attempt's timeout.
+	callDeadline bool
 	// certificate marks a TLS verification failure, which no retry fixes.
 	certificate bool
 }
@@ -141,6 +143,7 @@ func (c *Client) classify(ctx, actx context.Context, x *exchange, err error) {
 		x.err = ctx.Err()
 		x.canceled = errors.Is(ctx.Err(), context.Canceled)
 		x.timedOut = !x.canceled
+		x.callDeadline = x.timedOut
 	case actx.Err() != nil:
 		x.err, x.timedOut = context.DeadlineExceeded, true
 	case errors.As(err, &ne) && ne.Timeout():
@@ -209,7 +212,7 @@ func (c *Client) failure(r request, x exchange, attempts int, earlier bool) erro
 		e := &NetworkError{Op: *r.op, Objects: r.op.Objects(r.ids...), Method: r.method, Path: r.path, Timeout: x.timedOut, Canceled: x.canceled,
 			Sent: x.sent, Status: x.status, Attempts: attempts, Err: x.err, Ingest: r.ingest,
 			detail: c.scrub.clean(x.err.Error())}
-		if errors.Is(x.err, context.DeadlineExceeded) && !x.canceled {
+		if errors.Is(x.err, context.DeadlineExceeded) && !x.canceled && !x.callDeadline {
 			e.TimeoutAfter = c.cfg.Timeout
 		}
 		return e

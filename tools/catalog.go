@@ -30,6 +30,10 @@ type Limits struct {
 	MaxEvents int
 	// MaxScanEvents bounds how many events list_deliveries reads per call.
 	MaxScanEvents int
+	// CallTimeout bounds one tool call, retries and backoff included, so
+	// that a hanging Meshes is answered before the client gives up on the
+	// call (commonly after 60 s).
+	CallTimeout time.Duration
 }
 
 // Default limits.
@@ -38,11 +42,15 @@ const (
 	DefaultConcurrency    = 4
 	DefaultMaxEvents      = 10_000
 	DefaultMaxScanEvents  = 200
+	DefaultCallTimeout    = 45 * time.Second
 )
 
 func (l Limits) withDefaults() Limits {
 	if l.MaxResultBytes <= 0 {
 		l.MaxResultBytes = DefaultMaxResultBytes
+	}
+	if l.CallTimeout <= 0 {
+		l.CallTimeout = DefaultCallTimeout
 	}
 	if l.Concurrency <= 0 {
 		l.Concurrency = DefaultConcurrency
@@ -199,6 +207,8 @@ func policyOf(ctx context.Context) Policy {
 // handler, result. Panics become an error result; the server stays up.
 func (c *Catalog) run(ctx context.Context, t *Tool, raw json.RawMessage) (res *mcp.CallToolResult) {
 	start := time.Now()
+	ctx, cancel := context.WithTimeout(ctx, c.limits.CallTimeout)
+	defer cancel()
 	finished := func(string) {}
 	if c.opts.Observer != nil {
 		finished = c.opts.Observer.CallStarted(t.Name)
