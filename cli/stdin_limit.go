@@ -18,6 +18,9 @@ type lineLimiter struct {
 	// terminator, and its first bytes (at most prefixKeep), which is all
 	// there is to find the request id in.
 	overlong func(size int64, prefix []byte)
+	// filter, when set, sees each line within the limit (without its
+	// terminator) and returns what to hand over instead, or nil to drop it.
+	filter func(line []byte) []byte
 
 	// line is what is still to be handed over of the current line: a slice
 	// of src's buffer when the line came in one read, else of buf.
@@ -61,10 +64,29 @@ func (l *lineLimiter) Read(p []byte) (int, error) {
 			return 0, l.err
 		}
 		l.line, l.err = l.next()
+		if l.filter != nil && len(l.line) > 0 {
+			l.line = l.filtered(l.line)
+		}
 	}
 	n := copy(p, l.line)
 	l.line = l.line[n:]
 	return n, nil
+}
+
+// filtered runs line's content through filter, keeping its terminator.
+func (l *lineLimiter) filtered(line []byte) []byte {
+	n := contentSize(line)
+	if n == 0 {
+		return line
+	}
+	out := l.filter(line[:n])
+	if out == nil {
+		return nil
+	}
+	if len(out) == int(n) && &out[0] == &line[0] {
+		return line // unchanged
+	}
+	return append(out, line[n:]...)
 }
 
 // next reads the next line, terminator included, with the error that ended

@@ -24,5 +24,8 @@ func serveStdio(ctx context.Context, srv *server.MCPServer, cfg *Config, env *En
 	}
 	out := &syncWriter{w: env.Stdout}
 	answerer := &overlongAnswerer{out: out, limit: limit, logger: env.Logger}
-	return stdio.Listen(ctx, newLineLimiter(env.Stdin, limit, answerer.answer), out)
+	front := newStdioFront(out, env.Logger)
+	in := newLineLimiter(env.Stdin, limit, answerer.answer)
+	in.filter = front.inbound
+	return stdio.Listen(ctx, in, front)
 }

@@ -1,0 +1,175 @@
+package cli
+
+import (
+	"bufio"
+	"bytes"
+	"encoding/json"
+	"fmt"
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/meshes-mcp/meshes-mcp/sandbox"
+)
+
+// frontSession is Main serving stdio in-process; every stdout line is
+// delivered on lines, keyed by the raw text of its id.
+type frontSession struct {
+	t     *testing.T
+	in    *io.PipeWriter
+	mu    sync.Mutex
+	byID  map[string]string
+	added chan struct{}
+}
+
+func startFront(t *testing.T, env map[string]string, args ...string) *frontSession {
+	t.Helper()
+	inR, inW := io.Pipe()
+	outR, outW := io.Pipe()
+	home := t.TempDir()
+	full := map[string]string{"HOME": home, "XDG_CONFIG_HOME": home}
+	for k, v := range env {
+		full[k] = v
+	}
+	s := &frontSession{t: t, in: inW, byID: map[string]string{}, added: make(chan struct{}, 1)}
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		Main(append([]string{"--log-level", "error"}, args...), inR, outW, io.Discard, envMap(full))
+		outW.Close()
+	}()
+	go func() {
+		lines := bufio.NewScanner(outR)
+		lines.Buffer(make([]byte, 1<<20), 4<<20)
+		for lines.Scan() {
+			var msg struct{ ID json.RawMessage }
+			if err := json.Unmarshal(lines.Bytes(), &msg); err != nil {
+				t.Errorf("stdout line is not JSON: %q", lines.Text())
+				continue
+			}
+			s.mu.Lock()
+			s.byID[string(msg.ID)] = lines.Text()
+			s.mu.Unlock()
+			select {
+			case s.added <- struct{}{}:
+			default:
+			}
+		}
+	}()
+	t.Cleanup(func() {
+		inW.Close()
+		go func() { _, _ = io.Copy(io.Discard, outR) }()
+		<-done
+	})
+	s.send(`{"jsonrpc":"2.0","id":"init","method":"initialize","params":{"protocolVersion":"2025-06-18","capabilities":{},"clientInfo":{"name":"t","version":"1"}}}`)
+	s.await(`"init"`)
+	s.send(`{"jsonrpc":"2.0","method":"notifications/initialized"}`)
+	return s
+}
+
+func (s *frontSession) send(msg string) {
+	if _, err := io.WriteString(s.in, msg+"\n"); err != nil {
+		s.t.Fatal(err)
+	}
+}
+
+// await returns the response whose id is written exactly as id.
+func (s *frontSession) await(id string) string {
+	s.t.Helper()
+	deadline := time.After(20 * time.Second)
+	for {
+		s.mu.Lock()
+		line, ok := s.byID[id]
+		s.mu.Unlock()
+		if ok {
+			return line
+		}
+		select {
+		case <-s.added:
+		case <-time.After(20 * time.Millisecond):
+		case <-deadline:
+			s.mu.Lock()
+			defer s.mu.Unlock()
+			s.t.Fatalf("no response with id %s; responses so far: %d", id, len(s.byID))
+		}
+	}
+}
+
+// Ids come back exactly as sent, including integers JSON numbers in a
+// float64 would round.
+func TestStdioEchoesRequestIDsExactly(t *testing.T) {
+	s := startFront(t, nil, "--sandbox")
+	for _, id := range []string{"9007199254740993", "12345678901234567890123", "-9007199254740995", "7", `"s-1"`, "1.5"} {
+		s.send(`{"jsonrpc":"2.0","id":` + id + `,"method":"ping"}`)
+		s.await(id)
+		s.send(`{"jsonrpc":"2.0","id":` + id + `,"method":"tools/call","params":{"name":"list_workspaces","arguments":{}}}`)
+		if line := s.await(id); !strings.Contains(line, `"result"`) {
+			t.Errorf("tools/call with id %s: %s", id, line)
+		}
+	}
+}
+
+// A message nested deeper than the JSON parser reads is answered with its
+// id, wherever the id sits in the message.
+func TestStdioAnswersTooDeepMessagesWithTheirID(t *testing.T) {
+	s := startFront(t, nil, "--sandbox")
+	deep := strings.Repeat("[", 10001) + strings.Repeat("]", 10001)
+	s.send(`{"jsonrpc":"2.0","id":41,"method":"tools/call","params":{"name":"list_workspaces","arguments":{"x":` + deep + `}}}`)
+	s.send(`{"jsonrpc":"2.0","method":"tools/call","params":{"name":"list_workspaces","arguments":{"x":` + deep + `}},"id":"after"}`)
+	for _, id := range []string{"41", `"after"`} {
+		if line := s.await(id); !strings.Contains(line, "deeper than") {
+			t.Errorf("id %s answered %s", id, line)
+		}
+	}
+}
+
+// With more tool calls in flight than the server runs at once, stdin is
+// still read: a ping is answered while the calls wait, the calls beyond the
+// bound are refused as busy, and every call is answered.
+func TestStdioStaysResponsiveWithManyCallsInFlight(t *testing.T) {
+	release := make(chan struct{})
+	var once sync.Once
+	releaseAll := func() { once.Do(func() { close(release) }) }
+	creds := sandbox.GenerateCredentials()
+	meshes := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		select {
+		case <-release:
+		case <-r.Context().Done():
+			return
+		}
+		w.Header().Set("Content-Type", "application/json")
+		fmt.Fprint(w, `{"count":0,"records":[]}`)
+	}))
+	t.Cleanup(meshes.Close)
+	t.Cleanup(releaseAll)
+	s := startFront(t, map[string]string{
+		"MESHES_ACCESS_KEY": creds.AccessKey, "MESHES_SECRET_KEY": creds.SecretKey, "MESHES_ORG_ID": creds.OrgID,
+		"MESHES_API_URL": meshes.URL,
+	}, "--call-timeout", "60s")
+
+	const calls = 120
+	for i := range calls {
+		s.send(fmt.Sprintf(`{"jsonrpc":"2.0","id":%d,"method":"tools/call","params":{"name":"list_workspaces","arguments":{}}}`, i))
+	}
+	s.send(`{"jsonrpc":"2.0","id":"ping","method":"ping"}`)
+	s.await(`"ping"`)
+	busy := 0
+	for i := maxStdioCallsInFlight; i < calls; i++ {
+		if line := s.await(fmt.Sprint(i)); strings.Contains(line, "server busy") {
+			busy++
+		}
+	}
+	if busy != calls-maxStdioCallsInFlight {
+		t.Errorf("%d of the %d calls beyond the bound were refused as busy", busy, calls-maxStdioCallsInFlight)
+	}
+	releaseAll()
+	for i := range maxStdioCallsInFlight {
+		if line := s.await(fmt.Sprint(i)); !bytes.Contains([]byte(line), []byte(`"result"`)) {
+			t.Errorf("call %d: %s", i, line)
+		}
+	}
+}
