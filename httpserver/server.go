@@ -36,7 +36,17 @@ type Server struct {
 	sse      *server.SSEServer // nil unless Transport is SSE
 	drain    *sseDrain         // nil unless Transport is SSE
 	streams  *streamPolicies   // nil unless Transport is SSE
+	// bodyBudget bounds the bytes of large request bodies being served.
+	bodyBudget *byteBudget
 }
+
+// bodyReadTimeout is how long a request body may take to arrive: 4 MiB at
+// 140 KiB/s, far slower than any real client on a working network.
+const bodyReadTimeout = 30 * time.Second
+
+// bodyBudgetBodies is how many maximum-size bodies may be served at once;
+// smaller ones share the same byte budget.
+const bodyBudgetBodies = 4
 
 // New checks cfg (see Config) and builds the handler tree. It does not
 // listen yet, so configuration errors surface before any port is taken.
@@ -47,7 +57,8 @@ func New(mcp *server.MCPServer, cfg Config) (*Server, error) {
 	if err != nil {
 		return nil, err
 	}
-	s := &Server{cfg: cfg, mcp: mcp, auth: &authenticator{}, limiter: newCallerLimiter(cfg.RateLimit), stopKeys: func() {}}
+	s := &Server{cfg: cfg, mcp: mcp, auth: &authenticator{}, limiter: newCallerLimiter(cfg.RateLimit), stopKeys: func() {},
+		bodyBudget: newByteBudget(bodyBudgetBodies * cfg.MaxBodyBytes)}
 	if cfg.AuthToken != "" {
 		h := sha256.Sum256([]byte(cfg.AuthToken))
 		s.auth.staticHash = &h
@@ -149,7 +160,7 @@ func (s *Server) sseOptions() []server.SSEOption {
 func (s *Server) guard(h http.Handler) http.Handler {
 	h = s.narrow(h)
 	h = s.gateCalls(h)
-	h = limitBody(s.cfg.MaxBodyBytes, h)
+	h = limitBody(bodyLimits{max: s.cfg.MaxBodyBytes, timeout: bodyReadTimeout, budget: s.bodyBudget}, h)
 	h = s.authenticate(h)
 	return s.observe(requireOrigin(s.cfg.AllowedOrigins, h))
 }
