@@ -96,7 +96,7 @@ func New(mcp *server.MCPServer, cfg Config) (*Server, error) {
 		s.drain, s.streams = newSSEDrain(), &streamPolicies{}
 		s.sse = server.NewSSEServer(mcp, s.sseOptions()...)
 		mux.Handle("/sse", s.guard(s.drain.trackStream(s.sse.SSEHandler(), s.streams.forget)))
-		mux.Handle("/message", s.guard(s.streams.apply(s.drain.trackRequests(s.sse.MessageHandler()))))
+		mux.Handle("/message", s.guard(s.streams.apply(offerSSEVersions(s.drain.trackRequests(s.sse.MessageHandler())))))
 	}
 	s.handler = mux
 	return s, nil
