@@ -179,6 +179,12 @@ func (c *Client) do(ctx context.Context, r request, out any) error {
 		}
 		c.log.DebugContext(ctx, "retrying Meshes request", "method", r.method, "path", r.path,
 			"attempt", attempt, "status", x.status, "wait", wait)
+		reason := "no answer from Meshes"
+		if x.err == nil {
+			reason = fmt.Sprintf("Meshes answered %d", x.status)
+		}
+		notifyRetry(ctx, RetryNotice{Method: r.method, Path: r.path, Attempt: attempt,
+			MaxAttempts: c.attemptLimit(r), Wait: wait, Reason: reason})
 		if err := c.sleep(ctx, wait); err != nil {
 			return fmt.Errorf("%w (stopped waiting to retry: %w)", final, err)
 		}

@@ -3,10 +3,15 @@ package tools
 import (
 	"context"
 	"encoding/json"
+	"fmt"
+	"math"
+	"sync"
 	"time"
 
 	"github.com/mark3labs/mcp-go/mcp"
 	"github.com/mark3labs/mcp-go/server"
+
+	"github.com/meshes-mcp/meshes-mcp/meshesapi"
 )
 
 // instructions is what an MCP host tells the model about the server as a
@@ -78,7 +83,9 @@ func (c *Catalog) handler(t *Tool) server.ToolHandlerFunc {
 		if req.Params.Meta == nil || req.Params.Meta.ProgressToken == nil {
 			return c.run(ctx, t, args), nil
 		}
-		res := c.run(withProgress(ctx, mcpProgress(ctx, req.Params.Meta.ProgressToken)), t, args)
+		rep := &progressReporter{send: mcpProgress(ctx, req.Params.Meta.ProgressToken)}
+		ctx = meshesapi.WithRetryNotice(withProgress(ctx, rep.step), rep.retrying)
+		res := c.run(ctx, t, args)
 		letStreamableHTTPWriteNotifications(ctx)
 		return res, nil
 	}
@@ -133,19 +140,49 @@ func reportProgress(ctx context.Context, done, total int, message string) {
 	}
 }
 
-// mcpProgress sends notifications/progress for token to the calling session.
-func mcpProgress(ctx context.Context, token mcp.ProgressToken) progressFunc {
+// progressReporter keeps one call's progress values strictly increasing, as
+// MCP requires, while two sources report: the tool's own steps (done of
+// total) and the client's retries, which come between steps.
+type progressReporter struct {
+	send  func(progress float64, total int, message string)
+	mu    sync.Mutex
+	last  float64
+	total int
+}
+
+func (p *progressReporter) step(done, total int, message string) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if float64(done) <= p.last {
+		return
+	}
+	p.last, p.total = float64(done), total
+	p.send(p.last, total, message)
+}
+
+// retrying reports a retry as progress halfway between the last value and
+// the next whole step, so that no later step is ever below it.
+func (p *progressReporter) retrying(n meshesapi.RetryNotice) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	p.last += (math.Floor(p.last) + 1 - p.last) / 2
+	p.send(p.last, p.total, fmt.Sprintf("%s %s: %s; retrying in %s (attempt %d of %d)",
+		n.Method, n.Path, n.Reason, n.Wait.Round(time.Millisecond), n.Attempt+1, n.MaxAttempts))
+}
+
+// mcpProgress sends notifications/progress for token to the calling
+// session; a total of 0 is left out.
+func mcpProgress(ctx context.Context, token mcp.ProgressToken) func(float64, int, string) {
 	srv := server.ServerFromContext(ctx)
-	return func(done, total int, message string) {
+	return func(progress float64, total int, message string) {
 		if srv == nil {
 			return
 		}
+		params := map[string]any{"progressToken": token, "progress": progress, "message": message}
+		if total > 0 {
+			params["total"] = total
+		}
 		// A client that went away cannot be told; the call itself carries on.
-		_ = srv.SendNotificationToClient(ctx, string(mcp.MethodNotificationProgress), map[string]any{
-			"progressToken": token,
-			"progress":      done,
-			"total":         total,
-			"message":       message,
-		})
+		_ = srv.SendNotificationToClient(ctx, string(mcp.MethodNotificationProgress), params)
 	}
 }
