@@ -22,6 +22,8 @@ import (
 	"time"
 
 	"github.com/mark3labs/mcp-go/server"
+
+	"github.com/meshes-mcp/meshes-mcp/internal/rpcid"
 )
 
 // Server is one HTTP listener serving one MCP server.
@@ -36,6 +38,8 @@ type Server struct {
 	sse      *server.SSEServer // nil unless Transport is SSE
 	drain    *sseDrain         // nil unless Transport is SSE
 	streams  *streamPolicies   // nil unless Transport is SSE
+	// ids keeps JSON-RPC ids exact across mcp-go (see exactIDs).
+	ids rpcid.Swapper
 	// bodyBudget bounds the bytes of large request bodies being served.
 	bodyBudget *byteBudget
 }
@@ -91,12 +95,14 @@ func New(mcp *server.MCPServer, cfg Config) (*Server, error) {
 	}
 	switch cfg.Transport {
 	case TransportHTTP:
-		mux.Handle("/mcp", s.guard(dropSharedCancellations(server.NewStreamableHTTPServer(mcp, s.streamableOptions()...))))
+		mux.Handle("/mcp", s.guard(exactIDs(&s.ids, http.StatusOK, restoreIDs(&s.ids,
+			dropSharedCancellations(server.NewStreamableHTTPServer(mcp, s.streamableOptions()...))))))
 	case TransportSSE:
 		s.drain, s.streams = newSSEDrain(), &streamPolicies{}
 		s.sse = server.NewSSEServer(mcp, s.sseOptions()...)
-		mux.Handle("/sse", s.guard(s.drain.trackStream(s.sse.SSEHandler(), s.streams.forget)))
-		mux.Handle("/message", s.guard(s.streams.apply(offerSSEVersions(s.drain.trackRequests(s.sse.MessageHandler())))))
+		mux.Handle("/sse", s.guard(restoreIDs(&s.ids, s.drain.trackStream(s.sse.SSEHandler(), s.streams.forget))))
+		mux.Handle("/message", s.guard(exactIDs(&s.ids, http.StatusBadRequest,
+			s.streams.apply(offerSSEVersions(s.drain.trackRequests(s.sse.MessageHandler()))))))
 	}
 	s.handler = mux
 	return s, nil

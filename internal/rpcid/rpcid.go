@@ -1,0 +1,250 @@
+// Package rpcid keeps JSON-RPC request ids exact across mcp-go, which
+// decodes a numeric id through float64 (so an integer beyond 2^53 comes
+// back altered) and answers a message nested deeper than encoding/json
+// reads with a null id. The transports swap an id mcp-go would alter for a
+// placeholder string on the way in and put the client's bytes back on the
+// way out, and answer a too-deep message themselves with its id.
+package rpcid
+
+import (
+	"bytes"
+	"encoding/json"
+	"strconv"
+	"strings"
+	"sync"
+
+	"github.com/mark3labs/mcp-go/mcp"
+
+	"github.com/meshes-mcp/meshes-mcp/internal/rawjson"
+)
+
+// placeholderPrefix starts every placeholder id (quoted, as it appears in
+// JSON); a process-wide counter follows it.
+const placeholderPrefix = `"meshes-mcp-id:`
+
+// Echo is the id mcp-go writes back for the request id raw, and whether
+// mcp-go accepts raw as an id at all.
+func Echo(raw []byte) ([]byte, bool) {
+	var id mcp.RequestId
+	if err := json.Unmarshal(raw, &id); err != nil {
+		return nil, false
+	}
+	out, err := json.Marshal(id)
+	return out, err == nil
+}
+
+// Swapper hands out placeholders and remembers, until restored, the raw id
+// each stands for. It is safe for concurrent use.
+type Swapper struct {
+	mu    sync.Mutex
+	next  int
+	raw   map[string][]byte // quoted placeholder → the client's raw id
+	byRaw map[string][]byte // raw id → quoted placeholder
+}
+
+// Swap returns the quoted placeholder for raw.
+func (s *Swapper) Swap(raw []byte) []byte {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.raw == nil {
+		s.raw, s.byRaw = map[string][]byte{}, map[string][]byte{}
+	}
+	s.next++
+	p := []byte(placeholderPrefix + strconv.Itoa(s.next) + `"`)
+	s.raw[string(p)] = bytes.Clone(raw)
+	s.byRaw[string(raw)] = p
+	return p
+}
+
+// Placeholder is the placeholder standing for raw, while one does.
+func (s *Swapper) Placeholder(raw []byte) ([]byte, bool) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	p, ok := s.byRaw[string(raw)]
+	return p, ok
+}
+
+// Restore takes back the quoted placeholder p, returning the raw id.
+func (s *Swapper) Restore(p []byte) ([]byte, bool) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	raw, ok := s.raw[string(p)]
+	if ok {
+		delete(s.raw, string(p))
+		delete(s.byRaw, string(raw))
+	}
+	return raw, ok
+}
+
+// RestoreIn replaces every placeholder of s in out (responses, possibly
+// framed as server-sent events) by its raw id.
+func (s *Swapper) RestoreIn(out []byte) []byte {
+	if !bytes.Contains(out, []byte(placeholderPrefix)) {
+		return out
+	}
+	var b bytes.Buffer
+	rest := out
+	for {
+		i := bytes.Index(rest, []byte(placeholderPrefix))
+		if i < 0 {
+			break
+		}
+		end := bytes.IndexByte(rest[i+len(placeholderPrefix):], '"')
+		if end < 0 {
+			break
+		}
+		p := rest[i : i+len(placeholderPrefix)+end+1]
+		b.Write(rest[:i])
+		if raw, ok := s.Restore(p); ok {
+			b.Write(raw)
+		} else {
+			b.Write(p)
+		}
+		rest = rest[i+len(p):]
+	}
+	b.Write(rest)
+	return b.Bytes()
+}
+
+// Inbound prepares one JSON-RPC message (an object) for mcp-go: a request
+// id mcp-go would alter is swapped, and so is the requestId of a
+// notifications/cancelled naming a swapped request. It returns the message
+// to hand on, and for a request the id mcp-go will write back (nil for a
+// notification or response).
+func (s *Swapper) Inbound(msg []byte) (out, echoed []byte, method string) {
+	var rawMethod, id, params []byte
+	for k, v := range rawjson.Members(msg) {
+		switch rawjson.Unquote(k) {
+		case "method":
+			rawMethod = v
+		case "id":
+			id = v
+		case "params":
+			params = v
+		}
+	}
+	if rawMethod == nil {
+		return msg, nil, ""
+	}
+	method = rawjson.Unquote(rawMethod)
+	if id == nil || bytes.Equal(id, []byte("null")) {
+		if method == string(mcp.MethodNotificationCancelled) {
+			if p, ok := s.Placeholder(member(params, "requestId")); ok {
+				return ReplaceMember(msg, "params", ReplaceMember(params, "requestId", p)), nil, method
+			}
+		}
+		return msg, nil, method
+	}
+	echoed, ok := Echo(id)
+	if !ok || bytes.Equal(echoed, id) {
+		return msg, echoed, method
+	}
+	p := s.Swap(id)
+	return ReplaceMember(msg, "id", p), p, method
+}
+
+func member(obj []byte, name string) []byte {
+	for k, v := range rawjson.Members(obj) {
+		if rawjson.Unquote(k) == name {
+			return v
+		}
+	}
+	return nil
+}
+
+// ReplaceMember returns obj (a JSON object) with member name's value set to
+// value; the other members keep their bytes and order.
+func ReplaceMember(obj []byte, name string, value []byte) []byte {
+	var b bytes.Buffer
+	b.WriteByte('{')
+	first := true
+	for k, v := range rawjson.Members(obj) {
+		if !first {
+			b.WriteByte(',')
+		}
+		first = false
+		b.Write(k)
+		b.WriteByte(':')
+		if rawjson.Unquote(k) == name {
+			b.Write(value)
+		} else {
+			b.Write(v)
+		}
+	}
+	b.WriteByte('}')
+	return b.Bytes()
+}
+
+// TooDeep reports whether msg is refused by encoding/json only for nesting
+// deeper than it reads (10,000 levels).
+func TooDeep(msg []byte) bool {
+	if json.Valid(msg) {
+		return false
+	}
+	var probe json.RawMessage
+	err := json.Unmarshal(msg, &probe)
+	return err != nil && strings.Contains(err.Error(), "exceeded max depth")
+}
+
+// ScanID finds the top-level id of msg by a token scan, which has no depth
+// limit; nil when there is none or it is not a number or string.
+func ScanID(msg []byte) []byte {
+	dec := json.NewDecoder(bytes.NewReader(msg))
+	dec.UseNumber()
+	if tok, err := dec.Token(); err != nil || tok != json.Delim('{') {
+		return nil
+	}
+	for {
+		key, err := dec.Token()
+		name, isKey := key.(string)
+		if err != nil || !isKey {
+			return nil
+		}
+		if name != "id" {
+			if skipValue(dec) != nil {
+				return nil
+			}
+			continue
+		}
+		switch tok, _ := dec.Token(); v := tok.(type) {
+		case json.Number:
+			return []byte(v)
+		case string:
+			b, _ := json.Marshal(v)
+			return b
+		}
+		return nil
+	}
+}
+
+func skipValue(dec *json.Decoder) error {
+	depth := 0
+	for {
+		tok, err := dec.Token()
+		if err != nil {
+			return err
+		}
+		switch tok {
+		case json.Delim('{'), json.Delim('['):
+			depth++
+		case json.Delim('}'), json.Delim(']'):
+			depth--
+		}
+		if depth == 0 {
+			return nil
+		}
+	}
+}
+
+// ErrorResponse is a JSON-RPC error answering the request whose raw id is
+// id (null when nil).
+func ErrorResponse(id []byte, code int, message string) []byte {
+	if id == nil {
+		id = []byte("null")
+	}
+	body, _ := json.Marshal(map[string]any{"code": code, "message": message})
+	return []byte(`{"jsonrpc":"2.0","id":` + string(id) + `,"error":` + string(body) + "}")
+}
+
+// TooDeepMessage is what a too-deep request is told.
+const TooDeepMessage = "request nests deeper than 10000 levels of JSON, the most this server reads; flatten the arguments"
