@@ -11,39 +11,6 @@ import (
 	"testing"
 )
 
-func TestRequestIDFromATruncatedPrefix(t *testing.T) {
-	pad := strings.Repeat("p", 2*prefixKeep)
-	cases := []struct {
-		name   string
-		prefix string
-		want   any
-	}{
-		{"number", `{"jsonrpc":"2.0","id":42,"method":"tools/call","params":{"arguments":{"blob":"` + pad[:100], json.Number("42")},
-		{"large number kept exactly", `{"id":12345678901234567890,"method":"x"`, json.Number("12345678901234567890")},
-		{"string", `{"jsonrpc":"2.0","id":"send-0","method":"tools/call","params":{"blob":"` + pad[:100], "send-0"},
-		{"string with escapes", `{"id":"a\"b\u00e9"`, "a\"bé"},
-		{"leading whitespace", " \t{ \"id\" : 7 ", json.Number("7")},
-		{"after small params", `{"jsonrpc":"2.0","method":"tools/call","params":{"name":"x","arguments":{"id":"inner","list":[1,{"id":2}]}},"id":"outer"`, "outer"},
-		{"after params cut off by the truncation", `{"jsonrpc":"2.0","method":"tools/call","params":{"blob":"` + pad[:prefixKeep-40], nil},
-		{"absent", `{"jsonrpc":"2.0","method":"notifications/progress","params":{}}`, nil},
-		{"only nested ids", `{"params":{"id":1},"x":[{"id":2}]}`, nil},
-		{"null", `{"id":null,"method":"x"`, nil},
-		{"an object", `{"id":{"n":1},"method":"x"`, nil},
-		{"a boolean", `{"id":true`, nil},
-		{"cut inside the id", `{"jsonrpc":"2.0","id":"send-`, nil},
-		{"not an object", `[{"id":1}]`, nil},
-		{"garbage", strings.Repeat("x", 100), nil},
-		{"empty", "", nil},
-	}
-	for _, tc := range cases {
-		t.Run(tc.name, func(t *testing.T) {
-			if got := requestID([]byte(tc.prefix)); got != tc.want {
-				t.Errorf("requestID = %#v, want %#v", got, tc.want)
-			}
-		})
-	}
-}
-
 // The answer to a dropped line is one JSON-RPC error line carrying the
 // request's id (or null), code -32600 and a message naming the size, the
 // limit and the flag; the warning on stderr has size and limit, never the
