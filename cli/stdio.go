@@ -17,6 +17,7 @@ import (
 // stdout as mcp-go's own messages.
 func serveStdio(ctx context.Context, srv *server.MCPServer, cfg *Config, env *Env) error {
 	stdio := server.NewStdioServer(srv)
+	server.WithQueueSize(maxStdioCallsInFlight)(stdio)
 	stdio.SetErrorLogger(slog.NewLogLogger(env.Logger.Handler(), slog.LevelError))
 	limit := cfg.MaxMessageBytes
 	if limit <= 0 {

@@ -13,12 +13,14 @@ import (
 )
 
 // maxStdioCallsInFlight bounds the tool calls one stdio client may have
-// running or queued. mcp-go's stdio server queues tool calls for 5 workers
-// in a queue of 100; when that queue is full it serves the next call on its
-// reading goroutine, so with about 105 calls in flight it stopped reading
-// stdin: pings and cancellations went unanswered until a call finished.
-// Below that bound the queue never fills, so reading never waits.
-const maxStdioCallsInFlight = 64
+// running or queued, and is the size serveStdio gives mcp-go's tool-call
+// queue. mcp-go queues tool calls for its workers and, when the queue is
+// full, serves the next call on its reading goroutine: with its default
+// queue of 100 it stopped reading stdin at about 105 calls in flight, so
+// pings and cancellations went unanswered until a call finished. With at
+// most this many calls in flight the queue never fills and reading never
+// waits; further calls are refused as busy.
+const maxStdioCallsInFlight = 1000
 
 // stdioFront sits on both sides of mcp-go's stdio server and fixes what it
 // would get wrong about the JSON-RPC envelope, without forking it:

@@ -151,7 +151,7 @@ func TestStdioStaysResponsiveWithManyCallsInFlight(t *testing.T) {
 		"MESHES_API_URL": meshes.URL,
 	}, "--call-timeout", "60s")
 
-	const calls = 120
+	const calls = maxStdioCallsInFlight + 20
 	for i := range calls {
 		s.send(fmt.Sprintf(`{"jsonrpc":"2.0","id":%d,"method":"tools/call","params":{"name":"list_workspaces","arguments":{}}}`, i))
 	}

@@ -112,6 +112,9 @@ func (s *Swapper) RestoreIn(out []byte) []byte {
 // to hand on, and for a request the id mcp-go will write back (nil for a
 // notification or response).
 func (s *Swapper) Inbound(msg []byte) (out, echoed []byte, method string) {
+	if !json.Valid(msg) {
+		return msg, nil, "" // mcp-go answers the parse error
+	}
 	var rawMethod, id, params []byte
 	for k, v := range rawjson.Members(msg) {
 		switch rawjson.Unquote(k) {

@@ -39,3 +39,14 @@ func TestScanIDFromATruncatedPrefix(t *testing.T) {
 		})
 	}
 }
+
+// Whatever a client sends, Inbound neither panics nor alters what is not a
+// JSON object it understands: mcp-go answers those itself.
+func TestInboundPassesMalformedMessagesOn(t *testing.T) {
+	var s Swapper
+	for _, msg := range []string{`{"id":`, `{"id":1,"method":"x",}`, "\x00\xff", `[1,2]`, `"s"`, `{"id":9007199254740993}`, `{`, `}`} {
+		if out, _, _ := s.Inbound([]byte(msg)); string(out) != msg {
+			t.Errorf("Inbound(%q) = %q", msg, out)
+		}
+	}
+}
