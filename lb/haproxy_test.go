@@ -7,6 +7,8 @@
 package lb
 
 import (
+	"github.com/meshes-mcp/meshes-mcp/internal/hermetic"
+
 	"bytes"
 	"context"
 	"encoding/json"
@@ -34,7 +36,7 @@ import (
 const clients = 32
 
 func TestMain(m *testing.M) {
-	code := m.Run()
+	code := hermetic.Run(m)
 	testbin.Cleanup()
 	os.Exit(code)
 }

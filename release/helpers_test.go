@@ -1,6 +1,8 @@
 package main
 
 import (
+	"github.com/meshes-mcp/meshes-mcp/internal/hermetic"
+
 	"encoding/json"
 	"fmt"
 	"os"
@@ -61,7 +63,7 @@ func buildHost(t *testing.T) (*Result, Options) {
 }
 
 func TestMain(m *testing.M) {
-	code := m.Run()
+	code := hermetic.Run(m)
 	if hostBuild.dir != "" {
 		os.RemoveAll(hostBuild.dir)
 	}
