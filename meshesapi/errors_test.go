@@ -133,6 +133,11 @@ func deleteConnection(ctx context.Context, c *Client) error {
 	_, err := c.DeleteConnection(ctx, connID, false)
 	return err
 }
+func cancelDelivery(ctx context.Context, c *Client) error {
+	_, err := c.CancelDelivery(ctx, evID, ruleID)
+	return err
+}
+
 func retryDelivery(ctx context.Context, c *Client) error {
 	_, err := c.RetryDelivery(ctx, evID, ruleID)
 	return err
@@ -225,6 +230,23 @@ func TestPathArgumentsAreValidated(t *testing.T) {
 		{"GetEventPayload", "event_id", func(ctx context.Context, c *Client, id string) error { return ignore(c.GetEventPayload(ctx, id)) }},
 		{"RetryDelivery event", "event_id", func(ctx context.Context, c *Client, id string) error { return ignore(c.RetryDelivery(ctx, id, ruleID)) }},
 		{"RetryDelivery rule", "rule_id", func(ctx context.Context, c *Client, id string) error { return ignore(c.RetryDelivery(ctx, evID, id)) }},
+		{"ListDeliveryAttempts event", "event_id", func(ctx context.Context, c *Client, id string) error {
+			return ignore(c.ListDeliveryAttempts(ctx, id, ruleID, Page{}))
+		}},
+		{"ListDeliveryAttempts rule", "rule_id", func(ctx context.Context, c *Client, id string) error {
+			return ignore(c.ListDeliveryAttempts(ctx, evID, id, Page{}))
+		}},
+		{"GetDeliveryAttempt", "attempt_id", func(ctx context.Context, c *Client, id string) error {
+			return ignore(c.GetDeliveryAttempt(ctx, evID, ruleID, id))
+		}},
+		{"GetAttemptResponse", "attempt_id", func(ctx context.Context, c *Client, id string) error {
+			return ignore(c.GetAttemptResponse(ctx, evID, ruleID, id))
+		}},
+		{"CancelDelivery event", "event_id", func(ctx context.Context, c *Client, id string) error {
+			return ignore(c.CancelDelivery(ctx, id, ruleID))
+		}},
+		{"CancelDelivery rule", "rule_id", func(ctx context.Context, c *Client, id string) error { return ignore(c.CancelDelivery(ctx, evID, id)) }},
+		{"CancelEvent", "event_id", func(ctx context.Context, c *Client, id string) error { return ignore(c.CancelEvent(ctx, id)) }},
 		{"RefreshSession", "session_id", func(ctx context.Context, c *Client, id string) error { return ignore(c.RefreshSession(ctx, id)) }},
 		{"RevokeSession", "session_id", func(ctx context.Context, c *Client, id string) error { return ignore(c.RevokeSession(ctx, id)) }},
 	}

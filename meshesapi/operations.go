@@ -80,6 +80,10 @@ var pathParams = map[string]pathParam{
 	"event_id":      {kind: "event", ok: IsUUID, rule: uuidRule},
 	"session_id": {kind: "session", ok: sessionIDPattern.MatchString,
 		rule: "must be 1-128 characters of letters, digits, '_' or '-' (e.g. sess_...)"},
+	// Attempt ids are opaque (the sandbox mints UUIDs); the pattern admits
+	// any id Meshes may mint and nothing that could alter a path.
+	"attempt_id": {kind: "attempt", ok: sessionIDPattern.MatchString,
+		rule: "must be 1-128 characters of letters, digits, '_' or '-' (an id from the delivery's attempts)"},
 }
 
 // The operation table: one entry per operation. Adding an operation is one
@@ -124,6 +128,13 @@ var (
 	opGetEvent        = declare("GetEvent", "GET /events/{event_id}", "event")
 	opGetEventPayload = declare("GetEventPayload", "GET /events/{event_id}/payload", "event")
 	opRetryDelivery   = declare("RetryDelivery", "POST /events/{event_id}/rules/{rule_id}/retry", "delivery")
+
+	// Deliveries (§10.6; shapes in docs/deliveries.md)
+	opListDeliveryAttempts = declare("ListDeliveryAttempts", "GET /events/{event_id}/rules/{rule_id}/attempts", "attempt")
+	opGetDeliveryAttempt   = declare("GetDeliveryAttempt", "GET /events/{event_id}/rules/{rule_id}/attempts/{attempt_id}", "attempt")
+	opGetAttemptResponse   = declare("GetAttemptResponse", "GET /events/{event_id}/rules/{rule_id}/attempts/{attempt_id}/response-details", "attempt")
+	opCancelDelivery       = declare("CancelDelivery", "POST /events/{event_id}/rules/{rule_id}/cancel", "delivery")
+	opCancelEvent          = declare("CancelEvent", "POST /events/{event_id}/cancel", "delivery")
 
 	// Sessions
 	opCreateSession  = declare("CreateSession", "POST /sessions", "session", bodyID("workspace", "workspace_id"))

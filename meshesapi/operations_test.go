@@ -273,6 +273,45 @@ func operationCases() []opCase {
 				return field(err, func() string { return fmt.Sprint(r.Status, " ", r.AttemptCount) })
 			}},
 
+		// Deliveries (5, §10.6)
+		{name: "ListDeliveryAttempts", wantPath: "/events/" + evID + "/rules/" + ruleID + "/attempts",
+			wantQuery: url.Values{"limit": {"200"}}, status: 200,
+			resp: list(`{"id":"a1","attempt_number":2,"outcome_code":"auth_failed","message":"webhook responded 401","duration_ms":35,"response_status":401}`),
+			want: "2 auth_failed 35 401",
+			call: func(ctx context.Context, c *Client) (string, error) {
+				l, err := c.ListDeliveryAttempts(ctx, evID, ruleID, Page{Limit: 200})
+				return field(err, func() string {
+					a := l.Records[0]
+					return fmt.Sprint(a.AttemptNumber, " ", a.OutcomeCode, " ", *a.DurationMs, " ", a.ResponseStatus)
+				})
+			}},
+		{name: "GetDeliveryAttempt", wantPath: "/events/" + evID + "/rules/" + ruleID + "/attempts/att_1", status: 200,
+			resp: `{"id":"att_1","outcome_code":"timeout","message":"timed out"}`, want: "timeout",
+			call: func(ctx context.Context, c *Client) (string, error) {
+				a, err := c.GetDeliveryAttempt(ctx, evID, ruleID, "att_1")
+				return field(err, func() string { return a.OutcomeCode })
+			}},
+		{name: "GetAttemptResponse", wantPath: "/events/" + evID + "/rules/" + ruleID + "/attempts/att_1/response-details", status: 200,
+			resp: `{"attempt_id":"att_1","status_code":401,"headers":{"content-type":"text/plain"},"body":"bad token","body_truncated":true}`, want: "401 text/plain bad token true",
+			call: func(ctx context.Context, c *Client) (string, error) {
+				r, err := c.GetAttemptResponse(ctx, evID, ruleID, "att_1")
+				return field(err, func() string {
+					return fmt.Sprint(r.StatusCode, " ", r.Headers["content-type"], " ", r.Body, " ", r.BodyTruncated)
+				})
+			}},
+		{name: "CancelDelivery", wantPath: "/events/" + evID + "/rules/" + ruleID + "/cancel", status: 200,
+			resp: `{"id":"re1","rule":"` + ruleID + `","status":"canceled","attempt_count":2}`, want: "canceled",
+			call: func(ctx context.Context, c *Client) (string, error) {
+				r, err := c.CancelDelivery(ctx, evID, ruleID)
+				return field(err, func() string { return r.Status })
+			}},
+		{name: "CancelEvent", wantPath: "/events/" + evID + "/cancel", status: 200,
+			resp: `{"id":"` + evID + `","status":"canceled","rule_events":[{"rule":"` + ruleID + `","status":"canceled"}]}`, want: "canceled canceled",
+			call: func(ctx context.Context, c *Client) (string, error) {
+				e, err := c.CancelEvent(ctx, evID)
+				return field(err, func() string { return e.Status + " " + e.RuleEvents[0].Status })
+			}},
+
 		// Sessions (4)
 		{name: "CreateSession", wantPath: "/sessions",
 			wantBody: `{"workspace_id":"` + wsID + `","role":"admin","session_type":"resource","external_user_id":"user_9","ttl_seconds":900,` +

@@ -371,6 +371,51 @@ type RuleEvent struct {
 	CreatedAt       string `json:"created_at"`
 }
 
+// DeliveryAttempt is one try at delivering an event through one rule
+// (§10.6). OutcomeCode is one of the Outcome* constants (unknown values are
+// kept as sent); Message is Meshes' short result text, which may quote the
+// destination.
+type DeliveryAttempt struct {
+	ID             string `json:"id"`
+	RuleEventID    string `json:"rule_event_id,omitempty"`
+	EventID        string `json:"event_id,omitempty"`
+	RuleID         string `json:"rule_id,omitempty"`
+	AttemptNumber  int    `json:"attempt_number,omitempty"`
+	StartedAt      string `json:"started_at,omitempty"`
+	CompletedAt    string `json:"completed_at,omitempty"`
+	DurationMs     *int64 `json:"duration_ms,omitempty"`
+	OutcomeCode    string `json:"outcome_code,omitempty"`
+	Message        string `json:"message,omitempty"`
+	ResponseStatus int    `json:"response_status,omitempty"`
+}
+
+// Attempt outcome codes (§10.6).
+const (
+	OutcomeDelivered           = "delivered"
+	OutcomeRejectedClientError = "rejected_client_error"
+	OutcomeRejectedServerError = "rejected_server_error"
+	OutcomeRateLimited         = "rate_limited"
+	OutcomeAuthFailed          = "auth_failed"
+	OutcomeTimeout             = "timeout"
+	OutcomeNetworkError        = "network_error"
+	OutcomeMappingError        = "mapping_error"
+	OutcomeInternalError       = "internal_error"
+)
+
+// AttemptResponse is the destination's answer to one attempt, as Meshes
+// captured it (response-details). Body is an excerpt; BodyTruncated says
+// whether more was received.
+type AttemptResponse struct {
+	AttemptID     string            `json:"attempt_id,omitempty"`
+	RuleEventID   string            `json:"rule_event_id,omitempty"`
+	OutcomeCode   string            `json:"outcome_code,omitempty"`
+	StatusCode    int               `json:"status_code"`
+	StatusText    string            `json:"status_text,omitempty"`
+	Headers       map[string]string `json:"headers,omitempty"`
+	Body          string            `json:"body,omitempty"`
+	BodyTruncated bool              `json:"body_truncated,omitempty"`
+}
+
 // Page selects one page of a cursor-paginated list. Zero values mean the
 // server's defaults.
 type Page struct {

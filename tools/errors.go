@@ -229,6 +229,8 @@ func conflictAdvice(e *meshesapi.APIError) string {
 		return "delete the rules that use it first, or call again with force_delete to delete it anyway"
 	case e.Op.Name == "RefreshSession" || has("revoked", "expired"):
 		return "the session can no longer be refreshed (revoked or expired); create a new session"
+	case e.Op.Name == "CancelDelivery" || e.Op.Name == "CancelEvent":
+		return "nothing is left to cancel: the delivery has already ended (completed, failed or canceled); get_delivery shows its status"
 	case e.Op.Name == "RetryDelivery" || has("already completed", "nothing to retry"):
 		return "this delivery cannot be retried in its current state; get the event to see the delivery's status"
 	case has("already exists", "duplicate", "already taken", "already routes"):
@@ -357,6 +359,8 @@ var verifyHints = map[string]string{
 	"SendEvent":       "list the workspace's recent events to see which arrived before sending again",
 	"SendEvents":      "list the workspace's recent events to see which arrived before sending again",
 	"RetryDelivery":   "get the event and check this delivery's status and attempt_count before retrying again",
+	"CancelDelivery":  "get the delivery and check whether it is canceled before canceling again",
+	"CancelEvent":     "get the event and check whether its deliveries are canceled before canceling again",
 	"RefreshSession":  "list the workspace's sessions to check this session before refreshing again",
 	"CreateWorkspace": "list workspaces to see whether it was created before creating it again",
 }
