@@ -352,3 +352,42 @@ func TestSimulatedProviders(t *testing.T) {
 		})
 	}
 }
+
+// TestCancelInFlight: an attempt already on the wire when the delivery is
+// canceled completes and is recorded (outcome, duration, the captured
+// answer), and no further attempt is queued although it failed.
+func TestCancelInFlight(t *testing.T) {
+	e := newEnv(t, Options{Backoff: []time.Duration{20 * time.Millisecond, 20 * time.Millisecond}})
+	rc := newReceiver(t, http.StatusServiceUnavailable)
+	rc.holding.Store(true)
+	ws, _, rule := webhookFixture(t, e, rc, nil)
+	id := e.emit(ws, "order.completed", map[string]any{"id": "1"})
+	eventually(t, "attempt on the wire", func() bool { return len(rc.requests()) == 1 })
+
+	got := e.must(200, e.do("POST", "/events/"+id+"/rules/"+rule+"/cancel", nil))
+	if got["status"] != "canceled" {
+		t.Fatalf("cancel %v", got)
+	}
+	rc.release()
+	base := "/events/" + id + "/rules/" + rule
+	var attempts listPage[map[string]any]
+	eventually(t, "in-flight attempt recorded", func() bool {
+		e.do("GET", base+"/attempts", nil).decode(t, &attempts)
+		return len(attempts.Records) == 1 && attempts.Records[0]["outcome_code"] != nil
+	})
+	a := attempts.Records[0]
+	if a["outcome_code"] != "rejected_server_error" || a["duration_ms"] == nil || a["response_status"] != 503.0 {
+		t.Fatalf("in-flight attempt %v", a)
+	}
+	details := e.must(200, e.do("GET", base+"/attempts/"+a["id"].(string)+"/response-details", nil))
+	if details["status_code"] != 503.0 || details["body"] != "receiver down" || details["headers"] == nil {
+		t.Fatalf("captured response %v", details)
+	}
+	time.Sleep(100 * time.Millisecond) // five backoff periods: a queued retry would have run
+	if n := len(rc.requests()); n != 1 {
+		t.Fatalf("receiver saw %d requests after the cancel, want only the in-flight one", n)
+	}
+	if ev := e.getEvent(id); ev.RuleEvents[0].Status != "canceled" || ev.RuleEvents[0].AttemptCount != 1 {
+		t.Fatalf("delivery after the in-flight attempt %+v", ev.RuleEvents[0])
+	}
+}

@@ -69,8 +69,8 @@ func checkUUIDField(p *problems, param string, v *string) string {
 	return ""
 }
 
-// isEmpty mirrors the Node events client's notion of an empty payload
-// value: null, a blank string, an empty array or an empty object.
+// isEmpty reports a payload value that carries nothing: null, a blank
+// string, an empty array or an empty object.
 func isEmpty(v any) bool {
 	switch x := v.(type) {
 	case nil:
@@ -85,8 +85,11 @@ func isEmpty(v any) bool {
 	return false
 }
 
-// checkPayload enforces docs/meshes-api.md §10.2: a non-array object with at least one
-// non-empty value, and (docs/meshes-api.md §5.6, format email) a valid email when present.
+// checkPayload enforces docs/meshes-api.md §10.2: a non-array object, with
+// (§5.6, format email) a valid email when present. The Node events client
+// also refuses a payload without a non-empty value, but that is one SDK's
+// client-side check, not a server rule, so an empty payload is accepted
+// here as Meshes accepts it.
 func checkPayload(p *problems, param string, raw json.RawMessage) map[string]any {
 	if len(raw) == 0 || string(raw) == "null" {
 		p.add(param, "is required")
@@ -100,17 +103,6 @@ func checkPayload(p *problems, param string, raw json.RawMessage) map[string]any
 	obj, ok := v.(map[string]any)
 	if !ok {
 		p.add(param, "must be a JSON object (not an array or scalar)")
-		return nil
-	}
-	nonEmpty := false
-	for _, val := range obj {
-		if !isEmpty(val) {
-			nonEmpty = true
-			break
-		}
-	}
-	if !nonEmpty {
-		p.add(param, "must contain at least one non-empty value")
 		return nil
 	}
 	if email, present := obj["email"]; present && email != nil {
