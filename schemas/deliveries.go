@@ -69,3 +69,53 @@ type DiagnoseEventOutput struct {
 	Findings   []Finding  `json:"findings"`
 	Deliveries []Delivery `json:"deliveries"`
 }
+
+// GetDeliveryInput names one delivery: an event and one of its rules.
+type GetDeliveryInput struct {
+	EventID string `json:"event_id" jsonschema:"format=uuid" jsonschema_description:"Event ID."`
+	RuleID  string `json:"rule_id" jsonschema:"format=uuid" jsonschema_description:"Rule ID (a delivery's rule)."`
+}
+
+// Attempt is one try at a delivery.
+type Attempt struct {
+	Number      int    `json:"number"`
+	StartedAt   string `json:"started_at,omitempty"`
+	DurationMs  *int64 `json:"duration_ms,omitempty"`
+	OutcomeCode string `json:"outcome_code,omitempty"`
+	Message     string `json:"message,omitempty"`
+	// Response is what the destination answered, for failed attempts.
+	Response *DestinationResponse `json:"response,omitempty" jsonschema_description:"The destination's own answer to a failed attempt."`
+}
+
+// DestinationResponse is a destination's answer as Meshes captured it,
+// with credentials redacted.
+type DestinationResponse struct {
+	Status        int               `json:"status"`
+	Headers       map[string]string `json:"headers,omitempty"`
+	Body          string            `json:"body,omitempty" jsonschema_description:"At most about 2 KB."`
+	BodyTruncated bool              `json:"body_truncated,omitempty"`
+}
+
+// GetDeliveryOutput is one delivery with its attempts, newest first.
+type GetDeliveryOutput struct {
+	Delivery
+	Attempts []Attempt `json:"attempts"`
+	Notice   string    `json:"notice,omitempty"`
+}
+
+// CancelDeliveryInput names the deliveries to stop.
+type CancelDeliveryInput struct {
+	EventID string `json:"event_id" jsonschema:"format=uuid" jsonschema_description:"Event ID."`
+	RuleID  string `json:"rule_id,omitempty" jsonschema:"format=uuid" jsonschema_description:"Only this rule's delivery; omit for all unfinished."`
+}
+
+// CancelDeliveryOutput says what was stopped and what was already on the
+// wire.
+type CancelDeliveryOutput struct {
+	EventID  string     `json:"event_id"`
+	Canceled []Delivery `json:"canceled" jsonschema_description:"Deliveries that get no further attempt."`
+	// InFlight are rule IDs whose attempt was already on the wire: it
+	// completes, and its outcome is recorded, but nothing follows it.
+	InFlight []string `json:"in_flight,omitempty" jsonschema_description:"Rules whose attempt already under way still completes."`
+	Summary  string   `json:"summary"`
+}

@@ -114,6 +114,7 @@ var apiRoute = func() *regexp.Regexp {
 		`/integrations`, `/rules`, `/rules/` + id,
 		`/events`, `/events/bulk`, `/events/` + id, `/events/` + id + `/payload`,
 		`/events/` + id + `/rules/` + id + `/(retry|cancel|attempts)`, `/events/` + id + `/cancel`,
+		`/events/` + id + `/rules/` + id + `/attempts/` + sess + `(/response-details)?`,
 		`/sessions`, `/sessions/` + sess, `/sessions/` + sess + `/refresh`,
 	}
 	return regexp.MustCompile(`(?i)^/api/v1(` + strings.Join(alts, "|") + `)$`)

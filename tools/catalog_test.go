@@ -45,6 +45,8 @@ var contract = map[string]struct {
 	"list_deliveries":           {"deliveries", []string{"workspace_id!", "status", "event", "connection_id", "rule_id", "limit", "cursor"}, nil},
 	"retry_delivery":            {"deliveries", []string{"event_id!", "rule_id!"}, nil},
 	"diagnose_event":            {"deliveries", []string{"event_id!"}, nil},
+	"get_delivery":              {"deliveries", []string{"event_id!", "rule_id!"}, nil},
+	"cancel_delivery":           {"deliveries", []string{"event_id!", "rule_id"}, nil},
 	"create_session":            {"sessions", []string{"workspace_id!", "role", "session_type", "external_user_id", "ttl_seconds", "launch_ttl_seconds", "launch_page", "resource", "resource_id", "allowed_origins", "scopes"}, nil},
 	"list_sessions":             {"sessions", []string{"workspace_id!", "limit", "cursor", "status", "resource", "resource_id"}, nil},
 	"refresh_session":           {"sessions", []string{"session_id!"}, nil},

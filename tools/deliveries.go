@@ -19,6 +19,12 @@ func (c *Catalog) deliveryTools() []Tool {
 			onObject(objEvent, "event_id").onObject(objRule, "rule_id"), c.retryDelivery),
 		newTool(reading("diagnose_event", "Diagnose event", toolsetDeliveries,
 			"Explain an event's failed or missing deliveries and the call that fixes each.").onObject(objEvent, "event_id"), c.diagnoseEvent),
+		newTool(reading("get_delivery", "Get delivery", toolsetDeliveries,
+			"One delivery's attempts: outcome_code, timing and the destination's own answer.").
+			onObject(objEvent, "event_id").onObject(objRule, "rule_id"), c.getDelivery),
+		newTool(writing("cancel_delivery", "Cancel delivery", toolsetDeliveries,
+			"Stop further attempts of an event's delivery through one rule, or of all its unfinished ones.", true, true).
+			onObject(objEvent, "event_id").onObject(objRule, "rule_id"), c.cancelDelivery),
 	}
 }
 

@@ -46,6 +46,13 @@ type meshesCalls interface {
 	ListEvents(context.Context, meshesapi.Page) (*meshesapi.List[meshesapi.Event], error)
 	ListWorkspaceEvents(context.Context, string, meshesapi.EventQuery) (*meshesapi.List[meshesapi.Event], error)
 	RetryDelivery(context.Context, string, string) (*meshesapi.RuleEvent, error)
+	// The delivery endpoints address an event's data by the event's id;
+	// tools reach them only for an event already read through c.event or
+	// declared with onObject.
+	ListDeliveryAttempts(context.Context, string, string, meshesapi.Page) (*meshesapi.List[meshesapi.DeliveryAttempt], error)
+	GetAttemptResponse(context.Context, string, string, string) (*meshesapi.AttemptResponse, error)
+	CancelDelivery(context.Context, string, string) (*meshesapi.RuleEvent, error)
+	CancelEvent(context.Context, string) (*meshesapi.Event, error)
 
 	CreateSession(context.Context, meshesapi.CreateSessionRequest) (*meshesapi.Session, error)
 	ListSessions(context.Context, meshesapi.SessionQuery) (*meshesapi.List[meshesapi.SessionRecord], error)

@@ -1,0 +1,212 @@
+package tools_test
+
+import (
+	"context"
+	"encoding/json"
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/meshes-mcp/meshes-mcp/internal/teststack"
+	"github.com/meshes-mcp/meshes-mcp/meshesapi"
+	"github.com/meshes-mcp/meshes-mcp/schemas"
+)
+
+// destination is a webhook receiver for tests: it counts requests and
+// answers with what answer returns, optionally holding each request until
+// released.
+type destination struct {
+	*httptest.Server
+	mu     sync.Mutex
+	n      int
+	answer func(r *http.Request) (int, string)
+	hold   chan struct{}
+}
+
+func newDestination(t *testing.T, answer func(r *http.Request) (int, string)) *destination {
+	d := &destination{answer: answer}
+	d.Server = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		_, _ = io.Copy(io.Discard, r.Body)
+		d.mu.Lock()
+		d.n++
+		hold := d.hold
+		d.mu.Unlock()
+		if hold != nil {
+			select {
+			case <-hold:
+			case <-r.Context().Done():
+				return
+			}
+		}
+		status, body := d.answer(r)
+		w.Header().Set("Content-Type", "application/json")
+		w.Header().Set("Set-Cookie", "session=abc")
+		w.WriteHeader(status)
+		_, _ = io.WriteString(w, body)
+	}))
+	t.Cleanup(func() {
+		d.release()
+		d.Close()
+	})
+	return d
+}
+
+func (d *destination) requests() int {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	return d.n
+}
+
+func (d *destination) holdRequests() {
+	d.mu.Lock()
+	d.hold = make(chan struct{})
+	d.mu.Unlock()
+}
+
+func (d *destination) release() {
+	d.mu.Lock()
+	if d.hold != nil {
+		close(d.hold)
+		d.hold = nil
+	}
+	d.mu.Unlock()
+}
+
+// webhookRoute creates a webhook connection to d that authenticates with a
+// bearer token, a rule for event, and returns their ids.
+func webhookRoute(t *testing.T, s *teststack.Stack, d *destination, token, event string) (conn, rule string) {
+	t.Helper()
+	ctx := context.Background()
+	c, err := s.Client.CreateConnection(ctx, meshesapi.CreateConnectionRequest{Workspace: s.IDs.Workspace, Type: "webhook",
+		Name: "Receiver " + strings.ReplaceAll(event, ".", "-"), Metadata: map[string]any{"url": d.URL + "/hook", "auth_scheme": "bearer", "auth_token": token}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	r, err := s.Client.CreateRule(ctx, meshesapi.CreateRuleRequest{Workspace: s.IDs.Workspace, Connection: c.ID, Event: event,
+		Metadata: map[string]any{"action": "send_webhook"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return c.ID, r.ID
+}
+
+func callTool[T any](t *testing.T, s *teststack.Stack, tool string, args map[string]any) (T, string) {
+	t.Helper()
+	raw, _ := json.Marshal(args)
+	res, err := s.Catalog.Call(context.Background(), tool, raw)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var out T
+	if res.IsError {
+		return out, resultText(res)
+	}
+	b, _ := json.Marshal(res.StructuredContent)
+	if err := json.Unmarshal(b, &out); err != nil {
+		t.Fatalf("%s result %s: %v", tool, b, err)
+	}
+	return out, ""
+}
+
+func waitFor(t *testing.T, what string, cond func() bool) {
+	t.Helper()
+	deadline := time.Now().Add(10 * time.Second)
+	for !cond() {
+		if time.Now().After(deadline) {
+			t.Fatalf("timed out waiting for %s", what)
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
+}
+
+func sendEvent(t *testing.T, s *teststack.Stack, event string) string {
+	t.Helper()
+	r, err := s.Client.SendEvent(context.Background(), meshesapi.EventInput{Workspace: s.IDs.Workspace, Event: event,
+		Payload: json.RawMessage(`{"email":"a@example.com"}`)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return r.ID
+}
+
+func eventStatus(t *testing.T, s *teststack.Stack, id string) string {
+	e, err := s.Client.GetEvent(context.Background(), id)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return e.Status
+}
+
+// The destination quotes the token it was sent in its 401 body: the
+// attempts show auth_failed and its answer, with the token redacted.
+func TestGetDeliveryShowsTheDestinationsAnswerRedacted(t *testing.T) {
+	s := teststack.Start(t, teststack.Options{})
+	const token = "tok_live_4f9a8b7c6d5e4f3a2b1c0d9e8f7a6b5c"
+	d := newDestination(t, func(r *http.Request) (int, string) {
+		return 401, `{"error":"invalid_token","message":"token ` + strings.TrimPrefix(r.Header.Get("Authorization"), "Bearer ") + ` was revoked"}`
+	})
+	_, rule := webhookRoute(t, s, d, token, "invoice.paid")
+	id := sendEvent(t, s, "invoice.paid")
+	waitFor(t, "the delivery to fail", func() bool { return eventStatus(t, s, id) == "failed" })
+
+	out, errText := callTool[schemas.GetDeliveryOutput](t, s, "get_delivery", map[string]any{"event_id": id, "rule_id": rule})
+	if errText != "" {
+		t.Fatal(errText)
+	}
+	raw, _ := json.Marshal(out)
+	if strings.Contains(string(raw), token) || strings.Contains(string(raw), "session=abc") {
+		t.Fatalf("the credential or a cookie reached the result: %s", raw)
+	}
+	if out.Status != "failed" || len(out.Attempts) == 0 {
+		t.Fatalf("delivery %+v", out)
+	}
+	a := out.Attempts[0]
+	if a.OutcomeCode != "auth_failed" || a.DurationMs == nil || a.Response == nil {
+		t.Fatalf("newest attempt %+v", a)
+	}
+	if a.Response.Status != 401 || !strings.Contains(a.Response.Body, "invalid_token") || !strings.Contains(a.Response.Body, schemas.Redacted) ||
+		a.Response.Headers["content-type"] != "application/json" {
+		t.Fatalf("destination's answer %+v", a.Response)
+	}
+
+	_, errText = callTool[schemas.GetDeliveryOutput](t, s, "get_delivery", map[string]any{"event_id": id, "rule_id": s.IDs.Rule})
+	if !strings.Contains(errText, "has no delivery through rule "+s.IDs.Rule) || !strings.Contains(errText, rule) {
+		t.Errorf("unknown rule: %q", errText)
+	}
+}
+
+// Canceling while an attempt is on the wire: the result says it is in
+// flight, it completes, and the destination sees no further request.
+func TestCancelDeliveryStopsARunawayDelivery(t *testing.T) {
+	s := teststack.Start(t, teststack.Options{})
+	d := newDestination(t, func(*http.Request) (int, string) { return 503, `{"error":"maintenance"}` })
+	d.holdRequests()
+	_, rule := webhookRoute(t, s, d, "tok_x", "order.shipped")
+	id := sendEvent(t, s, "order.shipped")
+	waitFor(t, "the first attempt", func() bool { return d.requests() == 1 })
+
+	out, errText := callTool[schemas.CancelDeliveryOutput](t, s, "cancel_delivery", map[string]any{"event_id": id})
+	if errText != "" {
+		t.Fatal(errText)
+	}
+	if len(out.Canceled) != 1 || out.Canceled[0].Rule != rule || len(out.InFlight) != 1 || !strings.Contains(out.Summary, "will still complete") {
+		t.Fatalf("cancel result %+v", out)
+	}
+	d.release()
+	waitFor(t, "the in-flight attempt to be recorded", func() bool {
+		got, _ := callTool[schemas.GetDeliveryOutput](t, s, "get_delivery", map[string]any{"event_id": id, "rule_id": rule})
+		return len(got.Attempts) == 1 && got.Attempts[0].OutcomeCode != ""
+	})
+	time.Sleep(100 * time.Millisecond) // ten backoff periods of the stack's sandbox
+	if n := d.requests(); n != 1 {
+		t.Fatalf("the destination saw %d requests, want only the one in flight at the cancel", n)
+	}
+	_, errText = callTool[schemas.CancelDeliveryOutput](t, s, "cancel_delivery", map[string]any{"event_id": id, "rule_id": rule})
+	if !strings.Contains(errText, "already canceled") || !strings.Contains(errText, "retry_delivery") {
+		t.Errorf("second cancel: %q", errText)
+	}
+}
