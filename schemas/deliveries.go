@@ -9,7 +9,7 @@ var DeliveryStatuses = []string{"pending", "processing", "retrying", "completed"
 // ListDeliveriesInput filters the deliveries of a workspace's recent events.
 type ListDeliveriesInput struct {
 	WorkspaceID  string `json:"workspace_id" jsonschema:"format=uuid" jsonschema_description:"Workspace ID."`
-	Status       string `json:"status,omitempty" jsonschema:"enum=pending,enum=processing,enum=retrying,enum=completed,enum=failed,enum=canceled" jsonschema_description:"Only this status."`
+	Status       string `json:"status,omitempty" jsonschema:"enum=pending,enum=processing,enum=retrying,enum=completed,enum=failed,enum=canceled" jsonschema_description:"Only this status; failed includes retrying."`
 	Event        string `json:"event,omitempty" jsonschema_description:"Only this event name."`
 	ConnectionID string `json:"connection_id,omitempty" jsonschema:"format=uuid" jsonschema_description:"Only this connection."`
 	RuleID       string `json:"rule_id,omitempty" jsonschema:"format=uuid" jsonschema_description:"Only this rule."`
@@ -21,8 +21,9 @@ type ListDeliveriesInput struct {
 type ListDeliveriesOutput struct {
 	Count         int            `json:"count"`
 	Deliveries    []Delivery     `json:"deliveries"`
-	ByStatus      map[string]int `json:"by_status" jsonschema_description:"Matching deliveries per status among the events scanned."`
+	ByStatus      map[string]int `json:"by_status" jsonschema_description:"Deliveries per status among the events scanned."`
 	EventsScanned int            `json:"events_scanned"`
+	Window        string         `json:"window" jsonschema_description:"Which events the counts cover."`
 	Page
 }
 

@@ -34,6 +34,11 @@ type Limits struct {
 	// that a hanging Meshes is answered before the client gives up on the
 	// call (commonly after 60 s).
 	CallTimeout time.Duration
+	// ReadFanout bounds the independent reads one call sends at once
+	// (list_deliveries' event details, diagnose_event's lookups). Each wave
+	// costs one round trip, so a page of 20 deliveries whose events came
+	// without them is one wave, not five.
+	ReadFanout int
 }
 
 // Default limits.
@@ -43,6 +48,7 @@ const (
 	DefaultMaxEvents      = 10_000
 	DefaultMaxScanEvents  = 200
 	DefaultCallTimeout    = 45 * time.Second
+	DefaultReadFanout     = 20
 )
 
 func (l Limits) withDefaults() Limits {
@@ -60,6 +66,9 @@ func (l Limits) withDefaults() Limits {
 	}
 	if l.MaxScanEvents <= 0 {
 		l.MaxScanEvents = DefaultMaxScanEvents
+	}
+	if l.ReadFanout <= 0 {
+		l.ReadFanout = DefaultReadFanout
 	}
 	return l
 }

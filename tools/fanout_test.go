@@ -63,6 +63,9 @@ func (f *fakeEvents) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	}
 	w.Header().Set("Content-Type", "application/json")
 	switch {
+	case r.URL.Path == "/api/v1/workspaces/"+wsA+"/events" && r.URL.Query().Get("status") != "" && r.URL.Query().Get("status") != "failed":
+		// Every event of this fake has failed.
+		_ = json.NewEncoder(w).Encode(map[string]any{"count": 0, "limit": 200, "next_cursor": nil, "records": []any{}})
 	case r.URL.Path == "/api/v1/workspaces/"+wsA+"/events":
 		if r.URL.Query().Get("cursor") == "p2" {
 			_ = json.NewEncoder(w).Encode(map[string]any{"count": 1, "limit": 50, "next_cursor": nil, "records": []any{event(3, true)}})
@@ -138,7 +141,7 @@ func callJSON[T any](t *testing.T, c *Catalog, tool string, args map[string]any)
 // lacked its deliveries, a bounded number at a time.
 func TestListDeliveriesFanOutAndCursor(t *testing.T) {
 	fake := &fakeEvents{}
-	c := fakeCatalog(t, fake, Limits{Concurrency: 2})
+	c := fakeCatalog(t, fake, Limits{ReadFanout: 2})
 	seen := map[string]bool{}
 	var cursor string
 	for calls := 0; ; calls++ {

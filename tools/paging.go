@@ -25,6 +25,12 @@ type cursor struct {
 	Offset int `json:"o,omitempty"`
 	// Sub counts deliveries of the event at Offset already returned.
 	Sub int `json:"d,omitempty"`
+	// Event is the id of the event at Offset, so that a re-read page into
+	// which newer events have been inserted still resumes at it.
+	Event string `json:"e,omitempty"`
+	// Stream is which of list_deliveries' filtered event lists the cursor
+	// is in (see deliveryStreams).
+	Stream int `json:"s,omitempty"`
 	// Limit is the page size the list was started with, so that Offset
 	// keeps its meaning when the next call leaves limit out.
 	Limit int `json:"l,omitempty"`
@@ -54,7 +60,7 @@ func decodeCursor(tool, s string) (cursor, error) {
 	if err == nil {
 		err = json.Unmarshal(b, &c)
 	}
-	if err != nil || c.Tool != tool || c.Offset < 0 || c.Sub < 0 {
+	if err != nil || c.Tool != tool || c.Offset < 0 || c.Sub < 0 || c.Stream < 0 {
 		return c, &argError{msg: fmt.Sprintf("invalid arguments: cursor is not a next_cursor returned by %s; call without cursor to start over.", tool)}
 	}
 	return c, nil
