@@ -60,8 +60,12 @@ func TestDeliveryDebuggingJourney(t *testing.T) {
 		t.Fatalf("findings = %+v", diag.Findings)
 	}
 	finding := diag.Findings[0]
-	if finding.Severity != "error" || !strings.Contains(finding.Cause, "failed on its side") || !strings.Contains(diag.Summary, "500") {
-		t.Errorf("diagnosis does not name the 500: %+v / %s", finding, diag.Summary)
+	if finding.Severity != "error" || !strings.Contains(finding.Cause, "failed on its side") || finding.OutcomeCode != "rejected_server_error" ||
+		!strings.Contains(finding.Said, "500") || !strings.Contains(finding.Said, "database unavailable") {
+		t.Errorf("diagnosis does not quote the destination's 500: %+v", finding)
+	}
+	if strings.Contains(diag.Summary, "database unavailable") || strings.Contains(finding.What, "database unavailable") {
+		t.Errorf("the destination's answer is repeated: %+v / %s", finding, diag.Summary)
 	}
 	if finding.Next == nil || finding.Next.Tool != "retry_delivery" ||
 		finding.Next.Arguments["event_id"] != sent.EventID || finding.Next.Arguments["rule_id"] != rule.ID {

@@ -56,6 +56,9 @@ type Finding struct {
 	RuleID       string    `json:"rule_id,omitempty"`
 	ConnectionID string    `json:"connection_id,omitempty"`
 	What         string    `json:"what"`
+	OutcomeCode  string    `json:"outcome_code,omitempty" jsonschema_description:"Of the newest finished attempt."`
+	Said         string    `json:"destination_said,omitempty" jsonschema_description:"The destination's own answer, redacted."`
+	URL          string    `json:"url,omitempty" jsonschema_description:"The URL to fix, credentials redacted."`
 	Cause        string    `json:"cause,omitempty" jsonschema_description:"Likely cause."`
 	Next         *NextCall `json:"next,omitempty" jsonschema_description:"Call that would fix or confirm it."`
 }

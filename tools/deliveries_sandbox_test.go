@@ -210,3 +210,90 @@ func TestCancelDeliveryStopsARunawayDelivery(t *testing.T) {
 		t.Errorf("second cancel: %q", errText)
 	}
 }
+
+// diagnose_event reads the attempts: the outcome code classifies the
+// failure, the destination's answer is quoted once and redacted, and the
+// next call edits the connection's credentials.
+func TestDiagnoseEventReadsTheAttempts(t *testing.T) {
+	s := teststack.Start(t, teststack.Options{})
+	const token = "tok_live_4f9a8b7c6d5e4f3a2b1c0d9e8f7a6b5c"
+	d := newDestination(t, func(r *http.Request) (int, string) {
+		return 401, `{"error":"invalid_token","message":"token ` + strings.TrimPrefix(r.Header.Get("Authorization"), "Bearer ") + ` was revoked"}`
+	})
+	conn, rule := webhookRoute(t, s, d, token, "invoice.paid")
+	id := sendEvent(t, s, "invoice.paid")
+	waitFor(t, "the delivery to fail", func() bool { return eventStatus(t, s, id) == "failed" })
+
+	out, errText := callTool[schemas.DiagnoseEventOutput](t, s, "diagnose_event", map[string]any{"event_id": id})
+	if errText != "" {
+		t.Fatal(errText)
+	}
+	raw, _ := json.Marshal(out)
+	if strings.Contains(string(raw), token) {
+		t.Fatalf("the credential reached the result: %s", raw)
+	}
+	if n := strings.Count(string(raw), "invalid_token"); n != 1 {
+		t.Errorf("the destination's answer appears %d times, want once: %s", n, raw)
+	}
+	f := out.Findings[0]
+	if f.OutcomeCode != "auth_failed" || !strings.Contains(f.Said, "invalid_token") || !strings.Contains(f.Cause, "credentials") {
+		t.Fatalf("finding %+v", f)
+	}
+	if f.Next == nil || f.Next.Tool != "update_connection" || f.Next.Arguments["connection_id"] != conn {
+		t.Fatalf("next call %+v, want update_connection of %s", f.Next, conn)
+	}
+	md, _ := f.Next.Arguments["metadata"].(map[string]any)
+	if md["auth_token"] != schemas.Redacted || md["url"] != d.URL+"/hook" {
+		t.Errorf("suggested metadata %v: the credential to replace should read %s, the rest stay", md, schemas.Redacted)
+	}
+	if f.RuleID != rule || !strings.Contains(out.Summary, "update_connection") {
+		t.Errorf("summary %q", out.Summary)
+	}
+}
+
+// A destination nobody listens on: the URL to fix is shown whole, its
+// password redacted, and the next call edits it.
+func TestDiagnoseEventShowsTheURLToFixWhole(t *testing.T) {
+	s := teststack.Start(t, teststack.Options{})
+	closed := httptest.NewServer(http.NotFoundHandler())
+	addr := closed.Listener.Addr().String()
+	closed.Close()
+	target := "http://hook-user:hunter2hunter2@" + addr + "/integrations/meshes/v2/tenants/acme-production/receivers/signups-and-upgrades"
+	c, err := s.Client.CreateConnection(context.Background(), meshesapi.CreateConnectionRequest{Workspace: s.IDs.Workspace, Type: "webhook",
+		Name: "Gone", Metadata: map[string]any{"url": target}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.Client.CreateRule(context.Background(), meshesapi.CreateRuleRequest{Workspace: s.IDs.Workspace, Connection: c.ID,
+		Event: "trial.ended", Metadata: map[string]any{"action": "send_webhook"}}); err != nil {
+		t.Fatal(err)
+	}
+	id := sendEvent(t, s, "trial.ended")
+	waitFor(t, "the delivery to fail", func() bool { return eventStatus(t, s, id) == "failed" })
+
+	out, _ := callTool[schemas.DiagnoseEventOutput](t, s, "diagnose_event", map[string]any{"event_id": id})
+	f := out.Findings[0]
+	want := "http://hook-user:redacted@" + addr + "/integrations/meshes/v2/tenants/acme-production/receivers/signups-and-upgrades"
+	if f.OutcomeCode != "network_error" || f.URL != want || f.Next == nil || f.Next.Tool != "update_connection" {
+		t.Fatalf("finding %+v, want url %s", f, want)
+	}
+	if raw, _ := json.Marshal(out); strings.Contains(string(raw), "hunter2") {
+		t.Fatalf("the URL's password reached the result: %s", raw)
+	}
+}
+
+// An event whose name matched no rule is reported as such, not as
+// completed, naming the routed name it is a typo of.
+func TestDiagnoseEventNamesTheLikelyTypo(t *testing.T) {
+	s := teststack.Start(t, teststack.Options{})
+	id := sendEvent(t, s, "user.singup")
+	waitFor(t, "routing", func() bool { return eventStatus(t, s, id) != "pending" })
+	out, _ := callTool[schemas.DiagnoseEventOutput](t, s, "diagnose_event", map[string]any{"event_id": id})
+	if !strings.Contains(out.Summary, "matched no rule") || len(out.Findings) != 1 {
+		t.Fatalf("diagnosis %+v", out)
+	}
+	f := out.Findings[0]
+	if f.Severity != "error" || !strings.Contains(f.Cause, `typo of "user.signup"`) || f.Next.Tool != "list_rules" || f.Next.Arguments["event"] != "user.signup" {
+		t.Errorf("finding %+v", f)
+	}
+}
