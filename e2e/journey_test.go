@@ -149,7 +149,7 @@ func TestInstructionsAndPrompts(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	for _, step := range []string{"list_workspaces", "create_connection", "create_rule", "send_event", "get_event", "diagnose_event"} {
+	for _, step := range []string{"list_workspaces", "create_connection", "create_rule", "send_event", "get_event", `list_deliveries {status: "failed"}`, "diagnose_event", "get_delivery"} {
 		if !strings.Contains(res.Instructions, step) {
 			t.Errorf("instructions do not mention %s: %q", step, res.Instructions)
 		}
@@ -166,7 +166,7 @@ func TestInstructionsAndPrompts(t *testing.T) {
 		t.Fatal(err)
 	}
 	body := p.Messages[0].Content.(mcp.TextContent).Text
-	for _, want := range []string{"123e4567-e89b-42d3-a456-426614174000", "list_deliveries", "diagnose_event", "retry_delivery"} {
+	for _, want := range []string{"123e4567-e89b-42d3-a456-426614174000", `"status": "failed"`, "diagnose_event", "get_delivery", "cancel_delivery", "retry_delivery"} {
 		if !strings.Contains(body, want) {
 			t.Errorf("debug prompt does not mention %s", want)
 		}

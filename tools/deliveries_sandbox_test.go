@@ -94,23 +94,6 @@ func webhookRoute(t *testing.T, s *teststack.Stack, d *destination, token, event
 	return c.ID, r.ID
 }
 
-func callTool[T any](t *testing.T, s *teststack.Stack, tool string, args map[string]any) (T, string) {
-	t.Helper()
-	raw, _ := json.Marshal(args)
-	res, err := s.Catalog.Call(context.Background(), tool, raw)
-	if err != nil {
-		t.Fatal(err)
-	}
-	var out T
-	if res.IsError {
-		return out, resultText(res)
-	}
-	b, _ := json.Marshal(res.StructuredContent)
-	if err := json.Unmarshal(b, &out); err != nil {
-		t.Fatalf("%s result %s: %v", tool, b, err)
-	}
-	return out, ""
-}
 
 func waitFor(t *testing.T, what string, cond func() bool) {
 	t.Helper()
@@ -199,7 +182,7 @@ func TestCancelDeliveryStopsARunawayDelivery(t *testing.T) {
 	d.release()
 	waitFor(t, "the in-flight attempt to be recorded", func() bool {
 		got, _ := callTool[schemas.GetDeliveryOutput](t, s, "get_delivery", map[string]any{"event_id": id, "rule_id": rule})
-		return len(got.Attempts) == 1 && got.Attempts[0].OutcomeCode != ""
+		return got != nil && len(got.Attempts) == 1 && got.Attempts[0].OutcomeCode != ""
 	})
 	time.Sleep(100 * time.Millisecond) // ten backoff periods of the stack's sandbox
 	if n := d.requests(); n != 1 {
@@ -273,9 +256,11 @@ func TestDiagnoseEventShowsTheURLToFixWhole(t *testing.T) {
 
 	out, _ := callTool[schemas.DiagnoseEventOutput](t, s, "diagnose_event", map[string]any{"event_id": id})
 	f := out.Findings[0]
-	want := "http://hook-user:redacted@" + addr + "/integrations/meshes/v2/tenants/acme-production/receivers/signups-and-upgrades"
-	if f.OutcomeCode != "network_error" || f.URL != want || f.Next == nil || f.Next.Tool != "update_connection" {
-		t.Fatalf("finding %+v, want url %s", f, want)
+	// Whole: scheme, user, host and the full path; only the password hidden.
+	whole := strings.HasPrefix(f.URL, "http://hook-user:") &&
+		strings.HasSuffix(f.URL, "@"+addr+"/integrations/meshes/v2/tenants/acme-production/receivers/signups-and-upgrades")
+	if f.OutcomeCode != "network_error" || !whole || f.Next == nil || f.Next.Tool != "update_connection" {
+		t.Fatalf("finding %+v, want the whole url with its password redacted", f)
 	}
 	if raw, _ := json.Marshal(out); strings.Contains(string(raw), "hunter2") {
 		t.Fatalf("the URL's password reached the result: %s", raw)

@@ -50,7 +50,7 @@ func findDelivery(e *meshesapi.Event, ruleID string) (*meshesapi.RuleEvent, erro
 	if len(rules) == 0 {
 		return nil, fmt.Errorf("event %s has no delivery through rule %s: it matched no rule (diagnose_event explains why)", e.ID, ruleID)
 	}
-	return nil, fmt.Errorf("event %s has no delivery through rule %s; its deliveries are through rule %s", e.ID, ruleID, strings.Join(rules, ", "))
+	return nil, fmt.Errorf("event %s has no delivery through rule %s; its deliveries are through rule %s (get_event lists them)", e.ID, ruleID, strings.Join(rules, ", "))
 }
 
 // getDelivery reads the event and the attempts in one wave, then the

@@ -393,7 +393,7 @@ func deliveryFinding(d diagnosis) schemas.Finding {
 		}
 		if f.Next != nil && f.Next.Tool == "update_connection" && d.webhook() {
 			if u, ok := d.connection.Metadata["url"].(string); ok {
-				f.URL = redactString(u)
+				f.URL = redactText(u)
 			}
 		}
 	}
@@ -530,14 +530,6 @@ func nearNames(name string, names []string) []string {
 		}
 	}
 	return near
-}
-
-func quoteList(names []string) string {
-	q := make([]string, len(names))
-	for i, n := range names {
-		q[i] = strconv.Quote(n)
-	}
-	return strings.Join(q, " or ")
 }
 
 func attempts(n int) string {

@@ -21,11 +21,11 @@ func (c *Catalog) prompts() []server.ServerPrompt {
 			Handler: func(_ context.Context, req mcp.GetPromptRequest) (*mcp.GetPromptResult, error) {
 				ws := req.Params.Arguments["workspace_id"]
 				return promptResult("Debug failed deliveries", fmt.Sprintf(`Debug the failed deliveries of Meshes workspace %s.
-1. Call list_deliveries {"workspace_id": %q, "status": "failed"} and note by_status.
-2. For each distinct event_id (newest first, at most five), call diagnose_event and read its findings.
-3. Group the failures by cause (credentials, destination down, bad mapping, missing rule…).
-4. Apply fixes that need no secrets you do not have (e.g. update_connection_mapping); ask me for credentials or URLs.
-5. After each fix, call the finding's suggested next call (usually retry_delivery) and confirm with get_event.
+1. Call list_deliveries {"workspace_id": %q, "status": "failed"}: Meshes filters by status itself, so one call finds failures however many newer events succeeded; it also lists deliveries still retrying. Note by_status and window (which events the counts cover); follow next_cursor for more.
+2. For each distinct event_id (newest first, at most five), call diagnose_event: read outcome_code, destination_said (the destination's own answer) and cause.
+3. Group the failures by cause (credentials, destination down, wrong URL, bad mapping, missing rule…). get_delivery shows every attempt and the destination's full answer when you need more.
+4. Apply fixes that need no secrets you do not have (e.g. update_connection_mapping); ask me for credentials or URLs. Stop a delivery that keeps failing with cancel_delivery.
+5. After each fix, make the finding's suggested next call (usually retry_delivery) and confirm with get_delivery.
 Finish with a short table: event, connection, cause, what you did, outcome.`, ws, ws)), nil
 			},
 		},

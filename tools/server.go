@@ -17,7 +17,7 @@ import (
 // instructions is what an MCP host tells the model about the server as a
 // whole; it is sent once per session, so it is kept to the workflow.
 const instructions = `Meshes routes a product's events to integrations (CRMs, email, Slack, webhooks) per workspace (tenant).
-Workflow: discover (list_workspaces, list_integrations) → connect (create_connection) → route (create_rule; ids from list_connection_actions) → send (send_event) → inspect (get_event, list_deliveries) → diagnose (diagnose_event, then its suggested call, e.g. retry_delivery).
+Workflow: discover (list_workspaces, list_integrations) → connect (create_connection) → route (create_rule; ids from list_connection_actions) → send (send_event) → inspect (get_event; list_deliveries {status: "failed"} finds failures on any workspace in one call) → diagnose (diagnose_event, then its suggested call, e.g. retry_delivery; get_delivery shows the destination's own answer; cancel_delivery stops a delivery that keeps failing).
 Copy or provision a whole tenant: export_workspace → plan_blueprint (show it) → apply_blueprint.
 Delivery is asynchronous: a sent event is queued, so check it with get_event. Lists return next_cursor when there is more.`
 
