@@ -175,13 +175,14 @@ func (t *tour) run(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	t.explain("One call read the event, its deliveries, their rules and connections, and named the next step.")
-	conn, err := t.inspectConnection(ctx, target, finding)
-	if err != nil {
+	t.explain("One call read the event, its deliveries, their rules, connections and attempts, and named")
+	t.explain("the next step. The signing secret comes back [redacted]: credentials never reach the model,")
+	t.explain("and writing the placeholder back is refused.")
+	if err := t.inspectDelivery(ctx, target, "Look at every attempt before changing anything."); err != nil {
 		return err
 	}
-	if conn.Type == "webhook" {
-		if err := t.fixWebhook(ctx, target, conn); err != nil {
+	if finding.Next != nil && finding.Next.Tool == "update_connection" {
+		if err := t.fixWebhook(ctx, target, finding.Next.Arguments); err != nil {
 			return err
 		}
 	}
@@ -221,15 +222,16 @@ func (t *tour) failedDeliveries(ctx context.Context, ws schemas.Workspace) ([]sc
 	if err := t.call(ctx, "list_deliveries", map[string]any{"workspace_id": ws.ID, "status": "failed"}, nil, &out); err != nil {
 		return nil, err
 	}
-	t.reply("%d failed deliveries among the %d most recent events:", out.Count, out.EventsScanned)
+	t.reply("%d failed deliveries:", out.Count)
 	for _, d := range out.Deliveries {
 		t.detail("%-16s → %-9s %-11s %s", d.Event, d.IntegrationType, attempts(d.AttemptCount)+":", clip(d.LastError, 60))
 	}
 	if len(out.Deliveries) == 0 {
 		return nil, errors.New("the sandbox shows no failed delivery; its demo data did not load")
 	}
-	t.explain("A delivery is one event sent through one rule to one connection; \"failed\" means Meshes")
-	t.explain("has stopped retrying it.")
+	t.explain("A delivery is one event sent through one rule to one connection. Meshes filters by status")
+	t.explain("itself, so one call finds failures however many newer events succeeded, and \"failed\"")
+	t.explain("includes deliveries Meshes is still retrying.")
 	return out.Deliveries, nil
 }
 
@@ -246,6 +248,12 @@ func (t *tour) diagnose(ctx context.Context, d schemas.Delivery, question string
 			continue
 		}
 		t.reply("finding:      %s", clip(f.What, 110))
+		if f.Said != "" {
+			t.detail("they said:    %s", f.Said)
+		}
+		if f.URL != "" {
+			t.detail("url to fix:   %s", f.URL)
+		}
 		t.detail("likely cause: %s", f.Cause)
 		if f.Next != nil {
 			t.detail("next call:    %s %s", f.Next.Tool, compact(f.Next.Arguments))
@@ -255,37 +263,51 @@ func (t *tour) diagnose(ctx context.Context, d schemas.Delivery, question string
 	return schemas.Finding{}, fmt.Errorf("diagnose_event found no error for the failed delivery through rule %s: %s", d.Rule, out.Summary)
 }
 
-func (t *tour) inspectConnection(ctx context.Context, d schemas.Delivery, f schemas.Finding) (schemas.GetConnectionOutput, error) {
-	t.step("Follow the suggestion: look at the connection.")
-	var out schemas.GetConnectionOutput
-	if err := t.call(ctx, "get_connection", map[string]any{"connection_id": d.Connection}, nil, &out); err != nil {
-		return out, err
+// inspectDelivery shows d's attempts with get_delivery: outcome code,
+// duration and, where the destination answered, its own words.
+func (t *tour) inspectDelivery(ctx context.Context, d schemas.Delivery, question string) error {
+	t.step(question)
+	var out schemas.GetDeliveryOutput
+	if err := t.call(ctx, "get_delivery", map[string]any{"event_id": d.EventID, "rule_id": d.Rule}, nil, &out); err != nil {
+		return err
 	}
-	t.reply("%s connection %q, metadata %s", out.Type, out.Name, compact(out.Metadata))
-	if out.Type == "webhook" {
-		t.explain("Nothing listens at that URL, so every attempt was refused. The signing secret comes back")
-		t.explain("[redacted]: credentials never reach the model, and writing the placeholder back is refused.")
-	} else if f.Next == nil || f.Next.Tool != "get_connection" {
-		t.explain("(diagnose_event suggested %s; the connection explains the failure too.)", f.Next.Tool)
+	t.reply("%s after %s, newest first:", out.Status, attempts(len(out.Attempts)))
+	for i, a := range out.Attempts {
+		if i == 3 {
+			t.detail("… and %d older", len(out.Attempts)-i)
+			break
+		}
+		took := ""
+		if a.DurationMs != nil {
+			took = fmt.Sprintf("%d ms", *a.DurationMs)
+		}
+		t.detail("#%d %-14s %6s  %s", a.Number, a.OutcomeCode, took, clip(a.Message, 70))
+		if r := a.Response; r != nil {
+			t.detail("   the destination answered %d %s: %s", r.Status, r.Headers["content-type"], clip(r.Body, 80))
+		}
 	}
-	return out, nil
+	return nil
 }
 
 // fixWebhook does what a developer would: runs a receiver, points the
 // connection at it with a fresh signing secret, redelivers, and waits for
 // the delivery to settle.
-func (t *tour) fixWebhook(ctx context.Context, d schemas.Delivery, conn schemas.GetConnectionOutput) error {
+// suggested are the update_connection arguments diagnose_event proposed.
+func (t *tour) fixWebhook(ctx context.Context, d schemas.Delivery, suggested map[string]any) error {
 	rcv, secret := t.rcv, t.secret
-	t.step("Fix it: start a receiver on this machine and point the connection at it.")
+	t.step("Nothing ever answered. Fix it: start a receiver here and make the suggested call with its URL.")
+	name, _ := suggested["name"].(string)
 	metadata := map[string]any{"url": rcv.url, "payload_mode": "wrapped", "signing_secret": secret}
-	if mode, ok := conn.Metadata["payload_mode"].(string); ok {
-		metadata["payload_mode"] = mode
+	if md, ok := suggested["metadata"].(map[string]any); ok {
+		if mode, ok := md["payload_mode"].(string); ok {
+			metadata["payload_mode"] = mode
+		}
 	}
 	shownMetadata := map[string]any{"url": rcv.url, "payload_mode": metadata["payload_mode"], "signing_secret": "<new secret, shared with the receiver>"}
 	var updated schemas.UpdateConnectionOutput
 	if err := t.call(ctx, "update_connection",
-		map[string]any{"connection_id": d.Connection, "name": conn.Name, "metadata": metadata},
-		map[string]any{"connection_id": d.Connection, "name": conn.Name, "metadata": shownMetadata}, &updated); err != nil {
+		map[string]any{"connection_id": d.Connection, "name": name, "metadata": metadata},
+		map[string]any{"connection_id": d.Connection, "name": name, "metadata": shownMetadata}, &updated); err != nil {
 		return err
 	}
 	t.reply("updated; metadata now %s", compact(updated.Metadata))
@@ -355,6 +377,9 @@ func (t *tour) remaining(ctx context.Context, d schemas.Delivery, failed []schem
 	}
 	f, err := t.diagnose(ctx, d, fmt.Sprintf("And the %d failed %s deliveries to %s?", n, d.Event, d.IntegrationType))
 	if err != nil {
+		return err
+	}
+	if err := t.inspectDelivery(ctx, d, "What exactly did Mailchimp answer?"); err != nil {
 		return err
 	}
 	if f.Next != nil {

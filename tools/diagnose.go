@@ -377,6 +377,9 @@ func deliveryFinding(d diagnosis) schemas.Finding {
 			f.Cause = "the connection is inactive (" + orDefault(d.connection.InactiveReason, "no reason given") + "); reactivate it, then retry_delivery"
 		}
 		f.Next = d.checkConnection()
+		if d.connection.InactiveReason == "authentication_invalid" && hasCredential(d.connection.Metadata) {
+			f.Next = d.fixConnection()
+		}
 	case missingActionData(d):
 		f.Cause = fmt.Sprintf("rule action %q needs metadata.id (a list, tag or channel) and the rule has none; recreate the rule with an id from list_connection_actions", d.rule.Metadata["action"])
 		f.Next = call("list_connection_actions", "connection_id", re.Connection)
