@@ -31,11 +31,28 @@ func (c *Catalog) deliveryTools() []Tool {
 	}
 }
 
-// eventsPageSize is the largest page Meshes serves of a workspace's events
+// maxEventsPage is the largest page Meshes serves of a workspace's events
 // (contract §4.4): one request covers what a call may scan
 // (DefaultMaxScanEvents), and the events' own details are fetched only for
 // those the result needs.
-const eventsPageSize = 200
+const maxEventsPage = 200
+
+// eventsPageSize is the page list_deliveries reads events with. A filter
+// may skip any number of deliveries, so it reads the largest page; without
+// one, every event but those that matched no rule fills the page, and
+// twice the limit leaves room for those without paying to read (and have
+// Meshes render) 200 events with their deliveries for a page of 20. A
+// cursor keeps the page size it was made with, so that its offset keeps
+// its meaning.
+func eventsPageSize(in *schemas.ListDeliveriesInput, cur cursor) int {
+	switch {
+	case cur.Limit > 0:
+		return cur.Limit
+	case in.Status != "" || in.ConnectionID != "" || in.RuleID != "":
+		return maxEventsPage
+	}
+	return min(maxEventsPage, max(2*in.Limit, 20))
+}
 
 // maxListedError keeps one long destination error from crowding out the
 // other deliveries of a list; get_delivery shows it whole.
@@ -75,6 +92,7 @@ type deliveryScan struct {
 	c        *Catalog
 	in       *schemas.ListDeliveriesInput
 	statuses []string
+	pageSize int
 	out      *schemas.ListDeliveriesOutput
 	used     int
 	newest   string
@@ -129,15 +147,15 @@ func (c *Catalog) listDeliveries(ctx context.Context, in *schemas.ListDeliveries
 	if cur.Stream >= len(streams) {
 		return nil, &argError{msg: "invalid arguments: cursor belongs to a list_deliveries call with another status; call without cursor to start over."}
 	}
-	s := &deliveryScan{c: c, in: in, statuses: statuses,
+	s := &deliveryScan{c: c, in: in, statuses: statuses, pageSize: eventsPageSize(in, cur),
 		out: &schemas.ListDeliveriesOutput{Deliveries: []schemas.Delivery{}, ByStatus: map[string]int{}}}
-	pages, notice, err := c.firstPages(ctx, in, streams, cur)
+	pages, notice, err := s.firstPages(ctx, streams, cur)
 	if err != nil {
 		return nil, err
 	}
 	s.out.Notice = notice
 	for si := cur.Stream; si < len(streams); si++ {
-		pos := cursor{Tool: "list_deliveries", Stream: si}
+		pos := cursor{Tool: "list_deliveries", Stream: si, Limit: s.pageSize}
 		if si == cur.Stream {
 			pos.API, pos.Offset, pos.Sub, pos.Event = cur.API, cur.Offset, cur.Sub, cur.Event
 		}
@@ -159,7 +177,7 @@ func (c *Catalog) listDeliveries(ctx context.Context, in *schemas.ListDeliveries
 // stream to the next pays no extra round trip. A stream whose status filter
 // Meshes refuses (an API that knows only the original four statuses may
 // refuse "retrying") is skipped with a notice.
-func (c *Catalog) firstPages(ctx context.Context, in *schemas.ListDeliveriesInput, streams []eventStream, cur cursor) (map[int]*meshesapi.List[meshesapi.Event], string, error) {
+func (s *deliveryScan) firstPages(ctx context.Context, streams []eventStream, cur cursor) (map[int]*meshesapi.List[meshesapi.Event], string, error) {
 	pages := map[int]*meshesapi.List[meshesapi.Event]{}
 	errs := map[int]error{}
 	var mu sync.Mutex
@@ -167,12 +185,12 @@ func (c *Catalog) firstPages(ctx context.Context, in *schemas.ListDeliveriesInpu
 	for si := cur.Stream; si < len(streams); si++ {
 		idx = append(idx, si)
 	}
-	_ = forEach(ctx, c.log, len(idx), idx, func(ctx context.Context, si int) error {
+	_ = forEach(ctx, s.c.log, len(idx), idx, func(ctx context.Context, si int) error {
 		apiCursor := ""
 		if si == cur.Stream {
 			apiCursor = cur.API
 		}
-		list, err := c.eventsPage(ctx, in, streams[si], apiCursor)
+		list, err := s.eventsPage(ctx, streams[si], apiCursor)
 		mu.Lock()
 		pages[si], errs[si] = list, err
 		mu.Unlock()
@@ -193,9 +211,9 @@ func (c *Catalog) firstPages(ctx context.Context, in *schemas.ListDeliveriesInpu
 	return pages, notice, nil
 }
 
-func (c *Catalog) eventsPage(ctx context.Context, in *schemas.ListDeliveriesInput, st eventStream, apiCursor string) (*meshesapi.List[meshesapi.Event], error) {
-	return c.client.ListWorkspaceEvents(ctx, in.WorkspaceID, meshesapi.EventQuery{
-		Page: meshesapi.Page{Limit: eventsPageSize, Cursor: apiCursor}, Event: in.Event, Status: st.status,
+func (s *deliveryScan) eventsPage(ctx context.Context, st eventStream, apiCursor string) (*meshesapi.List[meshesapi.Event], error) {
+	return s.c.client.ListWorkspaceEvents(ctx, s.in.WorkspaceID, meshesapi.EventQuery{
+		Page: meshesapi.Page{Limit: s.pageSize, Cursor: apiCursor}, Event: s.in.Event, Status: st.status,
 	})
 }
 
@@ -206,7 +224,7 @@ func (s *deliveryScan) readStream(ctx context.Context, st eventStream, pos curso
 	for {
 		if list == nil {
 			var err error
-			if list, err = s.c.eventsPage(ctx, s.in, st, pos.API); err != nil {
+			if list, err = s.eventsPage(ctx, st, pos.API); err != nil {
 				return false, err
 			}
 		}
@@ -218,7 +236,7 @@ func (s *deliveryScan) readStream(ctx context.Context, st eventStream, pos curso
 			}
 			if events[i].RuleEvents == nil && s.expected(&events[i]) > 0 {
 				// The wave fetched nothing: the page is full before this event.
-				s.out.NextCursor = cursor{Tool: "list_deliveries", Stream: pos.Stream, API: pos.API, Offset: i, Event: events[i].ID}.encode()
+				s.out.NextCursor = cursor{Tool: "list_deliveries", Stream: pos.Stream, API: pos.API, Offset: i, Event: events[i].ID, Limit: s.pageSize}.encode()
 				return true, nil
 			}
 			for ; i < len(events) && (events[i].RuleEvents != nil || s.expected(&events[i]) == 0); i++ {
@@ -228,12 +246,12 @@ func (s *deliveryScan) readStream(ctx context.Context, st eventStream, pos curso
 					sub = pos.Sub
 				}
 				if stop := s.addEvent(e, sub, func(j int) cursor {
-					return cursor{Tool: "list_deliveries", Stream: pos.Stream, API: pos.API, Offset: i, Event: e.ID, Sub: j}
+					return cursor{Tool: "list_deliveries", Stream: pos.Stream, API: pos.API, Offset: i, Event: e.ID, Sub: j, Limit: s.pageSize}
 				}); stop {
 					return true, nil
 				}
 				if s.out.EventsScanned >= s.c.limits.MaxScanEvents && (i+1 < len(events) || hasNext(list, pos.API)) {
-					s.out.NextCursor = cursor{Tool: "list_deliveries", Stream: pos.Stream, API: pos.API, Offset: i + 1}.encode()
+					s.out.NextCursor = cursor{Tool: "list_deliveries", Stream: pos.Stream, API: pos.API, Offset: i + 1, Limit: s.pageSize}.encode()
 					s.out.Notice = joinNotice(s.out.Notice, fmt.Sprintf("scanned %d events; call again with cursor to scan older ones", s.out.EventsScanned))
 					return true, nil
 				}
@@ -242,7 +260,7 @@ func (s *deliveryScan) readStream(ctx context.Context, st eventStream, pos curso
 		if !hasNext(list, pos.API) {
 			return false, nil
 		}
-		pos = cursor{Tool: "list_deliveries", Stream: pos.Stream, API: *list.NextCursor}
+		pos = cursor{Tool: "list_deliveries", Stream: pos.Stream, API: *list.NextCursor, Limit: s.pageSize}
 		list = nil
 	}
 }
