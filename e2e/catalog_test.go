@@ -200,6 +200,8 @@ func TestEveryToolRejectsBadInput(t *testing.T) {
 		{"list_deliveries", map[string]any{"workspace_id": id, "status": "lost"}, "status must be one of"},
 		{"retry_delivery", map[string]any{"event_id": id}, "rule_id is required"},
 		{"diagnose_event", map[string]any{"event_id": "evt_1"}, "event_id must be a UUID"},
+		{"get_delivery", map[string]any{"event_id": id, "rule_id": "../attempts"}, "rule_id must be a UUID"},
+		{"cancel_delivery", map[string]any{"rule_id": id}, "event_id is required"},
 		{"create_session", map[string]any{"workspace_id": id, "launch_ttl_seconds": 120}, "launch_ttl_seconds must be at most 60"},
 		{"list_sessions", map[string]any{"workspace_id": id, "limit": 201}, "limit must be at most 200"},
 		{"refresh_session", map[string]any{"session_id": "sess/../../x"}, "session_id must match"},

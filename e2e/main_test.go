@@ -95,10 +95,17 @@ type fixture struct {
 // failing delivery settles after one attempt.
 func newFixture(t *testing.T) *fixture {
 	t.Helper()
+	return newRetryingFixture(t, []time.Duration{})
+}
+
+// newRetryingFixture is newFixture whose sandbox retries a failed delivery
+// after each wait of backoff.
+func newRetryingFixture(t *testing.T, backoff []time.Duration) *fixture {
+	t.Helper()
 	f := &fixture{}
 	sb, err := sandbox.Start(sandbox.Options{
 		Seed:           true,
-		Backoff:        []time.Duration{},
+		Backoff:        backoff,
 		WebhookTimeout: 3 * time.Second,
 		OnRequest: func(r *http.Request) {
 			f.requests.Add(1)
