@@ -124,24 +124,35 @@ func eventStatus(t *testing.T, s *teststack.Stack, id string) string {
 	return e.Status
 }
 
+// revokedToken is the credential refusedDelivery's destination refuses.
+const revokedToken = "tok_live_4f9a8b7c6d5e4f3a2b1c0d9e8f7a6b5c"
+
+// refusedDelivery routes invoice.paid to a destination that answers 401
+// quoting the bearer token it was sent, sends one, and waits for the
+// delivery to fail.
+func refusedDelivery(t *testing.T, s *teststack.Stack) (conn, rule, eventID string) {
+	t.Helper()
+	d := newDestination(t, func(r *http.Request) (int, string) {
+		return 401, `{"error":"invalid_token","message":"token ` + strings.TrimPrefix(r.Header.Get("Authorization"), "Bearer ") + ` was revoked"}`
+	})
+	conn, rule = webhookRoute(t, s, d, revokedToken, "invoice.paid")
+	eventID = sendEvent(t, s, "invoice.paid")
+	waitFor(t, "the delivery to fail", func() bool { return eventStatus(t, s, eventID) == "failed" })
+	return conn, rule, eventID
+}
+
 // The destination quotes the token it was sent in its 401 body: the
 // attempts show auth_failed and its answer, with the token redacted.
 func TestGetDeliveryShowsTheDestinationsAnswerRedacted(t *testing.T) {
 	s := teststack.Start(t, teststack.Options{})
-	const token = "tok_live_4f9a8b7c6d5e4f3a2b1c0d9e8f7a6b5c"
-	d := newDestination(t, func(r *http.Request) (int, string) {
-		return 401, `{"error":"invalid_token","message":"token ` + strings.TrimPrefix(r.Header.Get("Authorization"), "Bearer ") + ` was revoked"}`
-	})
-	_, rule := webhookRoute(t, s, d, token, "invoice.paid")
-	id := sendEvent(t, s, "invoice.paid")
-	waitFor(t, "the delivery to fail", func() bool { return eventStatus(t, s, id) == "failed" })
+	_, rule, id := refusedDelivery(t, s)
 
 	out, errText := callTool[schemas.GetDeliveryOutput](t, s, "get_delivery", map[string]any{"event_id": id, "rule_id": rule})
 	if errText != "" {
 		t.Fatal(errText)
 	}
 	raw, _ := json.Marshal(out)
-	if strings.Contains(string(raw), token) || strings.Contains(string(raw), "session=abc") {
+	if strings.Contains(string(raw), revokedToken) || strings.Contains(string(raw), "session=abc") {
 		t.Fatalf("the credential or a cookie reached the result: %s", raw)
 	}
 	if out.Status != "failed" || len(out.Attempts) == 0 {
@@ -199,20 +210,14 @@ func TestCancelDeliveryStopsARunawayDelivery(t *testing.T) {
 // next call edits the connection's credentials.
 func TestDiagnoseEventReadsTheAttempts(t *testing.T) {
 	s := teststack.Start(t, teststack.Options{})
-	const token = "tok_live_4f9a8b7c6d5e4f3a2b1c0d9e8f7a6b5c"
-	d := newDestination(t, func(r *http.Request) (int, string) {
-		return 401, `{"error":"invalid_token","message":"token ` + strings.TrimPrefix(r.Header.Get("Authorization"), "Bearer ") + ` was revoked"}`
-	})
-	conn, rule := webhookRoute(t, s, d, token, "invoice.paid")
-	id := sendEvent(t, s, "invoice.paid")
-	waitFor(t, "the delivery to fail", func() bool { return eventStatus(t, s, id) == "failed" })
+	conn, rule, id := refusedDelivery(t, s)
 
 	out, errText := callTool[schemas.DiagnoseEventOutput](t, s, "diagnose_event", map[string]any{"event_id": id})
 	if errText != "" {
 		t.Fatal(errText)
 	}
 	raw, _ := json.Marshal(out)
-	if strings.Contains(string(raw), token) {
+	if strings.Contains(string(raw), revokedToken) {
 		t.Fatalf("the credential reached the result: %s", raw)
 	}
 	if n := strings.Count(string(raw), "invalid_token"); n != 1 {
@@ -226,7 +231,7 @@ func TestDiagnoseEventReadsTheAttempts(t *testing.T) {
 		t.Fatalf("next call %+v, want update_connection of %s", f.Next, conn)
 	}
 	md, _ := f.Next.Arguments["metadata"].(map[string]any)
-	if md["auth_token"] != schemas.Redacted || md["url"] != d.URL+"/hook" {
+	if url, _ := md["url"].(string); md["auth_token"] != schemas.Redacted || !strings.HasSuffix(url, "/hook") {
 		t.Errorf("suggested metadata %v: the credential to replace should read %s, the rest stay", md, schemas.Redacted)
 	}
 	if f.RuleID != rule || !strings.Contains(out.Summary, "update_connection") {
