@@ -159,8 +159,9 @@ func newBusyWorkspace(tb testing.TB, newer int) *busyWorkspace {
 	return &busyWorkspace{run: run, workspace: ws.ID, failed: failed.ID}
 }
 
-// far returns a catalog whose Meshes is latency away.
-func (b *busyWorkspace) far(tb testing.TB, latency time.Duration, stripped bool) (*tools.Catalog, *meshesapi.Client, *farMeshes) {
+// far returns a catalog whose Meshes is latency away, confined to the busy
+// workspace when confined is set.
+func (b *busyWorkspace) far(tb testing.TB, latency time.Duration, stripped, confined bool) (*tools.Catalog, *meshesapi.Client, *farMeshes) {
 	tb.Helper()
 	fm := &farMeshes{upstream: b.run.Server, latency: latency, stripped: stripped}
 	srv := httptest.NewServer(fm)
@@ -170,7 +171,11 @@ func (b *busyWorkspace) far(tb testing.TB, latency time.Duration, stripped bool)
 	if err != nil {
 		tb.Fatal(err)
 	}
-	cat, err := tools.New(client, tools.Options{})
+	var pol tools.Policy
+	if confined {
+		pol.Workspaces = []string{b.workspace}
+	}
+	cat, err := tools.New(client, tools.Options{Policy: pol})
 	if err != nil {
 		tb.Fatal(err)
 	}
@@ -253,9 +258,10 @@ func TestRoundTripTargets(t *testing.T) {
 		t.Skip("builds a busy workspace")
 	}
 	b := newBusyWorkspace(t, 300)
-	for _, stripped := range []bool{false, true} {
-		t.Run(fmt.Sprintf("deliveries_embedded=%v", !stripped), func(t *testing.T) {
-			cat, _, fm := b.far(t, 20*time.Millisecond, stripped)
+	for _, shape := range []struct{ stripped, confined bool }{{false, false}, {true, false}, {true, true}} {
+		stripped := shape.stripped
+		t.Run(fmt.Sprintf("deliveries_embedded=%v/confined=%v", !stripped, shape.confined), func(t *testing.T) {
+			cat, _, fm := b.far(t, 20*time.Millisecond, stripped, shape.confined)
 			cases := []struct {
 				tool  string
 				args  map[string]any
@@ -320,7 +326,7 @@ func BenchmarkRoundTrips(b *testing.B) {
 		if stripped {
 			shape = "not_embedded"
 		}
-		cat, client, fm := busy.far(b, latency, stripped)
+		cat, client, fm := busy.far(b, latency, stripped, false)
 		runs := []struct {
 			name string
 			run  func(b *testing.B)
