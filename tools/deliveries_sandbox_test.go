@@ -282,6 +282,10 @@ func TestDiagnoseEventNamesTheLikelyTypo(t *testing.T) {
 	if !strings.Contains(out.Summary, "matched no rule") || len(out.Findings) != 1 {
 		t.Fatalf("diagnosis %+v", out)
 	}
+	ev, _ := callTool[schemas.GetEventOutput](t, s, "get_event", map[string]any{"event_id": id})
+	if !strings.Contains(ev.Notice, "matched no rule") {
+		t.Errorf("get_event of an unrouted event reads as %s without a notice: %+v", ev.Status, ev)
+	}
 	f := out.Findings[0]
 	if f.Severity != "error" || !strings.Contains(f.Cause, `typo of "user.signup"`) || f.Next.Tool != "list_rules" || f.Next.Arguments["event"] != "user.signup" {
 		t.Errorf("finding %+v", f)

@@ -183,8 +183,7 @@ func (c *Catalog) diagnoseEvent(ctx context.Context, in *schemas.DiagnoseEventIn
 	if err != nil {
 		return nil, err
 	}
-	unrouted := len(e.RuleEvents) == 0 && !(e.Status == "pending" && (e.TotalRules == nil || *e.TotalRules > 0))
-	found := c.lookupDeliveryObjects(ctx, e, unrouted)
+	found := c.lookupDeliveryObjects(ctx, e, unrouted(e))
 	out := &schemas.DiagnoseEventOutput{
 		EventID: e.ID, Event: e.Event, Workspace: e.Workspace, Status: e.Status,
 		Findings: []schemas.Finding{}, Deliveries: deliveriesOut(e.RuleEvents),
@@ -195,7 +194,7 @@ func (c *Catalog) diagnoseEvent(ctx context.Context, in *schemas.DiagnoseEventIn
 		out.Deliveries[i].LastError = ""
 	}
 	if len(e.RuleEvents) == 0 {
-		out.Findings = append(out.Findings, unroutedFindings(e, unrouted, found)...)
+		out.Findings = append(out.Findings, unroutedFindings(e, unrouted(e), found)...)
 	}
 	for i := range e.RuleEvents {
 		re := &e.RuleEvents[i]
@@ -520,6 +519,13 @@ func unroutedFindings(e *meshesapi.Event, unrouted bool, found deliveryLookups) 
 		f.Next = call("list_connections", "workspace_id", e.Workspace)
 	}
 	return []schemas.Finding{f}
+}
+
+// unrouted reports an event Meshes has routed to no rule: no deliveries,
+// and not merely waiting to be routed.
+func unrouted(e *meshesapi.Event) bool {
+	waiting := e.Status == "pending" && (e.TotalRules == nil || *e.TotalRules > 0)
+	return len(e.RuleEvents) == 0 && !waiting
 }
 
 // nearNames are the names within a small edit distance of name: a letter

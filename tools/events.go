@@ -127,6 +127,11 @@ func (c *Catalog) getEvent(ctx context.Context, in *schemas.GetEventInput) (*sch
 	out := &schemas.GetEventOutput{Event: eventOut(e)}
 	out.Deliveries = deliveriesOut(e.RuleEvents)
 	out.Payload = e.Payload
+	if unrouted(e) {
+		// Meshes reports an event without deliveries as completed; that
+		// must not read as delivered.
+		out.Notice = fmt.Sprintf(`matched no rule, so nothing was delivered although Meshes reports it %s; diagnose_event {"event_id": %q} says why`, e.Status, e.ID)
+	}
 	if size(out) > c.budget() && out.Payload != nil {
 		out.Payload = nil
 		out.Notice = "payload left out: it is too large to show"
