@@ -159,6 +159,15 @@ var outcomeClasses = map[string]string{
 	meshesapi.OutcomeTimeout:             "timeout",
 }
 
+// refinedOutcomes are outcome codes that span several causes: only the
+// classes listed can explain them, picked by the attempt's status and
+// message, else the fallback (a 4xx the words do not explain is the data
+// the destination refused; a network failure, an unreachable destination).
+var refinedOutcomes = map[string]outcomeRefinement{
+	meshesapi.OutcomeRejectedClientError: {[]string{"auth", "not_found", "rate_limited", "validation"}, "validation"},
+	meshesapi.OutcomeNetworkError:        {[]string{"timeout", "unreachable", "tls"}, "unreachable"},
+}
+
 // internalClass is a failure inside Meshes itself.
 var internalClass = failureClass{name: "internal", cause: "Meshes failed while delivering (internal_error), not the destination; retry, and contact Meshes support if it persists",
 	next: diagnosis.retryOrWait}
@@ -407,6 +416,7 @@ func deliveryFinding(d diagnosis) schemas.Finding {
 // is still worth a retry once the event and destination have been looked at.
 func classify(d diagnosis) failureClass {
 	msg := d.message()
+	candidates, fallback := failureClasses, ""
 	if d.attempt != nil {
 		code := d.attempt.OutcomeCode
 		if code == meshesapi.OutcomeInternalError {
@@ -415,14 +425,20 @@ func classify(d diagnosis) failureClass {
 		if name, ok := outcomeClasses[code]; ok {
 			return classNamed(name)
 		}
+		if refine, ok := refinedOutcomes[code]; ok {
+			candidates, fallback = refine.classes(), refine.fallback
+		}
 		if code == meshesapi.OutcomeRejectedClientError && d.attempt.ResponseStatus != 0 {
 			msg = strconv.Itoa(d.attempt.ResponseStatus) + " " + msg
 		}
 	}
-	for _, fc := range failureClasses {
+	for _, fc := range candidates {
 		if fc.pattern.MatchString(msg) {
 			return fc
 		}
+	}
+	if fallback != "" {
+		return classNamed(fallback)
 	}
 	if msg == "" {
 		return failureClass{name: "unknown", cause: "Meshes recorded no error message; look at the event payload and the destination's own logs",
@@ -433,6 +449,23 @@ func classify(d diagnosis) failureClass {
 			}}
 	}
 	return failureClass{name: "unknown", cause: "the destination reported an error this server does not recognise; read it, fix what it names, then retry", next: diagnosis.retry}
+}
+
+// outcomeRefinement is the failure classes that may explain an outcome
+// code, in failureClasses' order, and the one that does when none matches.
+type outcomeRefinement struct {
+	names    []string
+	fallback string
+}
+
+func (r outcomeRefinement) classes() []failureClass {
+	var out []failureClass
+	for _, fc := range failureClasses {
+		if slices.Contains(r.names, fc.name) {
+			out = append(out, fc)
+		}
+	}
+	return out
 }
 
 func classNamed(name string) failureClass {

@@ -108,3 +108,59 @@ func TestDeliveryFindingPrefersConnectionState(t *testing.T) {
 		t.Errorf("an unreadable rule was blamed as deleted: %+v", f)
 	}
 }
+
+// An attempt's outcome_code decides the class; a 4xx or a network failure
+// is refined by the attempt's status and message.
+func TestClassifyByOutcomeCode(t *testing.T) {
+	tests := []struct {
+		code, message string
+		status        int
+		class         string
+	}{
+		{"auth_failed", "provider said no", 0, "auth"},
+		{"mapping_error", "field email has no source", 0, "validation"},
+		{"rate_limited", "slow down", 429, "rate_limited"},
+		{"rejected_server_error", "webhook responded 502", 502, "server_error"},
+		{"timeout", "no answer", 0, "timeout"},
+		{"internal_error", "worker crashed", 0, "internal"},
+		{"rejected_client_error", "webhook responded", 404, "not_found"},
+		{"rejected_client_error", "webhook responded", 422, "validation"},
+		{"network_error", "x509: certificate signed by unknown authority", 0, "tls"},
+		{"network_error", "dial tcp: connection refused", 0, "unreachable"},
+	}
+	for _, tt := range tests {
+		d := diagnosis{event: &meshesapi.Event{ID: testUUID}, delivery: &meshesapi.RuleEvent{Rule: wsA, Connection: wsB, LastError: "ignored: 401"},
+			attempt: &meshesapi.DeliveryAttempt{OutcomeCode: tt.code, Message: tt.message, ResponseStatus: tt.status}}
+		if got := classify(d).name; got != tt.class {
+			t.Errorf("%s %d %q classified as %s, want %s", tt.code, tt.status, tt.message, got, tt.class)
+		}
+	}
+}
+
+// A delivery Meshes keeps retrying: a cause that needs a fix names it and
+// how to stop the retries meanwhile; a passing one is waited for, until it
+// has failed so often that cancelling is the call.
+func TestRetryingDeliveryNextCalls(t *testing.T) {
+	active := true
+	base := func(code string, attempts int) diagnosis {
+		return diagnosis{
+			event:      &meshesapi.Event{ID: testUUID, Workspace: wsA},
+			delivery:   &meshesapi.RuleEvent{Status: "retrying", AttemptCount: attempts, Rule: wsA, Connection: wsB, IntegrationType: "webhook"},
+			rule:       &meshesapi.Rule{ID: wsA, Metadata: map[string]any{"action": "send_webhook"}},
+			connection: &meshesapi.Connection{ID: wsB, Type: "webhook", Name: "Hook", Active: &active, Metadata: map[string]any{"url": "https://a:pw@hooks.example.com/in", "auth_token": "x"}},
+			attempt:    &meshesapi.DeliveryAttempt{OutcomeCode: code, Message: "failed"},
+		}
+	}
+	if f := deliveryFinding(base("auth_failed", 2)); f.Next.Tool != "update_connection" || !strings.Contains(f.Cause, "cancel_delivery") {
+		t.Errorf("retrying auth failure: %+v", f)
+	}
+	if f := deliveryFinding(base("timeout", 2)); f.Next.Tool != "get_delivery" {
+		t.Errorf("retrying timeout, 2 attempts: %+v", f.Next)
+	}
+	if f := deliveryFinding(base("timeout", runawayAttempts)); f.Next.Tool != "cancel_delivery" || f.Next.Arguments["rule_id"] != wsA {
+		t.Errorf("runaway timeout: %+v", f.Next)
+	}
+	if f := deliveryFinding(base("network_error", 1)); f.URL != "https://a:redacted@hooks.example.com/in" {
+		t.Errorf("url to fix %q", f.URL)
+	}
+}
