@@ -393,6 +393,6 @@ func (c *Catalog) retryDelivery(ctx context.Context, in *schemas.RetryDeliveryIn
 	if d.EventID == "" {
 		d.EventID = in.EventID
 	}
-	next, _ := json.Marshal(map[string]string{"event_id": in.EventID})
-	return &schemas.RetryDeliveryOutput{Delivery: d, Next: "retry queued; get_event " + string(next) + " shows its outcome"}, nil
+	next, _ := json.Marshal(map[string]string{"event_id": in.EventID, "rule_id": in.RuleID})
+	return &schemas.RetryDeliveryOutput{Delivery: d, Next: "retry queued; get_delivery " + string(next) + " shows the attempt and its outcome"}, nil
 }

@@ -86,11 +86,18 @@ func (c *Catalog) getDelivery(ctx context.Context, in *schemas.GetDeliveryInput)
 		out.Attempts = append(out.Attempts, attemptOut(&attempts.Records[i]))
 	}
 	responses := c.attemptResponses(ctx, in.EventID, in.RuleID, attempts.Records, maxResponses)
+	answeredAttempts := 0
 	for i := range out.Attempts {
 		out.Attempts[i].Response = responses[attempts.Records[i].ID]
+		if answered(&attempts.Records[i]) {
+			answeredAttempts++
+		}
 	}
 	if attempts.NextCursor != nil && *attempts.NextCursor != "" {
 		out.Notice = fmt.Sprintf("showing the %d newest attempts", len(out.Attempts))
+	}
+	if answeredAttempts > maxResponses {
+		out.Notice = joinNotice(out.Notice, fmt.Sprintf("the destination's answer is shown for the %d newest failed attempts; older ones usually repeat it", maxResponses))
 	}
 	if size(out) > c.budget() {
 		kept, _ := window(out.Attempts, 0, c.budget()/2)
