@@ -220,3 +220,32 @@ func TestListEventsCutsToBudgetAndResumes(t *testing.T) {
 		t.Errorf("events = %v, want %v once each in order", ids, want)
 	}
 }
+
+// A Meshes that knows only the original four statuses refuses
+// status=retrying: status failed still lists the failed deliveries and
+// says what it could not list.
+func TestListDeliveriesWhenMeshesRefusesRetrying(t *testing.T) {
+	fake := &fakeEvents{}
+	refusing := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.URL.Query().Get("status") == "retrying" {
+			w.Header().Set("Content-Type", "application/json")
+			w.WriteHeader(http.StatusBadRequest)
+			_, _ = w.Write([]byte(`{"message":"Bad Request","error":{"data":[{"param":"status","msg":"must be one of pending, processing, completed, failed"}]}}`))
+			return
+		}
+		fake.ServeHTTP(w, r)
+	})
+	c := fakeCatalog(t, refusing, Limits{})
+	out := callJSON[schemas.ListDeliveriesOutput](t, c, "list_deliveries", map[string]any{"workspace_id": wsA, "status": "failed"})
+	if out.Count != 4 || !strings.Contains(out.Notice, `refused status filter "retrying"`) {
+		t.Errorf("got %d deliveries, notice %q; want the 4 failed ones and a notice", out.Count, out.Notice)
+	}
+	// Asked for retrying alone, the refusal is the answer.
+	res, err := c.Call(context.Background(), "list_deliveries", json.RawMessage(`{"workspace_id":"`+wsA+`","status":"retrying"}`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if b, _ := json.Marshal(res.Content); !res.IsError || !strings.Contains(string(b), "status: must be one of") {
+		t.Errorf("status retrying on a Meshes that refuses it: %s", b)
+	}
+}
