@@ -249,3 +249,41 @@ func TestListDeliveriesWhenMeshesRefusesRetrying(t *testing.T) {
 		t.Errorf("status retrying on a Meshes that refuses it: %s", b)
 	}
 }
+
+// Paging status failed one delivery at a time walks the retrying events,
+// then the failed ones, each delivery once.
+func TestListDeliveriesPagesAcrossRetryingAndFailed(t *testing.T) {
+	fake := &fakeEvents{}
+	both := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.URL.Query().Get("status") == "retrying" {
+			re := deliveriesOf(7, 1)[0]
+			re["status"] = "retrying"
+			ev := map[string]any{"id": eventID(7), "workspace": wsA, "event": "user.signup", "status": "retrying",
+				"total_rules": 1, "created_by": "t", "created_at": "2026-01-02T00:00:00Z", "rule_events": []any{re}}
+			w.Header().Set("Content-Type", "application/json")
+			_ = json.NewEncoder(w).Encode(map[string]any{"count": 1, "limit": 200, "next_cursor": nil, "records": []any{ev}})
+			return
+		}
+		fake.ServeHTTP(w, r)
+	})
+	c := fakeCatalog(t, both, Limits{})
+	var got []string
+	cursor := ""
+	for calls := 0; calls < 20; calls++ {
+		args := map[string]any{"workspace_id": wsA, "status": "failed", "limit": 1}
+		if cursor != "" {
+			args["cursor"] = cursor
+		}
+		out := callJSON[schemas.ListDeliveriesOutput](t, c, "list_deliveries", args)
+		for _, d := range out.Deliveries {
+			got = append(got, d.Status+" "+d.EventID)
+		}
+		if cursor = out.NextCursor; cursor == "" {
+			break
+		}
+	}
+	want := []string{"retrying " + eventID(7), "failed " + eventID(0), "failed " + eventID(1), "failed " + eventID(2), "failed " + eventID(3)}
+	if strings.Join(got, ",") != strings.Join(want, ",") {
+		t.Errorf("paged\n %v\nwant\n %v", got, want)
+	}
+}
