@@ -76,3 +76,20 @@ func testAPIError(t *testing.T, status int, opName string, ids ...string) *meshe
 	}
 	return &meshesapi.APIError{Status: status, Op: op, Objects: op.Objects(ids...), Method: op.Method, Path: op.Path}
 }
+
+// A cancel that meets a delivery already ended says nothing is left to
+// cancel (not that it "cannot be retried", which Meshes' words suggest); one
+// whose outcome is unknown says how to check before canceling again.
+func TestErrorTextForCancel(t *testing.T) {
+	ended := testAPIError(t, 409, "CancelDelivery", testUUID, wsA)
+	ended.Message = "delivery already completed; only pending, processing or retrying deliveries can be canceled"
+	if got := errorText(ended); !strings.Contains(got, "nothing is left to cancel") || strings.Contains(got, "retried") {
+		t.Errorf("409 on cancel: %q", got)
+	}
+	for _, op := range []string{"CancelDelivery", "CancelEvent"} {
+		unknown := testAPIError(t, 502, op, testUUID, wsA)
+		if got := errorText(unknown); !strings.Contains(got, "effect is unknown") || !strings.Contains(got, "canceled before canceling again") {
+			t.Errorf("502 on %s: %q", op, got)
+		}
+	}
+}
