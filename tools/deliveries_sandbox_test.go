@@ -94,7 +94,6 @@ func webhookRoute(t *testing.T, s *teststack.Stack, d *destination, token, event
 	return c.ID, r.ID
 }
 
-
 func waitFor(t *testing.T, what string, cond func() bool) {
 	t.Helper()
 	deadline := time.Now().Add(10 * time.Second)
