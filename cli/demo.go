@@ -177,7 +177,7 @@ func (t *tour) run(ctx context.Context) error {
 	}
 	t.explain("One call read the event, its deliveries, their rules, connections and attempts, and named")
 	t.explain("the next step. The signing secret comes back [redacted]: credentials never reach the model,")
-	t.explain("and writing the placeholder back is refused.")
+	t.explain("and sending the placeholder back keeps the stored secret.")
 	if err := t.inspectDelivery(ctx, target, "Look at every attempt before changing anything."); err != nil {
 		return err
 	}

@@ -85,9 +85,6 @@ func TestCredentialFixJourney(t *testing.T) {
 	if md["auth_token"] != schemas.Redacted {
 		t.Fatalf("suggested metadata %v: the token to replace should read %s", md, schemas.Redacted)
 	}
-	// Sent back unchanged, the placeholder is refused rather than stored.
-	fails(t, c, "update_connection", next.Arguments, "redacted placeholder")
-
 	// The agent makes the suggested call with the real token, then retries.
 	md["auth_token"] = goodToken
 	ok(t, c, "update_connection", next.Arguments, nil)

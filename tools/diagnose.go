@@ -55,8 +55,8 @@ func (d diagnosis) checkConnection() *schemas.NextCall {
 
 // fixConnection is the update_connection call to edit, when the connection
 // could be read: its current name and metadata, credentials redacted, so
-// the model replaces exactly what is wrong (a redacted value sent back is
-// refused, never written over the real one).
+// the model replaces exactly what is wrong (a redacted value sent back
+// keeps the stored secret, never overwrites it with the placeholder).
 func (d diagnosis) fixConnection() *schemas.NextCall {
 	if d.connection == nil {
 		return d.checkConnection()
