@@ -393,7 +393,7 @@ func (r *redactor) freeText(s string) string {
 	words := strings.Fields(s)
 	changed := false
 	for i, w := range words {
-		trimmed := strings.Trim(w, `"',;:()[]{}<>`)
+		trimmed := strings.Trim(w, `"',;:()[]{}<>.!?`)
 		if (looksLikeSecret(trimmed, 32) && !pathOfIDs(trimmed) || looksLikeBasicAuth(trimmed)) && !strings.Contains(trimmed, "://") {
 			words[i] = strings.Replace(w, trimmed, schemas.Redacted, 1)
 			changed = true

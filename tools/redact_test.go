@@ -70,6 +70,9 @@ func TestRedactText(t *testing.T) {
 		"Meshes rejected the request as invalid (422 on PUT /connections/1691d7fb-161c-41b2-a0d7-45a4f407ace6; metadata.auth_token: is required when auth_scheme is bearer): fix the named fields",
 		"invalid arguments: metadata.api_key: holds a redacted placeholder copied from a read; supply the real value.",
 		"session sess_70647c78-b3ec-4504-80cb-48726e6c3c16 not found: check the id, for example with list_sessions.",
+		// An id that ends a sentence keeps its full stop and stays readable.
+		"no delivery of rule 5015bcce-1234-4abc-8def-0123456789ab.",
+		"revoke sess_70647c78-b3ec-4504-80cb-48726e6c3c16.",
 	} {
 		if got := redactText(plain); got != plain {
 			t.Errorf("harmless text changed: %q", got)
