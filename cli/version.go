@@ -1,9 +1,10 @@
 package cli
 
 import (
-	"regexp"
 	"runtime"
 	"runtime/debug"
+
+	"github.com/meshes-mcp/meshes-mcp/internal/lazyregexp"
 )
 
 // Version and Commit are set at link time by release builds (go run
@@ -31,7 +32,7 @@ func VersionInfo() (version, commit string) {
 // pseudoVersion matches the tail of a Go pseudo-version
 // (v0.0.0-20260102030405-0123456789ab and its variants), whose last field is
 // the commit's 12-character prefix.
-var pseudoVersion = regexp.MustCompile(`[.-](?:0\.)?\d{14}-([0-9a-f]{12})(?:\+incompatible)?$`)
+var pseudoVersion = lazyregexp.New(`[.-](?:0\.)?\d{14}-([0-9a-f]{12})(?:\+incompatible)?$`)
 
 // versionFrom prefers the linked values, then the build info.
 func versionFrom(linkedVersion, linkedCommit string, bi *debug.BuildInfo) (version, commit string) {

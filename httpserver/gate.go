@@ -9,11 +9,11 @@ import (
 	"log/slog"
 	"math"
 	"net/http"
-	"regexp"
 	"strconv"
 	"strings"
 	"time"
 
+	"github.com/meshes-mcp/meshes-mcp/internal/lazyregexp"
 	"github.com/meshes-mcp/meshes-mcp/meshesapi"
 )
 
@@ -37,7 +37,7 @@ func callerOf(ctx context.Context) (caller, bool) {
 
 // requestIDPattern admits a client's X-Request-Id only when it is a short
 // token that is safe to log and to send on as a header.
-var requestIDPattern = regexp.MustCompile(`^[A-Za-z0-9._:-]{1,64}$`)
+var requestIDPattern = lazyregexp.New(`^[A-Za-z0-9._:-]{1,64}$`)
 
 // HeaderRequestID carries a request's id: taken from the client when it
 // sends a usable one, else made up; echoed in the response and sent to

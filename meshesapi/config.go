@@ -5,9 +5,10 @@ import (
 	"log/slog"
 	"net/http"
 	"net/url"
-	"regexp"
 	"strings"
 	"time"
+
+	"github.com/meshes-mcp/meshes-mcp/internal/lazyregexp"
 )
 
 // Production endpoints (docs/meshes-api.md §2). Events default to the ingestion host
@@ -108,13 +109,13 @@ type RetryPolicy struct {
 // client refuses anything else), so a mismatch means a truncated paste or
 // swapped variables, which would otherwise surface later as an opaque 401.
 var (
-	orgIDPattern     = regexp.MustCompile(`(?i)^[0-9a-f]{8}-[0-9a-f]{4}-[1-5][0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$`)
-	accessKeyPattern = regexp.MustCompile(`^mk_[A-Za-z0-9_-]{22,}$`)
-	secretKeyPattern = regexp.MustCompile(`^[A-Za-z0-9_-]{43,}$`)
+	orgIDPattern     = lazyregexp.New(`(?i)^[0-9a-f]{8}-[0-9a-f]{4}-[1-5][0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$`)
+	accessKeyPattern = lazyregexp.New(`^mk_[A-Za-z0-9_-]{22,}$`)
+	secretKeyPattern = lazyregexp.New(`^[A-Za-z0-9_-]{43,}$`)
 	// The publishable-key format is not settled (docs/meshes-api.md §17 q12), so only
 	// what could break a header is refused: visible ASCII, no spaces.
-	publishableKeyPattern = regexp.MustCompile(`^[\x21-\x7e]+$`)
-	apiVersionSuffix      = regexp.MustCompile(`/api/v[0-9]+$`)
+	publishableKeyPattern = lazyregexp.New(`^[\x21-\x7e]+$`)
+	apiVersionSuffix      = lazyregexp.New(`/api/v[0-9]+$`)
 )
 
 // Environment variable names, compatible with the official Meshes MCP server.

@@ -34,9 +34,23 @@ const MaxBulkEvents = 100
 // a request body. A POST /events body is EventSize bytes; a POST
 // /events/bulk body is the sum of its events' sizes plus BulkFraming. With
 // MaxRequestBytes, that lets a caller pack batches the client will send.
+//
+// It counts the bytes rather than keeping them: a 10,000-event send_events
+// sizes every event, and the copies were 2 MB of garbage per call.
 func EventSize(in EventInput) (int64, error) {
-	b, err := encodeBody(in)
-	return int64(len(b)), err
+	var n byteCounter
+	if err := encodeTo(&n, in); err != nil {
+		return 0, err
+	}
+	return int64(n) - 1, nil // encodeTo's newline is not sent
+}
+
+// byteCounter is an io.Writer that only counts.
+type byteCounter int64
+
+func (n *byteCounter) Write(p []byte) (int, error) {
+	*n += byteCounter(len(p))
+	return len(p), nil
 }
 
 // BulkFraming is what the JSON array adds around n events in a POST

@@ -4,9 +4,10 @@ import (
 	"fmt"
 	"net/http"
 	"net/url"
-	"regexp"
 	"slices"
 	"strings"
+
+	"github.com/meshes-mcp/meshes-mcp/internal/lazyregexp"
 )
 
 // Operation describes one Meshes API operation as this client calls it. It
@@ -66,10 +67,10 @@ type pathParam struct {
 const uuidRule = "must be a UUID such as 123e4567-e89b-42d3-a456-426614174000"
 
 var (
-	uuidPattern = regexp.MustCompile(`^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$`)
+	uuidPattern = lazyregexp.New(`^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$`)
 	// Session ids are opaque strings (documented example sess_<uuid>); this
 	// pattern admits every documented shape and nothing that could alter a path.
-	sessionIDPattern = regexp.MustCompile(`^[A-Za-z0-9_-]{1,128}$`)
+	sessionIDPattern = lazyregexp.New(`^[A-Za-z0-9_-]{1,128}$`)
 )
 
 // pathParams are every path parameter an operation template may use.

@@ -2,14 +2,15 @@ package meshesapi
 
 import (
 	"bytes"
-	"regexp"
 	"strings"
 	"unicode"
+
+	"github.com/meshes-mcp/meshes-mcp/internal/lazyregexp"
 )
 
 // jwtLike matches compact JWS tokens (machine JWTs, embed session tokens):
 // base64url JSON headers always start with "eyJ".
-var jwtLike = regexp.MustCompile(`eyJ[A-Za-z0-9_-]*\.[A-Za-z0-9_-]*\.[A-Za-z0-9_-]*`)
+var jwtLike = lazyregexp.New(`eyJ[A-Za-z0-9_-]*\.[A-Za-z0-9_-]*\.[A-Za-z0-9_-]*`)
 
 const redacted = "[redacted]"
 

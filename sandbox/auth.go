@@ -3,10 +3,11 @@ package sandbox
 import (
 	"errors"
 	"net/http"
-	"regexp"
 	"strings"
 
 	"github.com/golang-jwt/jwt/v5"
+
+	"github.com/meshes-mcp/meshes-mcp/internal/lazyregexp"
 )
 
 // authMode says which credentials a route accepts.
@@ -35,7 +36,7 @@ const (
 	publishableHeader = "X-Meshes-Publishable-Key"
 )
 
-var publishableKeyRe = regexp.MustCompile(`^mesh_pub_([A-Za-z0-9\-.]+)_([A-Za-z0-9\-.]+)_([^_]+)$`)
+var publishableKeyRe = lazyregexp.New(`^mesh_pub_([A-Za-z0-9\-.]+)_([A-Za-z0-9\-.]+)_([^_]+)$`)
 
 var (
 	errTyp        = errors.New("typ header must be JWT")

@@ -4,9 +4,10 @@ import (
 	"net"
 	"net/http"
 	"net/url"
-	"regexp"
 	"slices"
 	"strings"
+
+	"github.com/meshes-mcp/meshes-mcp/internal/lazyregexp"
 )
 
 // Connection metadata is free-form on the wire; this file gives it meaning:
@@ -28,7 +29,7 @@ const (
 var (
 	inactiveReasons = []string{"authentication_invalid", "oauth_authorization_revoked", "oauth_reauthorization_required", "manually_inactivated"}
 	failKinds       = []string{"auth", "rate_limit", "server_error", "not_found", "validation"}
-	headerNameRe    = regexp.MustCompile(`^[A-Za-z0-9!#$%&'*+.^_|~-]+$`)
+	headerNameRe    = lazyregexp.New(`^[A-Za-z0-9!#$%&'*+.^_|~-]+$`)
 )
 
 // maxCustomHeaders is the webhook page's limit on static headers (docs/meshes-api.md §15).

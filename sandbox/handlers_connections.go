@@ -235,7 +235,7 @@ func (s *Server) connectionActions(w http.ResponseWriter, r *http.Request, c cal
 }
 
 func liveItems(integrationType, collection string) []liveItem {
-	if list := liveData[integrationType][collection]; list != nil {
+	if list := liveData()[integrationType][collection]; list != nil {
 		return list
 	}
 	return []liveItem{}
@@ -275,7 +275,7 @@ func (s *Server) connectionFields(w http.ResponseWriter, r *http.Request, c call
 		if fc == nil {
 			fc = &fieldCatalog{ID: newUUID(), WorkspaceID: conn.Workspace, ConnectionID: conn.ID, IntegrationType: conn.Type,
 				CatalogVersion: catalogVersion, RefreshedAt: now, CreatedBy: c.createdBy, CreatedAt: now, UpdatedAt: now,
-				Fields: slices.Clone(fieldCatalogs[conn.Type])}
+				Fields: slices.Clone(fieldCatalogs()[conn.Type])}
 			s.db.fieldSets[conn.ID] = fc
 		} else if refresh {
 			fc.RefreshedAt, fc.UpdatedAt = now, now

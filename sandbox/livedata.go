@@ -2,6 +2,7 @@ package sandbox
 
 import (
 	"strings"
+	"sync"
 )
 
 // Fake "live" account data: what GET /connections/{id}/actions would fetch
@@ -39,48 +40,52 @@ func prop(id, name string, values ...string) liveItem {
 }
 
 // liveData maps integration type → collection name (an action input's
-// "from") → items.
-var liveData = map[string]map[string][]liveItem{
-	"activecampaign": {
-		"lists": items("1", "Newsletter", "2", "Product Updates", "5", "Unit Test List"),
-		"tags":  items("11", "customer", "12", "trial", "13", "vip"),
-	},
-	"aweber":  {"lists": items("awlist6512", "Weekly Digest", "awlist6513", "Onboarding")},
-	"discord": {"channels": items("1100000000000000001", "#general", "1100000000000000002", "#signups")},
-	"hubspot": {
-		"lists": items("5", "Unit Test List", "12", "Newsletter Subscribers", "27", "Trial Users"),
-		"properties": {
-			prop("lifecyclestage", "Lifecycle Stage", "subscriber", "lead", "marketingqualifiedlead", "customer"),
-			prop("hs_lead_status", "Lead Status", "new", "open", "in_progress", "connected"),
+// "from") → items. Built on first use, like the other large tables here: a
+// map literal is built at every start of the binary, and only --sandbox
+// needs these.
+var liveData = sync.OnceValue(func() map[string]map[string][]liveItem {
+	return map[string]map[string][]liveItem{
+		"activecampaign": {
+			"lists": items("1", "Newsletter", "2", "Product Updates", "5", "Unit Test List"),
+			"tags":  items("11", "customer", "12", "trial", "13", "vip"),
 		},
-	},
-	"intercom":   {"tags": items("7001", "Signed Up", "7002", "Paying", "7003", "Churn Risk")},
-	"mailchimp":  {"lists": items("a1b2c3d4e5", "Main Audience", "f6g7h8i9j0", "Beta Testers")},
-	"mailerlite": {"groups": items("98765432101", "Subscribers", "98765432102", "Customers")},
-	"pipedrive": {
-		"properties": {prop("lead_source", "Lead Source", "website", "referral", "event"), prop("tier", "Customer Tier", "free", "pro", "enterprise")},
-		"labels":     items("1", "Hot lead", "2", "Customer", "3", "Cold lead"),
-	},
-	"resend": {
-		"segments":  items("seg_3f1c8a", "All Users", "seg_7d2e9b", "Trialists"),
-		"templates": items("tmpl_welcome", "Welcome", "tmpl_receipt", "Receipt"),
-	},
-	"salesforce": {
-		"campaigns":  items("7015g000000AbCdAAK", "Spring Webinar", "7015g000000AbCeAAK", "Newsletter"),
-		"properties": {prop("LeadSource", "Lead Source", "Web", "Phone Inquiry", "Partner Referral"), prop("Status", "Lead Status", "Open - Not Contacted", "Working - Contacted", "Closed - Converted")},
-	},
-	"sendgrid": {"templates": items("d-0f1e2d3c4b5a69788796a5b4c3d2e1f0", "Welcome", "d-1a2b3c4d5e6f708192a3b4c5d6e7f809", "Trial Ending")},
-	"slack":    {"channels": items("C0123456789", "#general", "C0987654321", "#signups", "C0555555555", "#alerts")},
-	"zoom": {
-		"meetings": items("81234567890", "Weekly Office Hours", "81234567891", "Onboarding Call"),
-		"webinars": items("91234567890", "Product Launch Webinar"),
-	},
-}
+		"aweber":  {"lists": items("awlist6512", "Weekly Digest", "awlist6513", "Onboarding")},
+		"discord": {"channels": items("1100000000000000001", "#general", "1100000000000000002", "#signups")},
+		"hubspot": {
+			"lists": items("5", "Unit Test List", "12", "Newsletter Subscribers", "27", "Trial Users"),
+			"properties": {
+				prop("lifecyclestage", "Lifecycle Stage", "subscriber", "lead", "marketingqualifiedlead", "customer"),
+				prop("hs_lead_status", "Lead Status", "new", "open", "in_progress", "connected"),
+			},
+		},
+		"intercom":   {"tags": items("7001", "Signed Up", "7002", "Paying", "7003", "Churn Risk")},
+		"mailchimp":  {"lists": items("a1b2c3d4e5", "Main Audience", "f6g7h8i9j0", "Beta Testers")},
+		"mailerlite": {"groups": items("98765432101", "Subscribers", "98765432102", "Customers")},
+		"pipedrive": {
+			"properties": {prop("lead_source", "Lead Source", "website", "referral", "event"), prop("tier", "Customer Tier", "free", "pro", "enterprise")},
+			"labels":     items("1", "Hot lead", "2", "Customer", "3", "Cold lead"),
+		},
+		"resend": {
+			"segments":  items("seg_3f1c8a", "All Users", "seg_7d2e9b", "Trialists"),
+			"templates": items("tmpl_welcome", "Welcome", "tmpl_receipt", "Receipt"),
+		},
+		"salesforce": {
+			"campaigns":  items("7015g000000AbCdAAK", "Spring Webinar", "7015g000000AbCeAAK", "Newsletter"),
+			"properties": {prop("LeadSource", "Lead Source", "Web", "Phone Inquiry", "Partner Referral"), prop("Status", "Lead Status", "Open - Not Contacted", "Working - Contacted", "Closed - Converted")},
+		},
+		"sendgrid": {"templates": items("d-0f1e2d3c4b5a69788796a5b4c3d2e1f0", "Welcome", "d-1a2b3c4d5e6f708192a3b4c5d6e7f809", "Trial Ending")},
+		"slack":    {"channels": items("C0123456789", "#general", "C0987654321", "#signups", "C0555555555", "#alerts")},
+		"zoom": {
+			"meetings": items("81234567890", "Weekly Office Hours", "81234567891", "Onboarding Call"),
+			"webinars": items("91234567890", "Product Launch Webinar"),
+		},
+	}
+})
 
 // liveItemExists reports whether the connection's account has the item a
 // rule references. Collections the sandbox has no data for always pass.
 func liveItemExists(integrationType, collection, id string) bool {
-	list, ok := liveData[integrationType][collection]
+	list, ok := liveData()[integrationType][collection]
 	if !ok {
 		return true
 	}
@@ -126,33 +131,35 @@ func enumField(key, label string, values ...string) fieldDef {
 }
 
 // fieldCatalogs are the destination fields per integration type.
-var fieldCatalogs = map[string][]fieldDef{
-	"activecampaign": {emailField("email"), text("firstName", "First Name", "first_name"), text("lastName", "Last Name", "last_name"), text("phone", "Phone", "phone")},
-	"aweber":         {emailField("email"), text("name", "Name", "name")},
-	"customer_io": {emailField("email"), text("id", "Person ID", "id"), text("first_name", "First Name", "first_name"),
-		{Key: "created_at", Label: "Created At", Type: "datetime"}, text("plan", "Plan", "plan")},
-	"discord": {text("content", "Message Content", "")},
-	"hubspot": {emailField("email"), text("firstname", "First Name", "first_name"), text("lastname", "Last Name", "last_name"),
-		text("phone", "Phone Number", "phone"), text("company", "Company Name", "company"), text("website", "Website URL", "resource_url"),
-		enumField("lifecyclestage", "Lifecycle Stage", "subscriber", "lead", "marketingqualifiedlead", "customer")},
-	"intercom":   {emailField("email"), text("name", "Name", "name"), text("phone", "Phone", "phone"), text("external_id", "External ID", "id")},
-	"mailchimp":  {emailField("email_address"), text("FNAME", "First Name", "first_name"), text("LNAME", "Last Name", "last_name"), text("PHONE", "Phone Number", "phone")},
-	"mailerlite": {emailField("email"), text("name", "First Name", "first_name"), text("last_name", "Last Name", "last_name"), text("phone", "Phone", "phone")},
-	"pipedrive": {emailField("email"), text("name", "Name", "name"), text("phone", "Phone", "phone"), text("org_name", "Organization", "company"),
-		enumField("tier", "Customer Tier", "free", "pro", "enterprise")},
-	"resend": {emailField("email"), text("first_name", "First Name", "first_name"), text("last_name", "Last Name", "last_name"),
-		{Key: "unsubscribed", Label: "Unsubscribed", Type: "boolean"}},
-	"salesforce": {emailField("Email"), text("FirstName", "First Name", "first_name"),
-		{Key: "LastName", Label: "Last Name", Type: "string", source: "last_name", Constraints: &fieldConstraints{Required: true, MaxLength: 80}},
-		text("Company", "Company", "company"), text("Phone", "Phone", "phone"),
-		enumField("LeadSource", "Lead Source", "Web", "Phone Inquiry", "Partner Referral")},
-	"sendgrid": {emailField("email"), text("first_name", "First Name", "first_name"), text("last_name", "Last Name", "last_name")},
-	"slack":    {text("text", "Message Text", "")},
-	"webhook":  {},
-	"zoom": {emailField("email"),
-		{Key: "first_name", Label: "First Name", Type: "string", source: "first_name", Constraints: &fieldConstraints{Required: true}},
-		text("last_name", "Last Name", "last_name")},
-}
+var fieldCatalogs = sync.OnceValue(func() map[string][]fieldDef {
+	return map[string][]fieldDef{
+		"activecampaign": {emailField("email"), text("firstName", "First Name", "first_name"), text("lastName", "Last Name", "last_name"), text("phone", "Phone", "phone")},
+		"aweber":         {emailField("email"), text("name", "Name", "name")},
+		"customer_io": {emailField("email"), text("id", "Person ID", "id"), text("first_name", "First Name", "first_name"),
+			{Key: "created_at", Label: "Created At", Type: "datetime"}, text("plan", "Plan", "plan")},
+		"discord": {text("content", "Message Content", "")},
+		"hubspot": {emailField("email"), text("firstname", "First Name", "first_name"), text("lastname", "Last Name", "last_name"),
+			text("phone", "Phone Number", "phone"), text("company", "Company Name", "company"), text("website", "Website URL", "resource_url"),
+			enumField("lifecyclestage", "Lifecycle Stage", "subscriber", "lead", "marketingqualifiedlead", "customer")},
+		"intercom":   {emailField("email"), text("name", "Name", "name"), text("phone", "Phone", "phone"), text("external_id", "External ID", "id")},
+		"mailchimp":  {emailField("email_address"), text("FNAME", "First Name", "first_name"), text("LNAME", "Last Name", "last_name"), text("PHONE", "Phone Number", "phone")},
+		"mailerlite": {emailField("email"), text("name", "First Name", "first_name"), text("last_name", "Last Name", "last_name"), text("phone", "Phone", "phone")},
+		"pipedrive": {emailField("email"), text("name", "Name", "name"), text("phone", "Phone", "phone"), text("org_name", "Organization", "company"),
+			enumField("tier", "Customer Tier", "free", "pro", "enterprise")},
+		"resend": {emailField("email"), text("first_name", "First Name", "first_name"), text("last_name", "Last Name", "last_name"),
+			{Key: "unsubscribed", Label: "Unsubscribed", Type: "boolean"}},
+		"salesforce": {emailField("Email"), text("FirstName", "First Name", "first_name"),
+			{Key: "LastName", Label: "Last Name", Type: "string", source: "last_name", Constraints: &fieldConstraints{Required: true, MaxLength: 80}},
+			text("Company", "Company", "company"), text("Phone", "Phone", "phone"),
+			enumField("LeadSource", "Lead Source", "Web", "Phone Inquiry", "Partner Referral")},
+		"sendgrid": {emailField("email"), text("first_name", "First Name", "first_name"), text("last_name", "Last Name", "last_name")},
+		"slack":    {text("text", "Message Text", "")},
+		"webhook":  {},
+		"zoom": {emailField("email"),
+			{Key: "first_name", Label: "First Name", Type: "string", source: "first_name", Constraints: &fieldConstraints{Required: true}},
+			text("last_name", "Last Name", "last_name")},
+	}
+})
 
 // catalogVersion labels the field catalog a mapping was built against.
 const catalogVersion = "sandbox-2026-01"

@@ -4,10 +4,11 @@ import (
 	"encoding/json"
 	"fmt"
 	"net/http"
-	"regexp"
 	"slices"
 	"strings"
 	"unicode/utf8"
+
+	"github.com/meshes-mcp/meshes-mcp/internal/lazyregexp"
 )
 
 // Default field mappings (docs/meshes-api.md §7.4, §7.5). Nothing is applied at delivery time:
@@ -41,7 +42,7 @@ const (
 	defaultMappingName = "Default Mapping"
 )
 
-var mappingPathRe = regexp.MustCompile(`^[a-zA-Z_][a-zA-Z0-9_]*(\.[a-zA-Z0-9_]+)*$`)
+var mappingPathRe = lazyregexp.New(`^[a-zA-Z_][a-zA-Z0-9_]*(\.[a-zA-Z0-9_]+)*$`)
 
 // generatedMapping is what Meshes proposes before anything is stored:
 // every catalog field that has an obvious payload source, mapped by path.
@@ -49,7 +50,7 @@ var mappingPathRe = regexp.MustCompile(`^[a-zA-Z_][a-zA-Z0-9_]*(\.[a-zA-Z0-9_]+)
 // stable mapping id so a later PUT continues the same identity.
 func generatedMapping(conn *connection) mapping {
 	fields := []any{}
-	for _, f := range fieldCatalogs[conn.Type] {
+	for _, f := range fieldCatalogs()[conn.Type] {
 		if f.source != "" {
 			fields = append(fields, map[string]any{"dest": f.Key, "source": map[string]any{"type": "path", "value": f.source}})
 		}

@@ -5,10 +5,11 @@ import (
 	"encoding/base64"
 	"net/http"
 	"net/url"
-	"regexp"
 	"slices"
 	"strconv"
 	"strings"
+
+	"github.com/meshes-mcp/meshes-mcp/internal/lazyregexp"
 )
 
 // Page sizes. Events and sessions document 50 (docs/meshes-api.md §4.4); everything else shows
@@ -20,7 +21,7 @@ const (
 	maxPage          = 200
 )
 
-var cursorRe = regexp.MustCompile(`^[A-Za-z0-9_-]+$`)
+var cursorRe = lazyregexp.New(`^[A-Za-z0-9_-]+$`)
 
 // listPage is the envelope every list except the two catalogs returns.
 type listPage[T any] struct {

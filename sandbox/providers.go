@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"net/http"
 	"strings"
+	"sync"
 )
 
 // Every integration except webhooks is simulated: a delivery succeeds
@@ -22,36 +23,38 @@ type providerError struct {
 
 // providerErrors holds realistic texts for the providers users meet most;
 // the rest get genericError.
-var providerErrors = map[string]map[string]providerError{
-	"hubspot": {
-		"auth":         {401, "HubSpot rejected the request: 401 authentication_invalid — reconnect the HubSpot account", `{"status":"error","message":"Authentication credentials not found. This API supports OAuth 2.0 authentication.","category":"INVALID_AUTHENTICATION"}`},
-		"rate_limit":   {429, "HubSpot rejected the request: 429 RATE_LIMIT — You have reached your secondly limit.", `{"status":"error","message":"You have reached your secondly limit.","errorType":"RATE_LIMIT","policyName":"SECONDLY"}`},
-		"server_error": {502, "HubSpot responded 502 Bad Gateway — temporary upstream error, will retry", `{"status":"error","message":"Bad Gateway","category":"INTERNAL_ERROR"}`},
-		"not_found":    {404, "HubSpot rejected the request: 404 OBJECT_NOT_FOUND — the list or property referenced by the rule does not exist", `{"status":"error","message":"resource not found","category":"OBJECT_NOT_FOUND"}`},
-		"validation":   {400, "HubSpot rejected the request: 400 VALIDATION_ERROR — Property values were not valid: email: INVALID_EMAIL", `{"status":"error","message":"Property values were not valid","category":"VALIDATION_ERROR","errors":[{"message":"Email address is invalid","code":"INVALID_EMAIL","context":{"propertyName":["email"]}}]}`},
-	},
-	"salesforce": {
-		"auth":         {401, "Salesforce rejected the request: 401 INVALID_SESSION_ID — Session expired or invalid; reconnect the Salesforce org", `[{"message":"Session expired or invalid","errorCode":"INVALID_SESSION_ID"}]`},
-		"rate_limit":   {403, "Salesforce rejected the request: 403 REQUEST_LIMIT_EXCEEDED — TotalRequests Limit exceeded.", `[{"message":"TotalRequests Limit exceeded.","errorCode":"REQUEST_LIMIT_EXCEEDED"}]`},
-		"server_error": {503, "Salesforce responded 503 Service Unavailable — SERVER_UNAVAILABLE, will retry", `[{"message":"Server is temporarily unavailable","errorCode":"SERVER_UNAVAILABLE"}]`},
-		"not_found":    {404, "Salesforce rejected the request: 404 NOT_FOUND — The requested resource does not exist", `[{"message":"The requested resource does not exist","errorCode":"NOT_FOUND"}]`},
-		"validation":   {400, "Salesforce rejected the request: 400 REQUIRED_FIELD_MISSING — Required fields are missing: [LastName]", `[{"message":"Required fields are missing: [LastName]","errorCode":"REQUIRED_FIELD_MISSING","fields":["LastName"]}]`},
-	},
-	"slack": {
-		"auth":         {200, "Slack API error: invalid_auth — the Slack token is no longer valid; reconnect the Slack workspace", `{"ok":false,"error":"invalid_auth"}`},
-		"rate_limit":   {429, "Slack API error: ratelimited — too many requests (Retry-After: 30)", `{"ok":false,"error":"ratelimited"}`},
-		"server_error": {500, "Slack API error: internal_error — Slack had a problem processing the request, will retry", `{"ok":false,"error":"internal_error"}`},
-		"not_found":    {200, "Slack API error: channel_not_found — the channel does not exist or the app was removed from it", `{"ok":false,"error":"channel_not_found"}`},
-		"validation":   {200, "Slack API error: invalid_blocks — the message template rendered to invalid content", `{"ok":false,"error":"invalid_blocks"}`},
-	},
-	"mailchimp": {
-		"auth":         {401, "Mailchimp rejected the request: 401 API Key Invalid — Your API key may be invalid, or you've attempted to access the wrong datacenter.", `{"type":"https://mailchimp.com/developer/marketing/docs/errors/","title":"API Key Invalid","status":401,"detail":"Your API key may be invalid, or you've attempted to access the wrong datacenter."}`},
-		"rate_limit":   {429, "Mailchimp rejected the request: 429 Too Many Requests — You have exceeded the limit of 10 simultaneous connections.", `{"title":"Too Many Requests","status":429,"detail":"You have exceeded the limit of 10 simultaneous connections."}`},
-		"server_error": {500, "Mailchimp responded 500 Internal Server Error — An unexpected internal error has occurred, will retry", `{"title":"Internal Server Error","status":500,"detail":"An unexpected internal error has occurred."}`},
-		"not_found":    {404, "Mailchimp rejected the request: 404 Resource Not Found — The requested resource could not be found.", `{"title":"Resource Not Found","status":404,"detail":"The requested resource could not be found."}`},
-		"validation":   {400, "Mailchimp rejected the request: 400 Invalid Resource — the email address looks fake or invalid, please enter a real email address.", `{"title":"Invalid Resource","status":400,"detail":"The resource submitted could not be validated."}`},
-	},
-}
+var providerErrors = sync.OnceValue(func() map[string]map[string]providerError {
+	return map[string]map[string]providerError{
+		"hubspot": {
+			"auth":         {401, "HubSpot rejected the request: 401 authentication_invalid — reconnect the HubSpot account", `{"status":"error","message":"Authentication credentials not found. This API supports OAuth 2.0 authentication.","category":"INVALID_AUTHENTICATION"}`},
+			"rate_limit":   {429, "HubSpot rejected the request: 429 RATE_LIMIT — You have reached your secondly limit.", `{"status":"error","message":"You have reached your secondly limit.","errorType":"RATE_LIMIT","policyName":"SECONDLY"}`},
+			"server_error": {502, "HubSpot responded 502 Bad Gateway — temporary upstream error, will retry", `{"status":"error","message":"Bad Gateway","category":"INTERNAL_ERROR"}`},
+			"not_found":    {404, "HubSpot rejected the request: 404 OBJECT_NOT_FOUND — the list or property referenced by the rule does not exist", `{"status":"error","message":"resource not found","category":"OBJECT_NOT_FOUND"}`},
+			"validation":   {400, "HubSpot rejected the request: 400 VALIDATION_ERROR — Property values were not valid: email: INVALID_EMAIL", `{"status":"error","message":"Property values were not valid","category":"VALIDATION_ERROR","errors":[{"message":"Email address is invalid","code":"INVALID_EMAIL","context":{"propertyName":["email"]}}]}`},
+		},
+		"salesforce": {
+			"auth":         {401, "Salesforce rejected the request: 401 INVALID_SESSION_ID — Session expired or invalid; reconnect the Salesforce org", `[{"message":"Session expired or invalid","errorCode":"INVALID_SESSION_ID"}]`},
+			"rate_limit":   {403, "Salesforce rejected the request: 403 REQUEST_LIMIT_EXCEEDED — TotalRequests Limit exceeded.", `[{"message":"TotalRequests Limit exceeded.","errorCode":"REQUEST_LIMIT_EXCEEDED"}]`},
+			"server_error": {503, "Salesforce responded 503 Service Unavailable — SERVER_UNAVAILABLE, will retry", `[{"message":"Server is temporarily unavailable","errorCode":"SERVER_UNAVAILABLE"}]`},
+			"not_found":    {404, "Salesforce rejected the request: 404 NOT_FOUND — The requested resource does not exist", `[{"message":"The requested resource does not exist","errorCode":"NOT_FOUND"}]`},
+			"validation":   {400, "Salesforce rejected the request: 400 REQUIRED_FIELD_MISSING — Required fields are missing: [LastName]", `[{"message":"Required fields are missing: [LastName]","errorCode":"REQUIRED_FIELD_MISSING","fields":["LastName"]}]`},
+		},
+		"slack": {
+			"auth":         {200, "Slack API error: invalid_auth — the Slack token is no longer valid; reconnect the Slack workspace", `{"ok":false,"error":"invalid_auth"}`},
+			"rate_limit":   {429, "Slack API error: ratelimited — too many requests (Retry-After: 30)", `{"ok":false,"error":"ratelimited"}`},
+			"server_error": {500, "Slack API error: internal_error — Slack had a problem processing the request, will retry", `{"ok":false,"error":"internal_error"}`},
+			"not_found":    {200, "Slack API error: channel_not_found — the channel does not exist or the app was removed from it", `{"ok":false,"error":"channel_not_found"}`},
+			"validation":   {200, "Slack API error: invalid_blocks — the message template rendered to invalid content", `{"ok":false,"error":"invalid_blocks"}`},
+		},
+		"mailchimp": {
+			"auth":         {401, "Mailchimp rejected the request: 401 API Key Invalid — Your API key may be invalid, or you've attempted to access the wrong datacenter.", `{"type":"https://mailchimp.com/developer/marketing/docs/errors/","title":"API Key Invalid","status":401,"detail":"Your API key may be invalid, or you've attempted to access the wrong datacenter."}`},
+			"rate_limit":   {429, "Mailchimp rejected the request: 429 Too Many Requests — You have exceeded the limit of 10 simultaneous connections.", `{"title":"Too Many Requests","status":429,"detail":"You have exceeded the limit of 10 simultaneous connections."}`},
+			"server_error": {500, "Mailchimp responded 500 Internal Server Error — An unexpected internal error has occurred, will retry", `{"title":"Internal Server Error","status":500,"detail":"An unexpected internal error has occurred."}`},
+			"not_found":    {404, "Mailchimp rejected the request: 404 Resource Not Found — The requested resource could not be found.", `{"title":"Resource Not Found","status":404,"detail":"The requested resource could not be found."}`},
+			"validation":   {400, "Mailchimp rejected the request: 400 Invalid Resource — the email address looks fake or invalid, please enter a real email address.", `{"title":"Invalid Resource","status":400,"detail":"The resource submitted could not be validated."}`},
+		},
+	}
+})
 
 func genericError(name, kind string) providerError {
 	switch kind {
@@ -89,7 +92,7 @@ func providerName(typ string) string {
 
 // providerFailure answers the sandbox_fail switch.
 func providerFailure(typ, kind string, d delivery) outcome {
-	pe, ok := providerErrors[typ][kind]
+	pe, ok := providerErrors()[typ][kind]
 	if !ok {
 		pe = genericError(providerName(typ), kind)
 	}
@@ -144,7 +147,7 @@ func simulateProvider(d delivery) outcome {
 // needsEmail reports whether the integration identifies people by email
 // (its field catalog has a required email field).
 func needsEmail(typ string) bool {
-	for _, f := range fieldCatalogs[typ] {
+	for _, f := range fieldCatalogs()[typ] {
 		if f.Constraints != nil && f.Constraints.Format == "email" && f.Constraints.Required {
 			return true
 		}

@@ -6,15 +6,16 @@ import (
 	"errors"
 	"io"
 	"net/http"
-	"regexp"
 	"strings"
+
+	"github.com/meshes-mcp/meshes-mcp/internal/lazyregexp"
 )
 
 // maxBodyBytes bounds request bodies; a full bulk request (100 events) fits
 // comfortably.
 const maxBodyBytes = 4 << 20
 
-var uuidRe = regexp.MustCompile(`(?i)^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$`)
+var uuidRe = lazyregexp.New(`(?i)^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$`)
 
 func isUUID(s string) bool { return uuidRe.MatchString(s) }
 

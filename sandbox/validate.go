@@ -3,9 +3,10 @@ package sandbox
 import (
 	"encoding/json"
 	"net/mail"
-	"regexp"
 	"strings"
 	"unicode/utf8"
+
+	"github.com/meshes-mcp/meshes-mcp/internal/lazyregexp"
 )
 
 // Field patterns and limits from docs/meshes-api.md §5–§12.
@@ -13,8 +14,8 @@ var (
 	// nameRe is the workspace name pattern (docs/meshes-api.md §5.1), also used for connection
 	// names, whose exact pattern is unpublished (docs/meshes-api.md §17 q18): "letters, digits,
 	// space, underscore, dash" is exactly this class.
-	nameRe       = regexp.MustCompile(`^[a-zA-Z0-9 _-]+$`)
-	resourceIDRe = regexp.MustCompile(`^[A-Za-z0-9._:-]{1,64}$`)
+	nameRe       = lazyregexp.New(`^[a-zA-Z0-9 _-]+$`)
+	resourceIDRe = lazyregexp.New(`^[A-Za-z0-9._:-]{1,64}$`)
 )
 
 const (

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"os"
+	"path/filepath"
 	"slices"
 	"testing"
 	"time"
@@ -19,20 +20,25 @@ import (
 //	go test -run '^$' -bench . -benchtime 20x ./stress/
 
 // BenchmarkColdStart measures process spawn to tools/list answered, and
-// reports the median and the fastest run: on a shared machine the mean
-// carries other processes' noise. With STRESS_BASELINE_BIN naming another
-// build (an earlier commit's, say), iterations alternate between the two
-// and the baseline's median is reported too: the machine's drift then hits
-// both alike, which makes the comparison fair where two separate runs are
-// not.
+// reports the median and the fastest run (on a shared machine the mean
+// carries other processes' noise) and the median CPU time of a whole run
+// (start, initialize, tools/list, exit on end of input), which a loaded
+// machine distorts less than wall time.
+//
+// STRESS_BASELINE_BIN names other builds to compare, separated by the
+// path-list separator (an earlier commit's binary, the one-tool reference
+// servers of bench/startup): iterations alternate between all of them, so
+// the machine's drift hits each alike, which makes the comparison fair
+// where separate runs are not. Each is reported under its file name.
 func BenchmarkColdStart(b *testing.B) {
 	s := teststack.Start(b, teststack.Options{})
 	env := childEnv(b, s)
 	bins := []string{binary(b)}
 	if baseline := os.Getenv("STRESS_BASELINE_BIN"); baseline != "" {
-		bins = append(bins, baseline)
+		bins = append(bins, filepath.SplitList(baseline)...)
 	}
 	runs := make([][]time.Duration, len(bins))
+	cpu := make([][]time.Duration, len(bins))
 	for i := 0; b.Loop(); i++ {
 		k := i % len(bins)
 		t0 := time.Now()
@@ -46,13 +52,20 @@ func BenchmarkColdStart(b *testing.B) {
 		if code := p.close(); code != 0 {
 			b.Fatalf("%s: exit code %d", bins[k], code)
 		}
+		cpu[k] = append(cpu[k], p.cmd.ProcessState.UserTime()+p.cmd.ProcessState.SystemTime())
 		b.StartTimer()
 	}
-	b.ReportMetric(ms(percentile(runs[0], 50)), "p50-ms")
-	b.ReportMetric(ms(slices.Min(runs[0])), "min-ms")
-	if len(bins) > 1 && len(runs[1]) > 0 {
-		b.ReportMetric(ms(percentile(runs[1], 50)), "baseline-p50-ms")
-		b.ReportMetric(ms(slices.Min(runs[1])), "baseline-min-ms")
+	for k, bin := range bins {
+		if len(runs[k]) == 0 {
+			continue
+		}
+		prefix := ""
+		if k > 0 {
+			prefix = filepath.Base(bin) + "-"
+		}
+		b.ReportMetric(ms(percentile(runs[k], 50)), prefix+"p50-ms")
+		b.ReportMetric(ms(slices.Min(runs[k])), prefix+"min-ms")
+		b.ReportMetric(ms(percentile(cpu[k], 50)), prefix+"cpu-p50-ms")
 	}
 }
 

@@ -12,6 +12,7 @@ import (
 	"strings"
 	"unicode/utf8"
 
+	"github.com/meshes-mcp/meshes-mcp/internal/lazyregexp"
 	"github.com/meshes-mcp/meshes-mcp/internal/rawjson"
 	"github.com/meshes-mcp/meshes-mcp/meshesapi"
 	"github.com/meshes-mcp/meshes-mcp/schemas"
@@ -165,7 +166,7 @@ const notBlank = `\S`
 // lengthPattern matches the patterns a string's length limits fold into
 // (see schemas.UUIDPattern's neighbours in reflectschema): one character
 // class repeated {min,max} times.
-var lengthPattern = regexp.MustCompile(`^\^(\[.+\])\{(\d+),(\d*)\}\$$`)
+var lengthPattern = lazyregexp.New(`^\^(\[.+\])\{(\d+),(\d*)\}\$$`)
 
 // patternProblem says how x breaks pattern in the words a model acts on: a
 // length when the length is what is wrong, else the pattern itself.

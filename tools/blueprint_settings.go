@@ -5,11 +5,11 @@ import (
 	"encoding/json"
 	"fmt"
 	"reflect"
-	"regexp"
 	"slices"
 	"sort"
 	"strings"
 
+	"github.com/meshes-mcp/meshes-mcp/internal/lazyregexp"
 	"github.com/meshes-mcp/meshes-mcp/meshesapi"
 	"github.com/meshes-mcp/meshes-mcp/schemas"
 )
@@ -21,10 +21,10 @@ import (
 // literally is refused, so a blueprint never carries a credential.
 
 // placeholder matches ${secret:NAME} anywhere in a string value.
-var placeholder = regexp.MustCompile(`\$\{secret:([^}]*)\}`)
+var placeholder = lazyregexp.New(`\$\{secret:([^}]*)\}`)
 
 // wholePlaceholder matches a value that is exactly one placeholder.
-var wholePlaceholder = regexp.MustCompile(`^\$\{secret:[^}]+\}$`)
+var wholePlaceholder = lazyregexp.New(`^\$\{secret:[^}]+\}$`)
 
 // secretKeys are the metadata keys an integration's catalog entry declares
 // as password fields: secrets whatever their value looks like.

@@ -4,12 +4,12 @@ import (
 	"cmp"
 	"context"
 	"fmt"
-	"regexp"
 	"slices"
 	"strconv"
 	"strings"
 	"sync"
 
+	"github.com/meshes-mcp/meshes-mcp/internal/lazyregexp"
 	"github.com/meshes-mcp/meshes-mcp/meshesapi"
 	"github.com/meshes-mcp/meshes-mcp/schemas"
 )
@@ -25,7 +25,7 @@ import (
 // failureClass is a family of delivery errors with a shared explanation.
 type failureClass struct {
 	name    string
-	pattern *regexp.Regexp
+	pattern *lazyregexp.Regexp
 	cause   string
 	// next picks the call that fixes or confirms the cause.
 	next func(d diagnosis) *schemas.NextCall
@@ -105,7 +105,7 @@ func call(tool string, kv ...string) *schemas.NextCall {
 // phrase a 401 as "invalid api key"; network failures come before
 // validation because "invalid" also appears in host names and Go errors.
 var failureClasses = []failureClass{
-	{"auth", regexp.MustCompile(`(?i)\b(401|403)\b|unauthori[sz]ed|forbidden|invalid[ _-]?(api[ _-]?)?(key|token|credential)|authenticat|permission denied|access denied|expired token`),
+	{"auth", lazyregexp.New(`(?i)\b(401|403)\b|unauthori[sz]ed|forbidden|invalid[ _-]?(api[ _-]?)?(key|token|credential)|authenticat|permission denied|access denied|expired token`),
 		"the destination rejected the connection's credentials; update_connection with valid ones (replace the redacted value), then retry_delivery",
 		func(d diagnosis) *schemas.NextCall {
 			if d.connection != nil && !hasCredential(d.connection.Metadata) {
@@ -113,7 +113,7 @@ var failureClasses = []failureClass{
 			}
 			return d.fixConnection()
 		}},
-	{"not_found", regexp.MustCompile(`(?i)\b404\b|not found|no such (list|audience|channel|template|resource)`),
+	{"not_found", lazyregexp.New(`(?i)\b404\b|not found|no such (list|audience|channel|template|resource)`),
 		"the destination has no such endpoint or item (wrong URL, or a list/channel id in the rule that no longer exists)",
 		func(d diagnosis) *schemas.NextCall {
 			if d.webhook() {
@@ -121,13 +121,13 @@ var failureClasses = []failureClass{
 			}
 			return call("list_connection_actions", "connection_id", d.delivery.Connection)
 		}},
-	{"rate_limited", regexp.MustCompile(`(?i)\b429\b|rate[ -]?limit|too many requests|throttl`),
+	{"rate_limited", lazyregexp.New(`(?i)\b429\b|rate[ -]?limit|too many requests|throttl`),
 		"the destination rate-limited Meshes; this passes on its own, so wait, then retry",
 		diagnosis.retryOrWait},
-	{"timeout", regexp.MustCompile(`(?i)timed? ?out|deadline exceeded|took too long`),
+	{"timeout", lazyregexp.New(`(?i)timed? ?out|deadline exceeded|took too long`),
 		"the destination did not answer in time; once it is up again, retry",
 		diagnosis.retryOrWait},
-	{"unreachable", regexp.MustCompile(`(?i)connection refused|econnrefused|no such host|enotfound|dns|network is unreachable|connection reset|econnreset|dial tcp|\beof\b`),
+	{"unreachable", lazyregexp.New(`(?i)connection refused|econnrefused|no such host|enotfound|dns|network is unreachable|connection reset|econnreset|dial tcp|\beof\b`),
 		"the destination could not be reached (down, wrong host or port); fix the connection's URL with update_connection, then retry",
 		func(d diagnosis) *schemas.NextCall {
 			if d.webhook() {
@@ -135,15 +135,15 @@ var failureClasses = []failureClass{
 			}
 			return d.checkConnection()
 		}},
-	{"tls", regexp.MustCompile(`(?i)x509|certificate|tls|ssl`),
+	{"tls", lazyregexp.New(`(?i)x509|certificate|tls|ssl`),
 		"the destination's TLS certificate was refused; fix the certificate or the URL, then retry",
 		diagnosis.checkConnection},
-	{"validation", regexp.MustCompile(`(?i)\b(400|422)\b|validation|invalid|required field|missing (field|required)|unprocessable|bad request|mapping|schema`),
+	{"validation", lazyregexp.New(`(?i)\b(400|422)\b|validation|invalid|required field|missing (field|required)|unprocessable|bad request|mapping|schema`),
 		"the destination rejected the data sent; compare the field mapping with the destination's fields and the event payload",
 		func(d diagnosis) *schemas.NextCall {
 			return call("get_connection_mapping", "connection_id", d.delivery.Connection)
 		}},
-	{"server_error", regexp.MustCompile(`(?i)\b5\d\d\b|server error|bad gateway|service unavailable|gateway timeout`),
+	{"server_error", lazyregexp.New(`(?i)\b5\d\d\b|server error|bad gateway|service unavailable|gateway timeout`),
 		"the destination failed on its side (5xx); once it is healthy, retry",
 		diagnosis.retryOrWait},
 }

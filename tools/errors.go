@@ -5,9 +5,9 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
-	"regexp"
 	"strings"
 
+	"github.com/meshes-mcp/meshes-mcp/internal/lazyregexp"
 	"github.com/meshes-mcp/meshes-mcp/meshesapi"
 	"github.com/meshes-mcp/meshes-mcp/schemas"
 )
@@ -274,7 +274,7 @@ func missingObject(e *meshesapi.APIError) (meshesapi.ObjectRef, bool) {
 }
 
 // namedNotFound matches Meshes' 404 message naming an object kind.
-var namedNotFound = regexp.MustCompile(`(?i)\b([a-z]+)\s+not\s+found\b`)
+var namedNotFound = lazyregexp.New(`(?i)\b([a-z]+)\s+not\s+found\b`)
 
 // isPlainPathNotFound reports a 404 about the one object the path names,
 // which reads exactly like an object hidden by the workspace allowlist.

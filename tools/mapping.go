@@ -5,11 +5,11 @@ import (
 	"encoding/json"
 	"fmt"
 	"reflect"
-	"regexp"
 	"slices"
 	"strings"
 	"unicode/utf8"
 
+	"github.com/meshes-mcp/meshes-mcp/internal/lazyregexp"
 	"github.com/meshes-mcp/meshes-mcp/meshesapi"
 	"github.com/meshes-mcp/meshes-mcp/schemas"
 )
@@ -21,7 +21,7 @@ import (
 // form of the official MCP server (docs/meshes-api.md §17 q15).
 
 var (
-	mappingPath     = regexp.MustCompile(`^[a-zA-Z_][a-zA-Z0-9_]*(\.[a-zA-Z0-9_]+)*$`)
+	mappingPath     = lazyregexp.New(`^[a-zA-Z_][a-zA-Z0-9_]*(\.[a-zA-Z0-9_]+)*$`)
 	transformTypes  = schemas.MappingTransforms
 	onErrorValues   = schemas.MappingOnError
 	maxMappingField = 250

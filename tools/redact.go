@@ -3,11 +3,11 @@ package tools
 import (
 	"encoding/base64"
 	"net/url"
-	"regexp"
 	"strings"
 	"unicode"
 	"unicode/utf8"
 
+	"github.com/meshes-mcp/meshes-mcp/internal/lazyregexp"
 	"github.com/meshes-mcp/meshes-mcp/meshesapi"
 	"github.com/meshes-mcp/meshes-mcp/schemas"
 )
@@ -34,7 +34,7 @@ var sensitiveKeyNames = map[string]bool{"pw": true, "pin": true, "sig": true, "c
 // secret; they stay visible while their value is a plain word.
 var harmlessAuthKeys = map[string]bool{"authscheme": true, "authtype": true, "authmethod": true, "authmode": true}
 
-var plainWord = regexp.MustCompile(`^[A-Za-z_ -]{1,24}$`)
+var plainWord = lazyregexp.New(`^[A-Za-z_ -]{1,24}$`)
 
 // confusables maps letters that look like ASCII ones (Cyrillic, Greek) to
 // them, so that "раssword" written with a Cyrillic р and а is still a
@@ -196,20 +196,20 @@ func emptyJSON(v any) bool {
 }
 
 var (
-	jwtLike      = regexp.MustCompile(`eyJ[A-Za-z0-9_-]{5,}\.[A-Za-z0-9_-]{5,}\.[A-Za-z0-9_-]*`)
-	schemeToken  = regexp.MustCompile(`(?i)\b(bearer|basic|token)\s+[A-Za-z0-9._~+/=-]{8,}`)
-	prefixedKey  = regexp.MustCompile(`\b(sk|rk|pk_live|sk_live|sk_test|mk|whsec|xox[abposr]|ghp|gho|github_pat|SG|re)[_.-][A-Za-z0-9_.-]{12,}`)
-	tokenChars   = regexp.MustCompile(`^[A-Za-z0-9_+/=.~-]+$`)
-	hasLetter    = regexp.MustCompile(`[A-Za-z]`)
-	hasDigit     = regexp.MustCompile(`[0-9]`)
-	awsAccessKey = regexp.MustCompile(`\bAKIA[0-9A-Z]{16}\b`)
+	jwtLike      = lazyregexp.New(`eyJ[A-Za-z0-9_-]{5,}\.[A-Za-z0-9_-]{5,}\.[A-Za-z0-9_-]*`)
+	schemeToken  = lazyregexp.New(`(?i)\b(bearer|basic|token)\s+[A-Za-z0-9._~+/=-]{8,}`)
+	prefixedKey  = lazyregexp.New(`\b(sk|rk|pk_live|sk_live|sk_test|mk|whsec|xox[abposr]|ghp|gho|github_pat|SG|re)[_.-][A-Za-z0-9_.-]{12,}`)
+	tokenChars   = lazyregexp.New(`^[A-Za-z0-9_+/=.~-]+$`)
+	hasLetter    = lazyregexp.New(`[A-Za-z]`)
+	hasDigit     = lazyregexp.New(`[0-9]`)
+	awsAccessKey = lazyregexp.New(`\bAKIA[0-9A-Z]{16}\b`)
 	// urlInText finds absolute URLs in free text, up to a quote, bracket
 	// or space (Go's transport errors quote the URL).
-	urlInText = regexp.MustCompile(`\b[A-Za-z][A-Za-z0-9+.-]*://[^\s"'<>()\[\]{}` + "`" + `]+`)
+	urlInText = lazyregexp.New(`\b[A-Za-z][A-Za-z0-9+.-]*://[^\s"'<>()\[\]{}` + "`" + `]+`)
 	// credentialPair finds key=value and key: value settings whose key
 	// names a credential, in connection strings, query strings, logs and
 	// JSON ("api_key":"…"). The value runs to a separator, or is quoted.
-	credentialPair = regexp.MustCompile(`(?i)([A-Za-z0-9_.-]*(?:pass|pwd|secret|token|api[_-]?key|apikey|credential|auth|session|signature|hmac|private[_-]?key)[A-Za-z0-9_.-]*"?\s*)([=:])(\s*)("[^"]*"|'[^']*'|[^\s;&,"'}\]]+)`)
+	credentialPair = lazyregexp.New(`(?i)([A-Za-z0-9_.-]*(?:pass|pwd|secret|token|api[_-]?key|apikey|credential|auth|session|signature|hmac|private[_-]?key)[A-Za-z0-9_.-]*"?\s*)([=:])(\s*)("[^"]*"|'[^']*'|[^\s;&,"'}\]]+)`)
 )
 
 // looksLikeSecret reports whether a bare value (no spaces) has the shape of
@@ -220,7 +220,7 @@ func looksLikeSecret(s string, minLen int) bool {
 }
 
 // prefixedID matches ids such as a session's sess_<uuid>.
-var prefixedID = regexp.MustCompile(`^[a-z]{1,8}_[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$`)
+var prefixedID = lazyregexp.New(`^[a-z]{1,8}_[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$`)
 
 // isID reports a Meshes id: a UUID, bare or behind a short prefix.
 func isID(s string) bool { return meshesapi.IsUUID(s) || prefixedID.MatchString(s) }

@@ -70,7 +70,8 @@ func InputOf(t reflect.Type, opts ...schemas.Option) (json.RawMessage, error) {
 	return build(t, true, opts)
 }
 
-// OutputOf returns the post-processed JSON Schema of a tool's result struct.
+// OutputOf returns the post-processed JSON Schema of a tool's result struct,
+// reduced to what every result is guaranteed to hold (see guaranteed).
 func OutputOf(t reflect.Type) (json.RawMessage, error) {
 	return build(t, false, nil)
 }
@@ -117,7 +118,10 @@ func build(t reflect.Type, input bool, opts []schemas.Option) (json.RawMessage, 
 	if input {
 		s.AdditionalProperties = jsonschema.FalseSchema
 	} else {
-		s.AdditionalProperties = nil
+		s = guaranteed(s)
+		if s.Properties == nil {
+			s.Properties = jsonschema.NewProperties()
+		}
 	}
 	raw, err := json.Marshal(s)
 	if err != nil {
@@ -175,6 +179,40 @@ func children(s *jsonschema.Schema) []*jsonschema.Schema {
 	}
 	if s.AdditionalProperties != nil && !isFalse(s.AdditionalProperties) {
 		out = append(out, s.AdditionalProperties)
+	}
+	return out
+}
+
+// guaranteed reduces a result schema to its contract: the required fields,
+// their types and their enums, at every level reached through required
+// fields. Descriptions, optional fields and map values go.
+//
+// An output schema is read by the host, not the model: hosts on the MCP
+// TypeScript SDK compile one AJV validator per tool on every tools/list, and
+// the cost grows with each sub-schema (bench/hostcost measures it; the full
+// schemas cost several times more than the ones kept here). The model learns
+// the optional fields from the tool's description and from the result
+// itself; what a host validates is what a client may rely on.
+func guaranteed(s *jsonschema.Schema) *jsonschema.Schema {
+	out := &jsonschema.Schema{Type: s.Type, Enum: s.Enum, Extras: s.Extras}
+	if out.Type == "" && out.Extras == nil {
+		out.Extras = map[string]any{} // any JSON value: {} rather than the bare true
+	}
+	if s.Items != nil {
+		// Items that say no more than a type cost a sub-schema for little.
+		if items := guaranteed(s.Items); len(items.Required) > 0 || items.Enum != nil {
+			out.Items = items
+		}
+	}
+	if len(s.Required) == 0 {
+		return out
+	}
+	out.Required = s.Required
+	out.Properties = jsonschema.NewProperties()
+	for p := s.Properties.Oldest(); p != nil; p = p.Next() {
+		if slices.Contains(s.Required, p.Key) {
+			out.Properties.Set(p.Key, guaranteed(p.Value))
+		}
 	}
 	return out
 }

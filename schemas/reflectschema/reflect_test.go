@@ -132,3 +132,42 @@ func TestPortableFoldsLengths(t *testing.T) {
 		t.Errorf("long = %v, want the limit in the description (too long for a Go pattern)", got)
 	}
 }
+
+type outcome struct {
+	Index  int    `json:"index"`
+	Status string `json:"status" jsonschema:"enum=ok,enum=failed" jsonschema_description:"How it went."`
+	Detail string `json:"detail,omitempty" jsonschema_description:"Why."`
+}
+
+type result struct {
+	Total int       `json:"total" jsonschema_description:"How many."`
+	Items []outcome `json:"items"`
+	Tags  []string  `json:"tags"`
+	Note  string    `json:"note,omitempty" jsonschema_description:"Optional."`
+	Raw   any       `json:"raw" jsonschema_description:"Anything."`
+}
+
+// A result schema keeps what every result is guaranteed to hold, required
+// fields with their types and enums at every level, and nothing a host would
+// compile for no guarantee: descriptions, optional fields, plain item types.
+func TestOutputKeepsOnlyTheGuarantees(t *testing.T) {
+	raw, err := OutputOf(reflect.TypeFor[result]())
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := `{"properties":{"total":{"type":"integer"},` +
+		`"items":{"items":{"properties":{"index":{"type":"integer"},"status":{"type":"string","enum":["ok","failed"]}},"type":"object","required":["index","status"]},"type":"array"},` +
+		`"tags":{"type":"array"},"raw":{}},"type":"object","required":["total","items","tags","raw"]}`
+	if string(raw) != want {
+		t.Errorf("output schema\n got: %s\nwant: %s", raw, want)
+	}
+	none, err := OutputOf(reflect.TypeFor[struct {
+		Note string `json:"note,omitempty"`
+	}]())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if string(none) != `{"properties":{},"type":"object"}` {
+		t.Errorf("a result with no required field: %s", none)
+	}
+}

@@ -1,0 +1,101 @@
+// Package hostcost measures what our tools/list costs a host built on the
+// MCP TypeScript SDK: one compiled AJV validator per output schema. It needs
+// node and `npm ci` in this directory; without node_modules it skips, so CI
+// does not depend on it.
+package hostcost
+
+import (
+	"encoding/json"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"slices"
+	"testing"
+)
+
+// catalog is the tools/list the server sends, kept current by the snapshot
+// test of package tools.
+const catalog = "../../tools/testdata/tools.snapshot.json"
+
+// BenchmarkHostValidatorBuild starts one fresh node process per iteration
+// and reports the median CPU ms of its validator build for our tools/list
+// (catalog), next to two references measured in the same run: every output
+// schema replaced by {"type":"object"} (trivial, the least a schema can
+// cost) and no output schemas at all (none, the AJV instance alone).
+// HOSTCOST_COMPARE=file adds another tools array, e.g. an older snapshot.
+//
+//	go test -run '^$' -bench HostValidatorBuild -benchtime 11x ./bench/hostcost/
+func BenchmarkHostValidatorBuild(b *testing.B) {
+	if _, err := os.Stat("node_modules/@modelcontextprotocol/sdk"); err != nil {
+		b.Skip("run `npm ci` in bench/hostcost first")
+	}
+	tools := readTools(b, catalog)
+	variants := []struct{ name, file string }{
+		{"catalog", catalog},
+		{"trivial", writeTools(b, "trivial.json", withOutput(tools, map[string]any{"type": "object"}))},
+		{"none", writeTools(b, "none.json", withOutput(tools, nil))},
+	}
+	if f := os.Getenv("HOSTCOST_COMPARE"); f != "" {
+		variants = append(variants, struct{ name, file string }{"compare", f})
+	}
+	for _, v := range variants {
+		b.Run(v.name, func(b *testing.B) {
+			var cpu []float64
+			var bytes int
+			for range b.N {
+				out, err := exec.Command("node", "measure.mjs", v.file).Output()
+				if err != nil {
+					b.Fatalf("node measure.mjs %s: %v", v.file, err)
+				}
+				var r struct {
+					OutputSchemaBytes int
+					CPUMs             float64
+				}
+				if err := json.Unmarshal(out, &r); err != nil {
+					b.Fatalf("node measure.mjs: %v: %s", err, out)
+				}
+				cpu, bytes = append(cpu, r.CPUMs), r.OutputSchemaBytes
+			}
+			slices.Sort(cpu)
+			b.ReportMetric(cpu[len(cpu)/2], "cpu-ms/build")
+			b.ReportMetric(float64(bytes), "schema-bytes")
+		})
+	}
+}
+
+func readTools(b *testing.B, file string) []map[string]any {
+	raw, err := os.ReadFile(file)
+	if err != nil {
+		b.Fatal(err)
+	}
+	var tools []map[string]any
+	if err := json.Unmarshal(raw, &tools); err != nil {
+		b.Fatal(err)
+	}
+	return tools
+}
+
+// withOutput returns the tools with every output schema replaced (nil drops it).
+func withOutput(tools []map[string]any, schema map[string]any) []map[string]any {
+	out := make([]map[string]any, len(tools))
+	for i, t := range tools {
+		c := map[string]any{"name": t["name"]}
+		if schema != nil {
+			c["outputSchema"] = schema
+		}
+		out[i] = c
+	}
+	return out
+}
+
+func writeTools(b *testing.B, name string, tools []map[string]any) string {
+	raw, err := json.Marshal(tools)
+	if err != nil {
+		b.Fatal(err)
+	}
+	file := filepath.Join(b.TempDir(), name)
+	if err := os.WriteFile(file, raw, 0o644); err != nil {
+		b.Fatal(err)
+	}
+	return file
+}
