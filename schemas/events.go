@@ -139,7 +139,7 @@ type SendEventsOutput struct {
 	Rejected int        `json:"rejected"`
 	Unknown  int        `json:"unknown"`
 	NotSent  int        `json:"not_sent"`
-	Items    []BulkItem `json:"items" jsonschema_description:"Problem items first, then accepted ones while space allows."`
+	Items    []BulkItem `json:"items" jsonschema_description:"Problem items first, then accepted ones (many: only first and last, see notice)."`
 	Notice   string     `json:"notice,omitempty"`
 }
 
