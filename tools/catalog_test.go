@@ -41,7 +41,7 @@ var contract = map[string]struct {
 	"send_event":                {"events", []string{"workspace_id!", "event!", "payload!", "resource", "resource_id"}, nil},
 	"send_events":               {"events", []string{"events!"}, nil},
 	"list_events":               {"events", []string{"workspace_id", "limit", "cursor", "event", "status", "resource", "resource_id"}, nil},
-	"get_event":                 {"events", []string{"event_id!", "include_payload"}, nil},
+	"get_event":                 {"events", []string{"event_id!", "include_payload", "payload_path"}, nil},
 	"list_deliveries":           {"deliveries", []string{"workspace_id!", "status", "event", "connection_id", "rule_id", "limit", "cursor"}, nil},
 	"retry_delivery":            {"deliveries", []string{"event_id!", "rule_id!"}, nil},
 	"diagnose_event":            {"deliveries", []string{"event_id!"}, nil},
