@@ -17,10 +17,9 @@ import (
 // is the client's error, -32602 (tools.Catalog.RefusePrompt).
 type MessageRefuser func(message []byte) (refusal mcp.JSONRPCError, ok bool)
 
-// refusing answers a refused message on the streamable HTTP transport: the
-// response to a POST is the JSON-RPC error itself. The body was already
-// capped by guard.
-func (s *Server) refusing(next http.Handler) http.Handler {
+// refusing puts the refuser in front of next: a refused message is answered
+// by answer, which reports whether it could; anything else goes on to next.
+func (s *Server) refusing(next http.Handler, answer func(http.ResponseWriter, *http.Request, mcp.JSONRPCError) bool) http.Handler {
 	if s.cfg.RefuseMessage == nil {
 		return next
 	}
@@ -29,33 +28,32 @@ func (s *Server) refusing(next http.Handler) http.Handler {
 		if !ok {
 			return
 		}
-		if refusal, refused := s.cfg.RefuseMessage(body); refused {
-			w.Header().Set("Content-Type", "application/json")
-			_ = json.NewEncoder(w).Encode(refusal)
+		if refusal, refused := s.cfg.RefuseMessage(body); refused && answer(w, r, refusal) {
 			return
 		}
 		next.ServeHTTP(w, r)
 	})
 }
 
-// refusingSSE answers a refused message on the SSE transport, where
-// responses travel on the client's event stream and the POST is only
-// acknowledged. A session mcp-go does not know is left to mcp-go to report.
-func (s *Server) refusingSSE(sse *server.SSEServer, next http.Handler) http.Handler {
-	if s.cfg.RefuseMessage == nil {
-		return next
+// answerInBody answers on the streamable HTTP transport: the response to a
+// POST is the JSON-RPC error itself. The body was already capped by guard.
+func answerInBody(w http.ResponseWriter, _ *http.Request, refusal mcp.JSONRPCError) bool {
+	w.Header().Set("Content-Type", "application/json")
+	_ = json.NewEncoder(w).Encode(refusal)
+	return true
+}
+
+// answerOnStream answers on the SSE transport, where responses travel on
+// the client's event stream and the POST is only acknowledged. A session
+// mcp-go does not know is left to mcp-go to report.
+func answerOnStream(sse *server.SSEServer) func(http.ResponseWriter, *http.Request, mcp.JSONRPCError) bool {
+	return func(w http.ResponseWriter, r *http.Request, refusal mcp.JSONRPCError) bool {
+		if sse.SendEventToSession(r.URL.Query().Get("sessionId"), refusal) != nil {
+			return false
+		}
+		w.WriteHeader(http.StatusAccepted)
+		return true
 	}
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		body, ok := s.refusalBody(w, r)
-		if !ok {
-			return
-		}
-		if refusal, refused := s.cfg.RefuseMessage(body); refused && sse.SendEventToSession(r.URL.Query().Get("sessionId"), refusal) == nil {
-			w.WriteHeader(http.StatusAccepted)
-			return
-		}
-		next.ServeHTTP(w, r)
-	})
 }
 
 // refusalBody reads a POST's body and puts it back for the next handler.
