@@ -76,6 +76,10 @@ var toolCalls = resolveCalls([]callRow{
 	{"get_event", "GetEvent", fixed(func(ids teststack.IDs) map[string]any { return map[string]any{"event_id": ids.Event} })},
 	{"list_deliveries", "ListWorkspaceEvents", fixed(func(ids teststack.IDs) map[string]any { return map[string]any{"workspace_id": ids.Workspace} })},
 	{"diagnose_event", "GetEvent", fixed(func(ids teststack.IDs) map[string]any { return map[string]any{"event_id": ids.FailedEvent} })},
+	{"get_delivery", "ListDeliveryAttempts", func(t testing.TB, s *teststack.Stack) map[string]any {
+		event, rule := failedDelivery(t, s)
+		return map[string]any{"event_id": event, "rule_id": rule}
+	}},
 	{"list_sessions", "ListSessions", fixed(func(ids teststack.IDs) map[string]any { return map[string]any{"workspace_id": ids.Workspace} })},
 	{"export_workspace", "ListWorkspaceRules", func(t testing.TB, s *teststack.Stack) map[string]any {
 		return map[string]any{"workspace_id": smallWorkspace(t, s)}
