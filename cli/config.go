@@ -11,6 +11,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/meshes-mcp/meshes-mcp/httpserver"
 	"github.com/meshes-mcp/meshes-mcp/tools"
 )
 
@@ -33,6 +34,10 @@ type Config struct {
 	// request body, or one line of stdin (see message_limit.go).
 	// Zero means httpserver.DefaultMaxBodyBytes.
 	MaxMessageBytes int64
+	// refusePrompt is set by serve from the catalog (not a flag): it
+	// answers an invalid prompts/get before it reaches mcp-go, on every
+	// transport (tools.Catalog.RefusePrompt).
+	refusePrompt httpserver.MessageRefuser
 	// HTTP holds the http/sse transport flags (see http.go).
 	HTTP HTTPOptions
 	// Operator holds OAuth, rate-limit, metrics and log-format settings

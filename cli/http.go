@@ -68,6 +68,7 @@ func (c *Config) httpServerConfig(t httpserver.Transport, logger *slog.Logger) h
 	h := &c.HTTP
 	hc := httpserver.Config{
 		Transport:       t,
+		RefuseMessage:   c.refusePrompt,
 		Addr:            h.Addr,
 		AuthToken:       h.AuthToken,
 		TLSCertFile:     h.TLSCert,

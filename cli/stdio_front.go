@@ -8,6 +8,7 @@ import (
 
 	"github.com/mark3labs/mcp-go/mcp"
 
+	"github.com/meshes-mcp/meshes-mcp/httpserver"
 	"github.com/meshes-mcp/meshes-mcp/internal/rawjson"
 	"github.com/meshes-mcp/meshes-mcp/internal/rpcid"
 )
@@ -29,19 +30,22 @@ const maxStdioCallsInFlight = 1000
 //     nested deeper than encoding/json reads is answered with its id (see
 //     internal/rpcid);
 //   - tool calls beyond maxStdioCallsInFlight are answered at once with a
-//     busy error instead of stalling the reading of stdin.
+//     busy error instead of stalling the reading of stdin;
+//   - a message the refuser answers (an invalid prompts/get, which mcp-go
+//     would report as -32603) is answered with its refusal, and its id.
 type stdioFront struct {
 	out    io.Writer // the serialised stdout mcp-go writes through
 	logger *slog.Logger
 	ids    rpcid.Swapper
+	refuse httpserver.MessageRefuser // nil: refuse nothing
 
 	mu       sync.Mutex
 	calls    map[string]int // tool calls owed a response, by the id mcp-go will write
 	inFlight int
 }
 
-func newStdioFront(out io.Writer, logger *slog.Logger) *stdioFront {
-	return &stdioFront{out: out, logger: logger, calls: map[string]int{}}
+func newStdioFront(out io.Writer, logger *slog.Logger, refuse httpserver.MessageRefuser) *stdioFront {
+	return &stdioFront{out: out, logger: logger, refuse: refuse, calls: map[string]int{}}
 }
 
 // inbound inspects one stdin line (content without its terminator) and
@@ -51,6 +55,12 @@ func (f *stdioFront) inbound(line []byte) []byte {
 	if rpcid.TooDeep(line) {
 		f.answer(rpcid.ErrorResponse(rpcid.ScanID(line), mcp.INVALID_REQUEST, rpcid.TooDeepMessage))
 		return nil
+	}
+	if f.refuse != nil {
+		if refusal, refused := f.refuse(line); refused {
+			f.answer(rpcid.ErrorResponse(rpcid.ScanID(line), refusal.Error.Code, refusal.Error.Message))
+			return nil
+		}
 	}
 	out, echoed, method := f.ids.Inbound(line)
 	if method != string(mcp.MethodToolsCall) || echoed == nil {

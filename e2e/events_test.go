@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"net/http"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -46,12 +47,32 @@ func TestSendEventsBatchesWithProgress(t *testing.T) {
 	if out.Rejected != 1 || out.Items[0].Index != 137 || out.Items[0].Status != "rejected" || out.Items[0].Error == "" {
 		t.Errorf("rejected item not reported first by index: %+v", out.Items[0])
 	}
-	seen := map[int]bool{}
+	// The accepted events are summarised by the first and the last; the
+	// notice's list_events filters read every one of them back.
+	var listed []string
 	for _, it := range out.Items {
-		seen[it.Index] = true
+		listed = append(listed, fmt.Sprintf("%d %s", it.Index, it.Status))
 	}
-	if len(seen) != 250 {
-		t.Errorf("%d distinct items reported, want 250", len(seen))
+	if want := []string{"137 rejected", "0 accepted", "249 accepted"}; !slices.Equal(listed, want) {
+		t.Errorf("items = %q, want %q", listed, want)
+	}
+	filter := fmt.Sprintf(`{"workspace_id": %q, "event": "user.signup"}`, ws.ID)
+	if !strings.Contains(out.Notice, filter) {
+		t.Errorf("notice %q does not give the list_events filter %s", out.Notice, filter)
+	}
+	stored := map[string]bool{}
+	for cursor := ""; ; {
+		var page schemas.ListEventsOutput
+		ok(t, c, "list_events", map[string]any{"workspace_id": ws.ID, "event": "user.signup", "limit": 200, "cursor": cursor}, &page)
+		for _, e := range page.Events {
+			stored[e.ID] = true
+		}
+		if cursor = page.NextCursor; cursor == "" {
+			break
+		}
+	}
+	if len(stored) != 249 || !stored[out.Items[1].EventID] || !stored[out.Items[2].EventID] {
+		t.Errorf("list_events read back %d events (want 249, including the first and last accepted)", len(stored))
 	}
 	eventually(t, "three progress notifications", func() bool { return len(progress()) == 3 })
 	got := progress()

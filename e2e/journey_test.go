@@ -2,6 +2,8 @@ package e2e
 
 import (
 	"context"
+	"encoding/json"
+	"errors"
 	"net/http"
 	"net/http/httptest"
 	"strings"
@@ -175,5 +177,18 @@ func TestInstructionsAndPrompts(t *testing.T) {
 	get.Params.Arguments = map[string]string{"name": "Globex"}
 	if p, err = c.GetPrompt(ctx, get); err != nil || !strings.Contains(p.Messages[0].Content.(mcp.TextContent).Text, `"Globex"`) {
 		t.Errorf("provision prompt = %+v, %v", p, err)
+	}
+	// Missing or invalid arguments are the client's error (-32602), named
+	// with their rule, never a prompt rendered with a hole in it.
+	for args, want := range map[string]string{
+		`{}`:                       "workspace_id is required",
+		`{"workspace_id": "acme"}`: "workspace_id must be a UUID",
+	} {
+		get.Params.Name, get.Params.Arguments = "debug_failed_deliveries", nil
+		_ = json.Unmarshal([]byte(args), &get.Params.Arguments)
+		p, err := c.GetPrompt(ctx, get)
+		if !errors.Is(err, mcp.ErrInvalidParams) || !strings.Contains(err.Error(), want) {
+			t.Errorf("debug prompt with %s: want -32602 saying %q, got %v (%+v)", args, want, err, p)
+		}
 	}
 }

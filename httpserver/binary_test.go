@@ -4,6 +4,7 @@ import (
 	"github.com/meshes-mcp/meshes-mcp/internal/hermetic"
 
 	"context"
+	"errors"
 	"fmt"
 	"net"
 	"net/http"
@@ -13,6 +14,8 @@ import (
 	"syscall"
 	"testing"
 	"time"
+
+	"github.com/mark3labs/mcp-go/mcp"
 
 	"github.com/meshes-mcp/meshes-mcp/internal/testbin"
 
@@ -240,5 +243,48 @@ func TestBinaryGracefulShutdownOnSIGTERM(t *testing.T) {
 				}
 			})
 		}
+	}
+}
+
+// A prompts/get with a missing or invalid argument is the client's error:
+// over every transport the real binary answers -32602 naming the argument
+// and the rule, and renders nothing; valid arguments render the prompt.
+func TestBinaryRefusesInvalidPromptArguments(t *testing.T) {
+	be := startBackend(t, nil)
+	for _, tc := range clientKinds {
+		t.Run(string(tc.kind), func(t *testing.T) {
+			p := startProcess(t, be, "prompt-token-1234", "--transport", string(tc.transport))
+			c := mustConnect(t, tc.kind, p.Base, map[string]string{"Authorization": "Bearer prompt-token-1234"})
+			get := func(name string, args map[string]string) (*mcp.GetPromptResult, error) {
+				ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+				defer cancel()
+				req := mcp.GetPromptRequest{}
+				req.Params.Name, req.Params.Arguments = name, args
+				return c.GetPrompt(ctx, req)
+			}
+			for _, bad := range []struct {
+				prompt string
+				args   map[string]string
+				want   string
+			}{
+				{"debug_failed_deliveries", nil, "workspace_id is required"},
+				{"debug_failed_deliveries", map[string]string{"workspace_id": "acme"}, `workspace_id must be a UUID`},
+				{"provision_tenant", map[string]string{"name": "Acme!"}, "name must match"},
+				{"provision_tenant", map[string]string{"name": "Acme", "workspace": "Acme"}, "workspace is not an argument of provision_tenant"},
+			} {
+				res, err := get(bad.prompt, bad.args)
+				if !errors.Is(err, mcp.ErrInvalidParams) || !strings.Contains(err.Error(), bad.want) {
+					t.Errorf("%s %v: want -32602 saying %q, got %v (result %v)", bad.prompt, bad.args, bad.want, err, res)
+				}
+			}
+			res, err := get("provision_tenant", map[string]string{"name": "Acme Corp", "integration": "hubspot"})
+			if err != nil {
+				t.Fatalf("valid arguments: %v", err)
+			}
+			text := res.Messages[0].Content.(mcp.TextContent).Text
+			if !strings.Contains(text, `"Acme Corp"`) || !strings.Contains(text, `connect: "oauth"`) {
+				t.Errorf("provisioning prompt = %q", text)
+			}
+		})
 	}
 }

@@ -43,6 +43,9 @@ const (
 // value of every optional field means "use the default".
 type Config struct {
 	Transport Transport
+	// RefuseMessage, when set, answers a JSON-RPC message before mcp-go
+	// sees it (an invalid prompts/get: see MessageRefuser).
+	RefuseMessage MessageRefuser
 	// Addr is the host:port to listen on.
 	Addr string
 	// AuthToken, when set, must be presented by every MCP request as

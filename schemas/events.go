@@ -3,6 +3,7 @@ package schemas
 import (
 	"bytes"
 	"encoding/json"
+	"regexp"
 	"strconv"
 	"strings"
 
@@ -139,7 +140,7 @@ type SendEventsOutput struct {
 	Rejected int        `json:"rejected"`
 	Unknown  int        `json:"unknown"`
 	NotSent  int        `json:"not_sent"`
-	Items    []BulkItem `json:"items" jsonschema_description:"Problem items first, then accepted ones while space allows."`
+	Items    []BulkItem `json:"items" jsonschema_description:"Problem items first, then accepted ones (many: only first and last, see notice)."`
 	Notice   string     `json:"notice,omitempty"`
 }
 
@@ -206,10 +207,26 @@ type ListEventsOutput struct {
 type GetEventInput struct {
 	EventID        string `json:"event_id" jsonschema:"format=uuid" jsonschema_description:"Event ID."`
 	IncludePayload bool   `json:"include_payload,omitempty" jsonschema:"default=false" jsonschema_description:"Also return the payload."`
+	PayloadPath    string `json:"payload_path,omitempty" jsonschema:"maxLength=512" jsonschema_description:"Only this part of the payload, e.g. items[3].sku."`
+}
+
+// payloadPath is a path into an event payload: keys separated by dots,
+// array indexes in brackets ("items[3].sku").
+var payloadPath = regexp.MustCompile(`^[^.\[\]]+(?:\.[^.\[\]]+|\[\d+\])*$`)
+
+// Validate checks the path's syntax, so that a malformed one is refused
+// before the event is read.
+func (in *GetEventInput) Validate() error {
+	if in.PayloadPath != "" && !payloadPath.MatchString(in.PayloadPath) {
+		return &FieldError{Field: "payload_path", Rule: "must be keys separated by dots with array indexes in brackets, e.g. items[3].sku"}
+	}
+	return nil
 }
 
 // GetEventOutput is the event with its deliveries.
 type GetEventOutput struct {
 	Event
-	Notice string `json:"notice,omitempty"`
+	PayloadPart    any               `json:"payload_part,omitempty" jsonschema_description:"The value at payload_path."`
+	PayloadOutline map[string]string `json:"payload_outline,omitempty" jsonschema_description:"Keys (or [index]) of a payload too large to show: type and size."`
+	Notice         string            `json:"notice,omitempty"`
 }

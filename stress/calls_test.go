@@ -3,12 +3,17 @@ package stress
 import (
 	"context"
 	"fmt"
+	"net/http"
+	"regexp"
+	"slices"
+	"strconv"
 	"sync/atomic"
 	"testing"
 	"time"
 
 	"github.com/meshes-mcp/meshes-mcp/internal/teststack"
 	"github.com/meshes-mcp/meshes-mcp/meshesapi"
+	"github.com/meshes-mcp/meshes-mcp/tools"
 )
 
 // Tool classes by what a retry may do: reads and idempotent writes can be
@@ -19,16 +24,27 @@ const (
 	classPOST       = "non-idempotent write"
 )
 
-// toolCall is one successful-looking call of a tool and the request of it
-// that faults are aimed at (method and a faultmeshes path pattern).
-type toolCall struct {
-	class, tool     string
-	method, pattern string
+// callRow is what cannot be derived about stressing one tool: the Meshes
+// operation whose request faults are aimed at, and the arguments of a
+// successful call.
+type callRow struct {
+	tool string
+	// op names the meshesapi operation (Operation.Name) to inject faults into.
+	op string
 	// args prepares what the call needs (a disposable object to delete,
 	// for example) directly through the client, then returns the arguments.
 	args func(t testing.TB, s *teststack.Stack) map[string]any
 }
 
+// toolCall is one successful-looking call of a tool and the request of it
+// that faults are aimed at: its class, method and path pattern come from
+// meshesapi's operation table.
+type toolCall struct {
+	callRow
+	class, method, pattern string
+}
+
+// api is the path prefix of the API base the test stack serves.
 const api = "/api/v1"
 
 var uniq atomic.Int64
@@ -40,85 +56,156 @@ func fixed(args func(ids teststack.IDs) map[string]any) func(testing.TB, *testst
 	return func(_ testing.TB, s *teststack.Stack) map[string]any { return args(s.IDs) }
 }
 
-// toolCalls covers every tool of the catalog.
-var toolCalls = []toolCall{
+// toolCalls covers every tool of the catalog
+// (TestEveryToolHasAStressCall says which row a new tool needs).
+var toolCalls = resolveCalls([]callRow{
 	// Reads.
-	{classRead, "list_workspaces", "GET", api + "/workspaces", fixed(func(teststack.IDs) map[string]any { return map[string]any{} })},
-	{classRead, "get_workspace", "GET", api + "/workspaces/*", fixed(func(ids teststack.IDs) map[string]any { return map[string]any{"workspace_id": ids.Workspace} })},
-	{classRead, "list_event_types", "GET", api + "/workspaces/*/event-types", fixed(func(ids teststack.IDs) map[string]any { return map[string]any{"workspace_id": ids.Workspace} })},
-	{classRead, "list_resources", "GET", api + "/workspaces/*/resources", fixed(func(ids teststack.IDs) map[string]any { return map[string]any{"workspace_id": ids.Workspace} })},
-	{classRead, "list_connections", "GET", api + "/connections", fixed(func(teststack.IDs) map[string]any { return map[string]any{} })},
-	{classRead, "get_connection", "GET", api + "/connections/*", fixed(func(ids teststack.IDs) map[string]any { return map[string]any{"connection_id": ids.Connection} })},
-	{classRead, "list_connection_actions", "GET", api + "/connections/*/actions", fixed(func(ids teststack.IDs) map[string]any { return map[string]any{"connection_id": ids.Connection} })},
-	{classRead, "get_connection_fields", "GET", api + "/connections/*/fields", fixed(func(ids teststack.IDs) map[string]any { return map[string]any{"connection_id": ids.Connection} })},
-	{classRead, "get_connection_mapping", "GET", api + "/connections/*/mappings/default", fixed(func(ids teststack.IDs) map[string]any { return map[string]any{"connection_id": ids.Connection} })},
-	{classRead, "list_integrations", "GET", api + "/integrations", fixed(func(teststack.IDs) map[string]any { return map[string]any{} })},
-	{classRead, "list_rules", "GET", api + "/rules", fixed(func(teststack.IDs) map[string]any { return map[string]any{} })},
-	{classRead, "get_rule", "GET", api + "/rules/*", fixed(func(ids teststack.IDs) map[string]any { return map[string]any{"rule_id": ids.Rule} })},
-	{classRead, "list_events", "GET", api + "/events", fixed(func(teststack.IDs) map[string]any { return map[string]any{} })},
-	{classRead, "get_event", "GET", api + "/events/*", fixed(func(ids teststack.IDs) map[string]any { return map[string]any{"event_id": ids.Event} })},
-	{classRead, "list_deliveries", "GET", api + "/workspaces/*/events", fixed(func(ids teststack.IDs) map[string]any { return map[string]any{"workspace_id": ids.Workspace} })},
-	{classRead, "diagnose_event", "GET", api + "/events/*", fixed(func(ids teststack.IDs) map[string]any { return map[string]any{"event_id": ids.FailedEvent} })},
-	{classRead, "list_sessions", "GET", api + "/sessions", fixed(func(ids teststack.IDs) map[string]any { return map[string]any{"workspace_id": ids.Workspace} })},
-	{classRead, "export_workspace", "GET", api + "/workspaces/*/rules", func(t testing.TB, s *teststack.Stack) map[string]any {
+	{"list_workspaces", "ListWorkspaces", fixed(func(teststack.IDs) map[string]any { return map[string]any{} })},
+	{"get_workspace", "GetWorkspace", fixed(func(ids teststack.IDs) map[string]any { return map[string]any{"workspace_id": ids.Workspace} })},
+	{"list_event_types", "ListEventTypes", fixed(func(ids teststack.IDs) map[string]any { return map[string]any{"workspace_id": ids.Workspace} })},
+	{"list_resources", "ListResources", fixed(func(ids teststack.IDs) map[string]any { return map[string]any{"workspace_id": ids.Workspace} })},
+	{"list_connections", "ListConnections", fixed(func(teststack.IDs) map[string]any { return map[string]any{} })},
+	{"get_connection", "GetConnection", fixed(func(ids teststack.IDs) map[string]any { return map[string]any{"connection_id": ids.Connection} })},
+	{"list_connection_actions", "GetConnectionActions", fixed(func(ids teststack.IDs) map[string]any { return map[string]any{"connection_id": ids.Connection} })},
+	{"get_connection_fields", "GetConnectionFields", fixed(func(ids teststack.IDs) map[string]any { return map[string]any{"connection_id": ids.Connection} })},
+	{"get_connection_mapping", "GetDefaultMapping", fixed(func(ids teststack.IDs) map[string]any { return map[string]any{"connection_id": ids.Connection} })},
+	{"list_integrations", "ListIntegrations", fixed(func(teststack.IDs) map[string]any { return map[string]any{} })},
+	{"list_rules", "ListRules", fixed(func(teststack.IDs) map[string]any { return map[string]any{} })},
+	{"get_rule", "GetRule", fixed(func(ids teststack.IDs) map[string]any { return map[string]any{"rule_id": ids.Rule} })},
+	{"list_events", "ListEvents", fixed(func(teststack.IDs) map[string]any { return map[string]any{} })},
+	{"get_event", "GetEvent", fixed(func(ids teststack.IDs) map[string]any { return map[string]any{"event_id": ids.Event} })},
+	{"list_deliveries", "ListWorkspaceEvents", fixed(func(ids teststack.IDs) map[string]any { return map[string]any{"workspace_id": ids.Workspace} })},
+	{"diagnose_event", "GetEvent", fixed(func(ids teststack.IDs) map[string]any { return map[string]any{"event_id": ids.FailedEvent} })},
+	{"get_delivery", "ListDeliveryAttempts", func(t testing.TB, s *teststack.Stack) map[string]any {
+		event, rule := failedDelivery(t, s)
+		return map[string]any{"event_id": event, "rule_id": rule}
+	}},
+	{"list_sessions", "ListSessions", fixed(func(ids teststack.IDs) map[string]any { return map[string]any{"workspace_id": ids.Workspace} })},
+	{"export_workspace", "ListWorkspaceRules", func(t testing.TB, s *teststack.Stack) map[string]any {
 		return map[string]any{"workspace_id": smallWorkspace(t, s)}
 	}},
-	{classRead, "plan_blueprint", "GET", api + "/integrations", func(testing.TB, *teststack.Stack) map[string]any {
+	{"plan_blueprint", "ListIntegrations", func(testing.TB, *teststack.Stack) map[string]any {
 		return map[string]any{"blueprint": smallBlueprint(), "workspace_name": unique("Planned")}
 	}},
 
 	// Idempotent writes.
-	{classIdempotent, "update_workspace", "PUT", api + "/workspaces/*", func(_ testing.TB, s *teststack.Stack) map[string]any {
+	{"update_workspace", "UpdateWorkspace", func(_ testing.TB, s *teststack.Stack) map[string]any {
 		return map[string]any{"workspace_id": s.IDs.Workspace, "name": unique("Renamed"), "description": "changed by stress"}
 	}},
-	{classIdempotent, "update_connection", "PUT", api + "/connections/*", func(t testing.TB, s *teststack.Stack) map[string]any {
+	{"update_connection", "UpdateConnection", func(t testing.TB, s *teststack.Stack) map[string]any {
 		return map[string]any{"connection_id": webhookConnection(t, s), "name": unique("Hook"), "metadata": hookMetadata()}
 	}},
-	{classIdempotent, "update_connection_mapping", "PUT", api + "/connections/*/mappings/default", func(t testing.TB, s *teststack.Stack) map[string]any {
+	{"update_connection_mapping", "PutDefaultMapping", func(t testing.TB, s *teststack.Stack) map[string]any {
 		return map[string]any{"connection_id": webhookConnection(t, s), "schema": map[string]any{"schema_version": 1,
 			"fields": []any{map[string]any{"dest": "email", "source": map[string]any{"type": "path", "value": "email"}}}}}
 	}},
-	{classIdempotent, "delete_connection", "DELETE", api + "/connections/*", func(t testing.TB, s *teststack.Stack) map[string]any {
+	{"delete_connection", "DeleteConnection", func(t testing.TB, s *teststack.Stack) map[string]any {
 		return map[string]any{"connection_id": webhookConnection(t, s), "force_delete": true}
 	}},
-	{classIdempotent, "delete_rule", "DELETE", api + "/rules/*", func(t testing.TB, s *teststack.Stack) map[string]any {
+	{"delete_rule", "DeleteRule", func(t testing.TB, s *teststack.Stack) map[string]any {
 		return map[string]any{"rule_id": disposableRule(t, s)}
 	}},
-	{classIdempotent, "revoke_session", "DELETE", api + "/sessions/*", func(t testing.TB, s *teststack.Stack) map[string]any {
+	{"revoke_session", "RevokeSession", func(t testing.TB, s *teststack.Stack) map[string]any {
 		return map[string]any{"session_id": disposableSession(t, s)}
 	}},
 
 	// Non-idempotent writes.
-	{classPOST, "create_workspace", "POST", api + "/workspaces", func(testing.TB, *teststack.Stack) map[string]any {
+	{"create_workspace", "CreateWorkspace", func(testing.TB, *teststack.Stack) map[string]any {
 		return map[string]any{"name": unique("Tenant")}
 	}},
-	{classPOST, "create_connection", "POST", api + "/connections", func(_ testing.TB, s *teststack.Stack) map[string]any {
+	{"create_connection", "CreateConnection", func(_ testing.TB, s *teststack.Stack) map[string]any {
 		return map[string]any{"workspace_id": s.IDs.Workspace, "type": "webhook", "name": unique("Hook"), "metadata": hookMetadata()}
 	}},
-	{classPOST, "create_rule", "POST", api + "/rules", func(_ testing.TB, s *teststack.Stack) map[string]any {
+	{"create_rule", "CreateRule", func(_ testing.TB, s *teststack.Stack) map[string]any {
 		return map[string]any{"workspace_id": s.IDs.Workspace, "connection_id": s.IDs.WebhookConnection,
 			"event": fmt.Sprintf("stress.rule_%d", uniq.Add(1)), "action": "send_webhook"}
 	}},
-	{classPOST, "send_event", "POST", api + "/events", func(_ testing.TB, s *teststack.Stack) map[string]any {
+	{"send_event", "SendEvent", func(_ testing.TB, s *teststack.Stack) map[string]any {
 		return map[string]any{"workspace_id": s.IDs.Workspace, "event": "stress.sent", "payload": map[string]any{"email": "jo@example.com"}}
 	}},
-	{classPOST, "send_events", "POST", api + "/events/bulk", func(_ testing.TB, s *teststack.Stack) map[string]any {
+	{"send_events", "SendEvents", func(_ testing.TB, s *teststack.Stack) map[string]any {
 		return map[string]any{"events": bulkEvents(s.IDs.Workspace, 3)}
 	}},
-	{classPOST, "retry_delivery", "POST", api + "/events/*/rules/*/retry", func(t testing.TB, s *teststack.Stack) map[string]any {
+	{"retry_delivery", "RetryDelivery", func(t testing.TB, s *teststack.Stack) map[string]any {
 		event, rule := failedDelivery(t, s)
 		return map[string]any{"event_id": event, "rule_id": rule}
 	}},
-	{classPOST, "create_session", "POST", api + "/sessions", func(_ testing.TB, s *teststack.Stack) map[string]any {
+	{"create_session", "CreateSession", func(_ testing.TB, s *teststack.Stack) map[string]any {
 		return map[string]any{"workspace_id": s.IDs.Workspace}
 	}},
-	{classPOST, "refresh_session", "POST", api + "/sessions/*/refresh", func(t testing.TB, s *teststack.Stack) map[string]any {
+	{"refresh_session", "RefreshSession", func(t testing.TB, s *teststack.Stack) map[string]any {
 		return map[string]any{"session_id": disposableSession(t, s)}
 	}},
-	{classPOST, "apply_blueprint", "POST", api + "/workspaces", func(testing.TB, *teststack.Stack) map[string]any {
+	{"apply_blueprint", "CreateWorkspace", func(testing.TB, *teststack.Stack) map[string]any {
 		return map[string]any{"blueprint": smallBlueprint(), "workspace_name": unique("Applied"),
 			"secrets": []any{map[string]any{"name": "hook token", "value": "tok_stress_0123456789abcdef"}}}
 	}},
+})
+
+// resolveCalls derives each call's fault target (method, path pattern) and
+// class from the operation it names. A row
+// naming a tool or an operation that does not exist panics, which fails
+// every test of the package with the reason.
+func resolveCalls(rows []callRow) []toolCall {
+	cat, err := tools.New(nil, tools.Options{})
+	if err != nil {
+		panic(err)
+	}
+	catalog := map[string]tools.Tool{}
+	for _, tool := range cat.All() {
+		catalog[tool.Name] = tool
+	}
+	ops := map[string]meshesapi.Operation{}
+	for _, op := range meshesapi.Operations() {
+		ops[op.Name] = op
+	}
+	calls := make([]toolCall, len(rows))
+	for i, c := range rows {
+		calls[i].callRow = c
+		tool, ok := catalog[c.tool]
+		if !ok {
+			panic("stress: toolCalls names " + c.tool + ", which the catalog does not have")
+		}
+		op, ok := ops[c.op]
+		if !ok {
+			panic("stress: toolCalls row " + c.tool + " names operation " + c.op + ", which meshesapi.Operations() does not have")
+		}
+		// What a retry of the faulted request may do depends on its method,
+		// not on the tool: apply_blueprint is idempotent as a whole, yet the
+		// POST that creates its workspace could duplicate it.
+		switch op.Method {
+		case http.MethodGet:
+			calls[i].class = classRead
+		case http.MethodPut, http.MethodDelete:
+			calls[i].class = classIdempotent
+		default:
+			calls[i].class = classPOST
+		}
+		if tool.ReadOnly != (calls[i].class == classRead) {
+			panic("stress: toolCalls row " + c.tool + " aims faults at " + op.String() + ", but the tool is read-only=" + strconv.FormatBool(tool.ReadOnly))
+		}
+		calls[i].method = op.Method
+		calls[i].pattern = api + pathParam.ReplaceAllString(op.Path, "*")
+	}
+	return calls
+}
+
+// pathParam is a {placeholder} of an operation's path template.
+var pathParam = regexp.MustCompile(`\{[a-z_]+\}`)
+
+// Every tool of the catalog is stressed: a tool without a row fails here
+// with what to add, rather than being silently left out of the fault tests.
+func TestEveryToolHasAStressCall(t *testing.T) {
+	cat, err := tools.New(nil, tools.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, tool := range cat.All() {
+		if !slices.ContainsFunc(toolCalls, func(c toolCall) bool { return c.tool == tool.Name }) {
+			t.Errorf("%s has no row in toolCalls (stress/calls_test.go): add {tool, the meshesapi operation whose request faults should hit, "+
+				"a func returning arguments for a successful call}", tool.Name)
+		}
+	}
 }
 
 func callsOf(class string) []toolCall {

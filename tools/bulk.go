@@ -78,7 +78,7 @@ func (c *Catalog) sendEvents(ctx context.Context, in *schemas.SendEventsInput) (
 		reportProgress(ctx, n, total, fmt.Sprintf("%d of %d events sent", n, total))
 		return nil
 	})
-	out := c.bulkResult(items)
+	out := c.bulkResult(in.Events, items)
 	if out.Accepted == 0 && !perItem {
 		return nil, totalFailure(items)
 	}
@@ -254,14 +254,25 @@ func batchOutcome(batch []int, res *meshesapi.BulkResult, err error) []schemas.B
 	return out
 }
 
+// listedAccepted is how many accepted events a send_events result lists one
+// by one. Beyond it, only the first and the last accepted are listed and the
+// notice gives the list_events filters that read all of them back: a
+// thousand accepted ids cost about 16k tokens and tell the model nothing a
+// count does not.
+const listedAccepted = 10
+
 // bulkResult merges the items: counts are complete; the item list shows
-// every problem first, then accepted events while the budget allows.
-func (c *Catalog) bulkResult(items []schemas.BulkItem) *schemas.SendEventsOutput {
+// every problem first (within the budget), then the accepted events, or
+// when there are more than listedAccepted of them the first and the last.
+func (c *Catalog) bulkResult(events []schemas.EventItem, items []schemas.BulkItem) *schemas.SendEventsOutput {
 	out := &schemas.SendEventsOutput{Total: len(items)}
+	var problems, accepted []schemas.BulkItem
 	for _, it := range items {
 		switch it.Status {
 		case statusAccepted:
 			out.Accepted++
+			accepted = append(accepted, it)
+			continue
 		case statusRejected:
 			out.Rejected++
 		case statusUnknown:
@@ -269,19 +280,51 @@ func (c *Catalog) bulkResult(items []schemas.BulkItem) *schemas.SendEventsOutput
 		case statusNotSent:
 			out.NotSent++
 		}
+		problems = append(problems, it)
 	}
-	ordered := slices.Clone(items)
-	slices.SortStableFunc(ordered, func(a, b schemas.BulkItem) int {
-		return boolRank(a.Status == statusAccepted) - boolRank(b.Status == statusAccepted)
-	})
-	out.Items, out.Notice = fitAll(c, ordered,
-		"%d of %d items listed to keep the result small (problems first); the counts cover all; list_events shows accepted events")
+	var summary string
+	if len(accepted) > listedAccepted {
+		summary = acceptedSummary(events, accepted)
+		accepted = []schemas.BulkItem{accepted[0], accepted[len(accepted)-1]}
+	}
+	listed := append(problems, accepted...)
+	out.Items, out.Notice = fitAll(c, listed,
+		"%d of %d items listed to keep the result small (problems first); the counts cover all")
+	out.Notice = joinNotice(summary, out.Notice)
 	return out
 }
 
-func boolRank(b bool) int {
-	if b {
-		return 1
+// acceptedSummary says which accepted events the item list leaves out and
+// where to read them: list_events filtered by each workspace and event name
+// the accepted events used, newest first.
+func acceptedSummary(events []schemas.EventItem, accepted []schemas.BulkItem) string {
+	type filter struct{ workspace, event string }
+	var filters []filter
+	for _, it := range accepted {
+		f := filter{events[it.Index].WorkspaceID, events[it.Index].Event}
+		if !slices.Contains(filters, f) {
+			filters = append(filters, f)
+		}
 	}
-	return 0
+	first, last := accepted[0], accepted[len(accepted)-1]
+	var b strings.Builder
+	fmt.Fprintf(&b, "%d accepted events are not listed one by one, only the first (events[%d]) and the last (events[%d]); list_events reads them all back",
+		len(accepted)-2, first.Index, last.Index)
+	const maxFilters = 3
+	for i, f := range filters {
+		if i == maxFilters {
+			fmt.Fprintf(&b, " and %d more workspace/event pairs", len(filters)-maxFilters)
+			break
+		}
+		sep := " with "
+		if i > 0 {
+			sep = ", "
+		}
+		workspace := strconv.Quote(f.workspace)
+		if f.workspace == "" {
+			workspace = "the publishable key's workspace"
+		}
+		fmt.Fprintf(&b, `%s{"workspace_id": %s, "event": %q}`, sep, workspace, f.event)
+	}
+	return b.String()
 }

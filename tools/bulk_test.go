@@ -4,8 +4,10 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"io"
 	"net/http"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -71,20 +73,69 @@ func TestBatchOutcome(t *testing.T) {
 // the budget, however many events there were.
 func TestBulkResultListsProblemsFirst(t *testing.T) {
 	c := newTestCatalog(t, Options{Limits: Limits{MaxResultBytes: 5000}})
-	items := make([]schemas.BulkItem, 3000)
-	for i := range items {
-		items[i] = schemas.BulkItem{Index: i, Status: statusAccepted, EventID: "e"}
+	events, items := bulkCall(3000)
+	for i := 2000; i < 2200; i++ {
+		items[i].Status, items[i].Error, items[i].EventID = statusRejected, "bad payload", ""
 	}
-	items[2500].Status, items[2500].Error = statusRejected, "bad payload"
-	out := c.bulkResult(items)
-	if out.Total != 3000 || out.Accepted != 2999 || out.Rejected != 1 {
+	out := c.bulkResult(events, items)
+	if out.Total != 3000 || out.Accepted != 2800 || out.Rejected != 200 {
 		t.Errorf("counts = %+v", out)
 	}
-	if out.Items[0].Index != 2500 || out.Items[0].Status != statusRejected {
+	if out.Items[0].Index != 2000 || out.Items[0].Status != statusRejected {
 		t.Errorf("first item = %+v, want the rejected one", out.Items[0])
 	}
-	if len(out.Items) == 3000 || out.Notice == "" {
-		t.Errorf("3000 items listed without cutting (%d) or no notice", len(out.Items))
+	if len(out.Items) >= 200 || !strings.Contains(out.Notice, "problems first") {
+		t.Errorf("200 problems listed without cutting (%d) or no notice: %q", len(out.Items), out.Notice)
+	}
+}
+
+// bulkCall is n events of one workspace, all accepted.
+func bulkCall(n int) ([]schemas.EventItem, []schemas.BulkItem) {
+	events := make([]schemas.EventItem, n)
+	items := make([]schemas.BulkItem, n)
+	for i := range items {
+		events[i] = schemas.EventItem{WorkspaceID: testUUID, Event: "user.signup"}
+		items[i] = schemas.BulkItem{Index: i, Status: statusAccepted, EventID: fmt.Sprintf("evt-%04d", i)}
+	}
+	return events, items
+}
+
+// A thousand accepted events cost a few lines, not one item each: every
+// problem keeps its item, the accepted ones are summarised by their first
+// and last id, and the notice names the list_events filters that read them
+// all back. A few accepted events are still listed one by one.
+func TestBulkResultSummarisesAcceptedEvents(t *testing.T) {
+	c := newTestCatalog(t, Options{})
+	events, items := bulkCall(1000)
+	events[500].Event = "order.placed"
+	items[3].Status, items[3].Error, items[3].EventID = statusRejected, "payload is required", ""
+	items[7].Status, items[7].Error, items[7].EventID = statusUnknown, "outcome unknown: check list_events", ""
+	out := c.bulkResult(events, items)
+	if out.Accepted != 998 || out.Rejected != 1 || out.Unknown != 1 {
+		t.Errorf("counts = %+v", out)
+	}
+	var got []string
+	for _, it := range out.Items {
+		got = append(got, fmt.Sprintf("%d %s %s", it.Index, it.Status, it.EventID))
+	}
+	want := []string{"3 rejected ", "7 unknown ", "0 accepted evt-0000", "999 accepted evt-0999"}
+	if !slices.Equal(got, want) {
+		t.Errorf("items = %q, want %q", got, want)
+	}
+	for _, w := range []string{"996 accepted events", "events[0]", "events[999]",
+		`{"workspace_id": "` + testUUID + `", "event": "user.signup"}`, `"event": "order.placed"}`} {
+		if !strings.Contains(out.Notice, w) {
+			t.Errorf("notice %q does not say %s", out.Notice, w)
+		}
+	}
+	raw, _ := json.Marshal(out)
+	if len(raw) > 2000 {
+		t.Errorf("result for 1000 events is %d bytes", len(raw))
+	}
+
+	events, items = bulkCall(listedAccepted)
+	if out := c.bulkResult(events, items); len(out.Items) != listedAccepted || out.Notice != "" {
+		t.Errorf("%d accepted events: %d items listed, notice %q; want all listed", listedAccepted, len(out.Items), out.Notice)
 	}
 }
 

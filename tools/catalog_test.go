@@ -10,52 +10,6 @@ import (
 	"github.com/meshes-mcp/meshes-mcp/schemas"
 )
 
-// contract is the catalog the issue promises: toolset, arguments (required
-// ones marked with !) per tool. Arguments a tool adds beyond the contract
-// (a cursor on lists Meshes does not page) are listed under extra.
-var contract = map[string]struct {
-	toolset string
-	args    []string
-	extra   []string
-}{
-	"list_workspaces":           {"workspaces", nil, []string{"cursor"}},
-	"get_workspace":             {"workspaces", []string{"workspace_id!"}, nil},
-	"create_workspace":          {"workspaces", []string{"name!", "description"}, nil},
-	"update_workspace":          {"workspaces", []string{"workspace_id!", "name!", "description"}, nil},
-	"list_event_types":          {"workspaces", []string{"workspace_id!"}, nil},
-	"list_resources":            {"workspaces", []string{"workspace_id!"}, nil},
-	"list_connections":          {"connections", []string{"workspace_id"}, []string{"cursor"}},
-	"get_connection":            {"connections", []string{"connection_id!"}, nil},
-	"create_connection":         {"connections", []string{"workspace_id!", "type!", "name!", "metadata!", "hidden"}, nil},
-	"update_connection":         {"connections", []string{"connection_id!", "name!", "metadata!", "hidden", "remove_secrets"}, nil},
-	"delete_connection":         {"connections", []string{"connection_id!", "force_delete"}, nil},
-	"list_connection_actions":   {"connections", []string{"connection_id!"}, nil},
-	"get_connection_fields":     {"connections", []string{"connection_id!", "refresh"}, nil},
-	"get_connection_mapping":    {"connections", []string{"connection_id!"}, nil},
-	"update_connection_mapping": {"connections", []string{"connection_id!", "schema!", "workspace_id", "mapping_id", "expected_version", "name"}, nil},
-	"list_integrations":         {"connections", []string{"type"}, nil},
-	"list_rules":                {"rules", []string{"workspace_id", "event", "resource", "resource_id"}, []string{"cursor"}},
-	"get_rule":                  {"rules", []string{"rule_id!"}, nil},
-	"create_rule":               {"rules", []string{"workspace_id!", "connection_id!", "event!", "action!", "metadata", "resource", "resource_id", "active", "hidden"}, nil},
-	"delete_rule":               {"rules", []string{"rule_id!"}, nil},
-	"send_event":                {"events", []string{"workspace_id!", "event!", "payload!", "resource", "resource_id"}, nil},
-	"send_events":               {"events", []string{"events!"}, nil},
-	"list_events":               {"events", []string{"workspace_id", "limit", "cursor", "event", "status", "resource", "resource_id"}, nil},
-	"get_event":                 {"events", []string{"event_id!", "include_payload"}, nil},
-	"list_deliveries":           {"deliveries", []string{"workspace_id!", "status", "event", "connection_id", "rule_id", "limit", "cursor"}, nil},
-	"retry_delivery":            {"deliveries", []string{"event_id!", "rule_id!"}, nil},
-	"diagnose_event":            {"deliveries", []string{"event_id!"}, nil},
-	"get_delivery":              {"deliveries", []string{"event_id!", "rule_id!"}, nil},
-	"cancel_delivery":           {"deliveries", []string{"event_id!", "rule_id"}, nil},
-	"create_session":            {"sessions", []string{"workspace_id!", "role", "session_type", "external_user_id", "ttl_seconds", "launch_ttl_seconds", "launch_page", "resource", "resource_id", "allowed_origins", "scopes"}, nil},
-	"list_sessions":             {"sessions", []string{"workspace_id!", "limit", "cursor", "status", "resource", "resource_id"}, nil},
-	"refresh_session":           {"sessions", []string{"session_id!"}, nil},
-	"revoke_session":            {"sessions", []string{"session_id!"}, nil},
-	"export_workspace":          {"blueprints", []string{"workspace_id!"}, nil},
-	"plan_blueprint":            {"blueprints", []string{"blueprint!", "workspace_id", "workspace_name"}, []string{"replace"}},
-	"apply_blueprint":           {"blueprints", []string{"blueprint!", "workspace_id", "workspace_name", "secrets"}, []string{"replace"}},
-}
-
 func newTestCatalog(t *testing.T, opts Options) *Catalog {
 	t.Helper()
 	c, err := New(nil, opts)
@@ -73,55 +27,6 @@ func mustDecoder(t *testing.T, tool *Tool) *argDecoder {
 		t.Fatalf("%s: argument decoder: %v", tool.Name, err)
 	}
 	return d
-}
-
-type inputSchema struct {
-	Properties map[string]json.RawMessage `json:"properties"`
-	Required   []string                   `json:"required"`
-}
-
-func TestCatalogMatchesContract(t *testing.T) {
-	c := newTestCatalog(t, Options{})
-	var names []string
-	for _, tool := range c.All() {
-		names = append(names, tool.Name)
-		want, ok := contract[tool.Name]
-		if !ok {
-			t.Errorf("%s is not in the contract", tool.Name)
-			continue
-		}
-		if tool.Toolset != want.toolset {
-			t.Errorf("%s: toolset %q, contract says %q", tool.Name, tool.Toolset, want.toolset)
-		}
-		var s inputSchema
-		if err := json.Unmarshal(tool.Definition.RawInputSchema, &s); err != nil {
-			t.Fatal(err)
-		}
-		var gotArgs, wantArgs, gotReq, wantReq []string
-		for name := range s.Properties {
-			gotArgs = append(gotArgs, name)
-		}
-		for _, a := range append(slices.Clone(want.args), want.extra...) {
-			name, required := strings.CutSuffix(a, "!")
-			wantArgs = append(wantArgs, name)
-			if required {
-				wantReq = append(wantReq, name)
-			}
-		}
-		gotReq = slices.Clone(s.Required)
-		for _, l := range [][]string{gotArgs, wantArgs, gotReq, wantReq} {
-			slices.Sort(l)
-		}
-		if !slices.Equal(gotArgs, wantArgs) {
-			t.Errorf("%s arguments = %v, contract %v", tool.Name, gotArgs, wantArgs)
-		}
-		if !slices.Equal(gotReq, wantReq) {
-			t.Errorf("%s required = %v, contract %v", tool.Name, gotReq, wantReq)
-		}
-	}
-	if len(names) != len(contract) {
-		t.Errorf("catalog has %d tools, contract %d", len(names), len(contract))
-	}
 }
 
 // With a publishable key the workspace is implied, so events may omit it.

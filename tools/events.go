@@ -5,6 +5,10 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"maps"
+	"slices"
+	"strconv"
+	"strings"
 
 	"github.com/meshes-mcp/meshes-mcp/meshesapi"
 	"github.com/meshes-mcp/meshes-mcp/schemas"
@@ -120,21 +124,34 @@ func (c *Catalog) pageRemote(tool string, records []schemas.Event, next *string,
 }
 
 func (c *Catalog) getEvent(ctx context.Context, in *schemas.GetEventInput) (*schemas.GetEventOutput, error) {
-	e, err := c.event(ctx, in.EventID, in.IncludePayload)
+	e, err := c.event(ctx, in.EventID, in.IncludePayload || in.PayloadPath != "")
 	if err != nil {
 		return nil, err
 	}
 	out := &schemas.GetEventOutput{Event: eventOut(e)}
 	out.Deliveries = deliveriesOut(e.RuleEvents)
-	out.Payload = e.Payload
 	if unrouted(e) {
 		// Meshes reports an event without deliveries as completed; that
 		// must not read as delivered.
 		out.Notice = fmt.Sprintf(`matched no rule, so nothing was delivered although Meshes reports it %s; diagnose_event {"event_id": %q} says why`, e.Status, e.ID)
 	}
-	if size(out) > c.budget() && out.Payload != nil {
-		out.Payload = nil
-		out.Notice = "payload left out: it is too large to show"
+	switch {
+	case in.PayloadPath != "":
+		part, err := payloadPart(e.Payload, in.PayloadPath)
+		if err != nil {
+			return nil, err
+		}
+		out.PayloadPart = part
+		if size(out) > c.budget() {
+			out.PayloadPart = nil
+			c.outlineInstead(out, part, in.PayloadPath)
+		}
+	case in.IncludePayload:
+		out.Payload = e.Payload
+		if size(out) > c.budget() && out.Payload != nil {
+			out.Payload = nil
+			c.outlineInstead(out, e.Payload, "")
+		}
 	}
 	if size(out) > c.budget() {
 		kept, _ := window(out.Deliveries, 0, c.budget()/2)
@@ -142,6 +159,34 @@ func (c *Catalog) getEvent(ctx context.Context, in *schemas.GetEventInput) (*sch
 		out.Deliveries = kept
 	}
 	return out, nil
+}
+
+// outlineInstead reports a payload (or the part of it at path) too large to
+// show by its outline, and says how to read a smaller part of it.
+func (c *Catalog) outlineInstead(out *schemas.GetEventOutput, v any, path string) {
+	what := "payload"
+	if path != "" {
+		what = "payload_path " + path
+	}
+	notice := fmt.Sprintf("%s left out: it is %s, too large to show", what, describeValue(v))
+	outline, more := payloadOutline(v)
+	if len(outline) > 0 {
+		out.PayloadOutline = outline
+		notice += "; payload_outline lists its parts"
+		if more > 0 {
+			notice += fmt.Sprintf(" (the first %d; %d more)", len(outline), more)
+		}
+		notice += "; read one with payload_path, e.g. " + strconv.Quote(subPath(path, slices.Sorted(maps.Keys(outline))[0]))
+	}
+	out.Notice = joinNotice(out.Notice, notice)
+}
+
+// subPath extends a payload path by one outline entry ("key" or "[i]").
+func subPath(path, entry string) string {
+	if path == "" || strings.HasPrefix(entry, "[") {
+		return path + entry
+	}
+	return path + "." + entry
 }
 
 // size is the length of v's JSON.

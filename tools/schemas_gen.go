@@ -62,7 +62,7 @@ var generatedSchemas = map[string]toolSchemas{
 		output: `{"properties":{"rule":{"type":"string"},"connection":{"type":"string"},"status":{"type":"string"},"attempt_count":{"type":"integer"},"attempts":{"items":{"properties":{"number":{"type":"integer"}},"type":"object","required":["number"]},"type":"array"}},"type":"object","required":["rule","connection","status","attempt_count","attempts"]}`,
 	},
 	"get_event": {
-		input:  `{"properties":{"event_id":{"type":"string","pattern":"^[0-9a-fA-F-]{36}$","description":"Event ID."},"include_payload":{"type":"boolean","description":"Also return the payload.","default":false}},"additionalProperties":false,"type":"object","required":["event_id"]}`,
+		input:  `{"properties":{"event_id":{"type":"string","pattern":"^[0-9a-fA-F-]{36}$","description":"Event ID."},"include_payload":{"type":"boolean","description":"Also return the payload.","default":false},"payload_path":{"type":"string","pattern":"^[\\s\\S]{0,512}$","description":"Only this part of the payload, e.g. items[3].sku."}},"additionalProperties":false,"type":"object","required":["event_id"]}`,
 		output: `{"properties":{"id":{"type":"string"},"workspace":{"type":"string"},"event":{"type":"string"},"status":{"type":"string"}},"type":"object","required":["id","workspace","event","status"]}`,
 	},
 	"get_rule": {
