@@ -2,8 +2,10 @@ package stress
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
 	"net/http"
+	"net/http/httptest"
 	"regexp"
 	"slices"
 	"strconv"
@@ -135,6 +137,9 @@ var toolCalls = resolveCalls([]callRow{
 	}},
 	{"refresh_session", "RefreshSession", func(t testing.TB, s *teststack.Stack) map[string]any {
 		return map[string]any{"session_id": disposableSession(t, s)}
+	}},
+	{"cancel_delivery", "CancelEvent", func(t testing.TB, s *teststack.Stack) map[string]any {
+		return map[string]any{"event_id": heldDelivery(t, s)}
 	}},
 	{"apply_blueprint", "CreateWorkspace", func(testing.TB, *teststack.Stack) map[string]any {
 		return map[string]any{"blueprint": smallBlueprint(), "workspace_name": unique("Applied"),
@@ -317,6 +322,60 @@ func disposableSession(t testing.TB, s *teststack.Stack) string {
 // failedDelivery waits for the sandbox to settle (a retried delivery must
 // have failed again before it can be retried) and returns a failed
 // delivery's event and rule.
+// A delivery held by heldDelivery stays in flight for heldFor, long enough
+// for the cancel that follows it even on a loaded machine, and short enough
+// that held attempts do not tie up the sandbox's few delivery workers;
+// heldDeliveryTimeout, the fault stacks' limit on one attempt, outlasts it.
+const (
+	heldFor             = 5 * time.Second
+	heldDeliveryTimeout = 2 * heldFor
+)
+
+// heldDelivery sends an event whose only delivery is in flight, to a
+// destination that answers only after heldFor, so that cancel_delivery
+// always has something to cancel.
+func heldDelivery(t testing.TB, s *teststack.Stack) string {
+	t.Helper()
+	var arrived atomic.Int64
+	hold := make(chan struct{})
+	dest := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		arrived.Add(1)
+		select {
+		case <-hold:
+		case <-time.After(heldFor):
+		case <-r.Context().Done():
+		}
+	}))
+	t.Cleanup(func() {
+		close(hold)
+		dest.Close()
+	})
+	ctx, cancel := setupCtx()
+	defer cancel()
+	event := fmt.Sprintf("stress.held%d", uniq.Add(1))
+	conn, err := s.Client.CreateConnection(ctx, meshesapi.CreateConnectionRequest{Workspace: s.IDs.Workspace, Type: "webhook",
+		Name: unique("Held"), Metadata: map[string]any{"url": dest.URL + "/hook"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.Client.CreateRule(ctx, meshesapi.CreateRuleRequest{Workspace: s.IDs.Workspace, Connection: conn.ID, Event: event,
+		Metadata: map[string]any{"action": "send_webhook"}}); err != nil {
+		t.Fatal(err)
+	}
+	sent, err := s.Client.SendEvent(ctx, meshesapi.EventInput{Workspace: s.IDs.Workspace, Event: event,
+		Payload: json.RawMessage(`{"email":"held@example.com"}`)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for arrived.Load() == 0 {
+		if ctx.Err() != nil {
+			t.Fatalf("the held delivery of %s never reached its destination", sent.ID)
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
+	return sent.ID
+}
+
 func failedDelivery(t testing.TB, s *teststack.Stack) (string, string) {
 	t.Helper()
 	ctx, cancel := setupCtx()

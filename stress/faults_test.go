@@ -27,7 +27,8 @@ import (
 // -race run does not time out by accident), and a 64 KiB response cap so an
 // oversize fault needs only 256 KiB.
 func faultStack(t *testing.T) *teststack.Stack {
-	return teststack.Start(t, teststack.Options{Timeout: 500 * time.Millisecond, MaxResponseBytes: 64 << 10})
+	return teststack.Start(t, teststack.Options{Timeout: 500 * time.Millisecond, MaxResponseBytes: 64 << 10,
+		WebhookTimeout: heldDeliveryTimeout})
 }
 
 // The default retry budgets the suite asserts: writes get

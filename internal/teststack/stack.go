@@ -6,6 +6,7 @@
 package teststack
 
 import (
+	"cmp"
 	"context"
 	"fmt"
 	"sync"
@@ -32,6 +33,10 @@ type Options struct {
 	MaxResponseBytes int64
 	// Credentials for the sandbox; empty fields are generated.
 	Credentials sandbox.Credentials
+	// WebhookTimeout bounds one webhook delivery attempt; default 1 s.
+	// Tests that hold a destination's answer to keep a delivery in flight
+	// lengthen it.
+	WebhookTimeout time.Duration
 }
 
 // Stack is one backend. Close it (or let tb.Cleanup do it).
@@ -70,7 +75,7 @@ func Start(tb testing.TB, opts Options) *Stack {
 // New builds a stack; the caller must Close it.
 func New(opts Options) (*Stack, error) {
 	run, err := sandbox.Start(sandbox.Options{Credentials: opts.Credentials, Seed: true,
-		Backoff: []time.Duration{10 * time.Millisecond}, WebhookTimeout: time.Second})
+		Backoff: []time.Duration{10 * time.Millisecond}, WebhookTimeout: cmp.Or(opts.WebhookTimeout, time.Second)})
 	if err != nil {
 		return nil, err
 	}
