@@ -16,6 +16,7 @@ import (
 	"github.com/mark3labs/mcp-go/client"
 	"github.com/mark3labs/mcp-go/mcp"
 
+	"github.com/meshes-mcp/meshes-mcp/internal/poll"
 	"github.com/meshes-mcp/meshes-mcp/schemas"
 )
 
@@ -130,7 +131,7 @@ func TestBlueprintCloneAndPromote(t *testing.T) {
 			t.Errorf("apply result shows a secret: %s", text(res))
 		}
 	}
-	eventually(t, "a progress notification per step", func() bool { return len(progress()) == 6 })
+	poll.Until(t, "a progress notification per step", func() bool { return len(progress()) == 6 })
 	clone := applied.WorkspaceID
 	var cloneConns schemas.ListConnectionsOutput
 	ok(t, c, "list_connections", map[string]any{"workspace_id": clone}, &cloneConns)
@@ -314,7 +315,7 @@ func TestBlueprintApplyStopsAndResumes(t *testing.T) {
 
 	// The secret reached the connection: a delivery carries it.
 	ok(t, c, "send_event", map[string]any{"workspace_id": ws, "event": "order.completed", "payload": map[string]any{"email": "a@example.com"}}, nil)
-	eventually(t, "the webhook delivery", func() bool {
+	poll.Until(t, "the webhook delivery", func() bool {
 		mu.Lock()
 		defer mu.Unlock()
 		return len(auth) > 0

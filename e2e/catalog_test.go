@@ -7,6 +7,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/meshes-mcp/meshes-mcp/internal/poll"
 	"github.com/meshes-mcp/meshes-mcp/schemas"
 )
 
@@ -116,7 +117,7 @@ func TestEveryToolHappyPath(t *testing.T) {
 	}
 
 	var event schemas.GetEventOutput
-	eventually(t, "the webhook delivery to complete", func() bool {
+	poll.Until(t, "the webhook delivery to complete", func() bool {
 		ok(t, c, "get_event", map[string]any{"event_id": sent.EventID, "include_payload": true}, &event)
 		return event.Status == "completed"
 	})

@@ -14,6 +14,7 @@ import (
 
 	"github.com/mark3labs/mcp-go/client"
 
+	"github.com/meshes-mcp/meshes-mcp/internal/poll"
 	"github.com/meshes-mcp/meshes-mcp/meshesapi"
 	"github.com/meshes-mcp/meshes-mcp/schemas"
 )
@@ -55,7 +56,7 @@ func TestCredentialFixJourney(t *testing.T) {
 	delivery := map[string]any{"event_id": sent.EventID, "rule_id": rule}
 
 	var got schemas.GetDeliveryOutput
-	eventually(t, "the delivery to fail", func() bool {
+	poll.Until(t, "the delivery to fail", func() bool {
 		ok(t, c, "get_delivery", delivery, &got)
 		return got.Status == "failed"
 	})
@@ -89,7 +90,7 @@ func TestCredentialFixJourney(t *testing.T) {
 	md["auth_token"] = goodToken
 	ok(t, c, "update_connection", next.Arguments, nil)
 	ok(t, c, "retry_delivery", delivery, nil)
-	eventually(t, "the retried delivery to complete", func() bool {
+	poll.Until(t, "the retried delivery to complete", func() bool {
 		ok(t, c, "get_delivery", delivery, &got)
 		return got.Status == "completed"
 	})
@@ -116,7 +117,7 @@ func TestCancelStopsARunawayDelivery(t *testing.T) {
 	ws, _, rule := webhookRoute(t, c, "Runaway Tenant", receiver.URL+"/in", "order.shipped", map[string]any{})
 	var sent schemas.SendEventOutput
 	ok(t, c, "send_event", map[string]any{"workspace_id": ws, "event": "order.shipped", "payload": map[string]any{"order_id": "o1"}}, &sent)
-	eventually(t, "a few retries", func() bool { return received.Load() >= 3 })
+	poll.Until(t, "a few retries", func() bool { return received.Load() >= 3 })
 
 	var diag schemas.DiagnoseEventOutput
 	ok(t, c, "diagnose_event", map[string]any{"event_id": sent.EventID}, &diag)
@@ -131,7 +132,7 @@ func TestCancelStopsARunawayDelivery(t *testing.T) {
 	}
 	// An attempt on the wire at the cancel completes; wait until it has.
 	var got schemas.GetDeliveryOutput
-	eventually(t, "the last attempt to be recorded", func() bool {
+	poll.Until(t, "the last attempt to be recorded", func() bool {
 		ok(t, c, "get_delivery", map[string]any{"event_id": sent.EventID, "rule_id": rule}, &got)
 		return got.Attempts[0].OutcomeCode != ""
 	})
@@ -163,7 +164,7 @@ func TestFailureFoundInOneCallOnABusyWorkspace(t *testing.T) {
 	var failed schemas.SendEventOutput
 	ok(t, c, "send_event", map[string]any{"workspace_id": ws, "event": "user.signup", "payload": map[string]any{"email": "first@example.com"}}, &failed)
 	var ev schemas.GetEventOutput
-	eventually(t, "the first delivery to fail", func() bool {
+	poll.Until(t, "the first delivery to fail", func() bool {
 		ok(t, c, "get_event", map[string]any{"event_id": failed.EventID}, &ev)
 		return ev.Status == "failed"
 	})
@@ -178,7 +179,7 @@ func TestFailureFoundInOneCallOnABusyWorkspace(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	eventually(t, "the 1,000 deliveries to complete", func() bool {
+	poll.Until(t, "the 1,000 deliveries to complete", func() bool {
 		l, err := direct.ListWorkspaceEvents(context.Background(), ws, meshesapi.EventQuery{Page: meshesapi.Page{Limit: 200}, Status: "completed"})
 		if err != nil {
 			t.Fatal(err)

@@ -12,6 +12,7 @@ import (
 
 	"github.com/mark3labs/mcp-go/mcp"
 
+	"github.com/meshes-mcp/meshes-mcp/internal/poll"
 	"github.com/meshes-mcp/meshes-mcp/schemas"
 )
 
@@ -74,7 +75,7 @@ func TestSendEventsBatchesWithProgress(t *testing.T) {
 	if len(stored) != 249 || !stored[out.Items[1].EventID] || !stored[out.Items[2].EventID] {
 		t.Errorf("list_events read back %d events (want 249, including the first and last accepted)", len(stored))
 	}
-	eventually(t, "three progress notifications", func() bool { return len(progress()) == 3 })
+	poll.Until(t, "three progress notifications", func() bool { return len(progress()) == 3 })
 	got := progress()
 	last := got[0]
 	for _, p := range got {

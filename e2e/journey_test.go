@@ -14,6 +14,7 @@ import (
 	"github.com/mark3labs/mcp-go/client"
 	"github.com/mark3labs/mcp-go/mcp"
 
+	"github.com/meshes-mcp/meshes-mcp/internal/poll"
 	"github.com/meshes-mcp/meshes-mcp/schemas"
 )
 
@@ -46,7 +47,7 @@ func TestDeliveryDebuggingJourney(t *testing.T) {
 
 	// list_deliveries shows the failure.
 	var failed schemas.ListDeliveriesOutput
-	eventually(t, "the delivery to fail", func() bool {
+	poll.Until(t, "the delivery to fail", func() bool {
 		ok(t, c, "list_deliveries", map[string]any{"workspace_id": ws.ID, "status": "failed"}, &failed)
 		return failed.Count == 1
 	})
@@ -79,7 +80,7 @@ func TestDeliveryDebuggingJourney(t *testing.T) {
 	var retried schemas.RetryDeliveryOutput
 	ok(t, c, finding.Next.Tool, finding.Next.Arguments, &retried)
 	var event schemas.GetEventOutput
-	eventually(t, "the retried delivery to complete", func() bool {
+	poll.Until(t, "the retried delivery to complete", func() bool {
 		ok(t, c, "get_event", map[string]any{"event_id": sent.EventID}, &event)
 		return event.Status == "completed"
 	})

@@ -305,15 +305,3 @@ func progressOf(c *client.Client) func() []map[string]any {
 		return slices.Clone(got)
 	}
 }
-
-// eventually polls check until it returns true or the deadline passes.
-func eventually(t *testing.T, what string, check func() bool) {
-	t.Helper()
-	deadline := time.Now().Add(20 * time.Second)
-	for !check() {
-		if time.Now().After(deadline) {
-			t.Fatalf("timed out waiting for %s", what)
-		}
-		time.Sleep(50 * time.Millisecond)
-	}
-}

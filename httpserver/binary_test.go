@@ -19,6 +19,7 @@ import (
 
 	"github.com/meshes-mcp/meshes-mcp/internal/testbin"
 
+	"github.com/meshes-mcp/meshes-mcp/internal/poll"
 	"github.com/meshes-mcp/meshes-mcp/sandbox"
 )
 
@@ -224,7 +225,7 @@ func TestBinaryGracefulShutdownOnSIGTERM(t *testing.T) {
 					}
 					return
 				}
-				eventually(t, "the listener to close", func() bool { return dialRefused(p.Base) })
+				poll.Until(t, "the listener to close", func() bool { return dialRefused(p.Base) })
 				select {
 				case <-p.Exited:
 					t.Fatalf("exited while a call was in flight:\n%s", p.Stderr)

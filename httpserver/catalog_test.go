@@ -15,6 +15,7 @@ import (
 	"github.com/mark3labs/mcp-go/mcp"
 	"github.com/mark3labs/mcp-go/server"
 
+	"github.com/meshes-mcp/meshes-mcp/internal/poll"
 	"github.com/meshes-mcp/meshes-mcp/meshesapi"
 	"github.com/meshes-mcp/meshes-mcp/sandbox"
 	"github.com/meshes-mcp/meshes-mcp/tools"
@@ -158,7 +159,7 @@ func TestProgressNotifications(t *testing.T) {
 			}
 			// On SSE, mcp-go queues notifications and the response through
 			// different goroutines, so the last update may trail the result.
-			eventually(t, "progress to reach 250 of 250", func() bool {
+			poll.Until(t, "progress to reach 250 of 250", func() bool {
 				mu.Lock()
 				defer mu.Unlock()
 				return slices.Contains(progress, 250)

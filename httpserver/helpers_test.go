@@ -229,15 +229,3 @@ func rawRequest(t *testing.T, method, url string, headers map[string]string, bod
 	}
 	return resp.StatusCode, resp.Header, string(b)
 }
-
-// eventually polls cond until it holds or the deadline passes.
-func eventually(t *testing.T, what string, cond func() bool) {
-	t.Helper()
-	deadline := time.Now().Add(10 * time.Second)
-	for !cond() {
-		if time.Now().After(deadline) {
-			t.Fatalf("timed out waiting for %s", what)
-		}
-		time.Sleep(5 * time.Millisecond)
-	}
-}

@@ -8,6 +8,8 @@ import (
 	"time"
 
 	"github.com/mark3labs/mcp-go/mcp"
+
+	"github.com/meshes-mcp/meshes-mcp/internal/poll"
 )
 
 // dialRefused reports whether a fresh TCP connection to base is refused,
@@ -57,7 +59,7 @@ func TestShutdownLetsInFlightCallFinish(t *testing.T) {
 			out := startBlockingCall(t, s, tc.kind, r.base)
 
 			r.stop()
-			eventually(t, "the listener to close", func() bool { return dialRefused(r.base) })
+			poll.Until(t, "the listener to close", func() bool { return dialRefused(r.base) })
 			if err, ok := r.wait(0); ok {
 				t.Fatalf("Serve returned (%v) while a call was still in flight", err)
 			}

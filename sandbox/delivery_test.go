@@ -13,6 +13,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/meshes-mcp/meshes-mcp/internal/poll"
 )
 
 // webhookFixture is a workspace with one webhook connection to rc and a
@@ -218,7 +220,7 @@ func TestRetryEndpointStates(t *testing.T) {
 		rc.holding.Store(true)
 		ws, _, rule := webhookFixture(t, e, rc, nil)
 		id := e.emit(ws, "order.completed", map[string]any{"id": "1"})
-		eventually(t, "processing", func() bool { return e.getEvent(id).RuleEvents[0].Status == "processing" })
+		poll.Until(t, "processing", func() bool { return e.getEvent(id).RuleEvents[0].Status == "processing" })
 		r := e.do("POST", "/events/"+id+"/rules/"+rule+"/retry", nil)
 		assertError(t, r, http.StatusTooEarly)
 		if r.header.Get("Retry-After") == "" {
@@ -278,7 +280,7 @@ func TestCancel(t *testing.T) {
 	rc.status.Store(http.StatusOK)
 	e.must(200, e.do("POST", "/events/"+id+"/rules/"+rule+"/retry", nil))
 	e.waitEvent(id, "completed")
-	eventually(t, "delivery completed", func() bool {
+	poll.Until(t, "delivery completed", func() bool {
 		for _, re := range e.getEvent(id).RuleEvents {
 			if re.Rule == rule {
 				return re.Status == "completed"
@@ -289,7 +291,7 @@ func TestCancel(t *testing.T) {
 
 	rc.status.Store(http.StatusInternalServerError)
 	id2 := e.emit(ws, "order.completed", map[string]any{"id": "2"})
-	eventually(t, "webhook retrying", func() bool { return e.getEvent(id2).Status == "retrying" })
+	poll.Until(t, "webhook retrying", func() bool { return e.getEvent(id2).Status == "retrying" })
 	ev := e.must(200, e.do("POST", "/events/"+id2+"/cancel", nil))
 	for _, re := range ev["rule_events"].([]any) {
 		m := re.(map[string]any)
@@ -362,7 +364,7 @@ func TestCancelInFlight(t *testing.T) {
 	rc.holding.Store(true)
 	ws, _, rule := webhookFixture(t, e, rc, nil)
 	id := e.emit(ws, "order.completed", map[string]any{"id": "1"})
-	eventually(t, "attempt on the wire", func() bool { return len(rc.requests()) == 1 })
+	poll.Until(t, "attempt on the wire", func() bool { return len(rc.requests()) == 1 })
 
 	got := e.must(200, e.do("POST", "/events/"+id+"/rules/"+rule+"/cancel", nil))
 	if got["status"] != "canceled" {
@@ -371,7 +373,7 @@ func TestCancelInFlight(t *testing.T) {
 	rc.release()
 	base := "/events/" + id + "/rules/" + rule
 	var attempts listPage[map[string]any]
-	eventually(t, "in-flight attempt recorded", func() bool {
+	poll.Until(t, "in-flight attempt recorded", func() bool {
 		e.do("GET", base+"/attempts", nil).decode(t, &attempts)
 		return len(attempts.Records) == 1 && attempts.Records[0]["outcome_code"] != nil
 	})

@@ -13,6 +13,8 @@ import (
 	"time"
 
 	"github.com/golang-jwt/jwt/v5"
+
+	"github.com/meshes-mcp/meshes-mcp/internal/poll"
 )
 
 // testEnv is a sandbox behind an httptest server plus a client that mints
@@ -177,18 +179,6 @@ func assertError(t *testing.T, r response, status int, params ...string) map[str
 	return r.obj(t)
 }
 
-// eventually polls cond until it holds or the deadline passes.
-func eventually(t *testing.T, what string, cond func() bool) {
-	t.Helper()
-	deadline := time.Now().Add(10 * time.Second)
-	for !cond() {
-		if time.Now().After(deadline) {
-			t.Fatalf("timed out waiting for %s", what)
-		}
-		time.Sleep(5 * time.Millisecond)
-	}
-}
-
 // fixture builders -----------------------------------------------------
 
 func (e *testEnv) workspace(name string) string {
@@ -235,7 +225,7 @@ func (e *testEnv) getEvent(id string) eventJSON {
 func (e *testEnv) waitEvent(id, status string) eventJSON {
 	e.t.Helper()
 	var ev eventJSON
-	eventually(e.t, "event "+id+" to be "+status, func() bool {
+	poll.Until(e.t, "event "+id+" to be "+status, func() bool {
 		ev = e.getEvent(id)
 		return ev.Status == status
 	})

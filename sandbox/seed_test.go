@@ -9,6 +9,8 @@ import (
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/meshes-mcp/meshes-mcp/internal/poll"
 )
 
 // TestSeed checks the demo organisation's shape and that its failures are
@@ -101,7 +103,7 @@ func TestStartAndStandalone(t *testing.T) {
 			go func() {
 				done <- RunStandalone(ctx, "127.0.0.1:0", true, func(k string) string { return tc.env[k] }, out)
 			}()
-			eventually(t, "banner", func() bool { return strings.Contains(out.String(), "Serving until interrupted") })
+			poll.Until(t, "banner", func() bool { return strings.Contains(out.String(), "Serving until interrupted") })
 			cancel()
 			select {
 			case err := <-done:
@@ -138,7 +140,7 @@ func TestStandaloneAcceptsEnvCredentials(t *testing.T) {
 	out := &syncBuffer{}
 	go func() { _ = RunStandalone(ctx, "127.0.0.1:0", false, func(k string) string { return env[k] }, out) }()
 	var url string
-	eventually(t, "URL", func() bool {
+	poll.Until(t, "URL", func() bool {
 		m := regexp.MustCompile(`export MESHES_API_URL=(\S+)`).FindStringSubmatch(out.String())
 		if m != nil {
 			url = m[1]

@@ -11,6 +11,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/meshes-mcp/meshes-mcp/internal/poll"
 	"github.com/meshes-mcp/meshes-mcp/internal/teststack"
 	"github.com/meshes-mcp/meshes-mcp/meshesapi"
 	"github.com/meshes-mcp/meshes-mcp/schemas"
@@ -94,17 +95,6 @@ func webhookRoute(t *testing.T, s *teststack.Stack, d *destination, token, event
 	return c.ID, r.ID
 }
 
-func waitFor(t *testing.T, what string, cond func() bool) {
-	t.Helper()
-	deadline := time.Now().Add(10 * time.Second)
-	for !cond() {
-		if time.Now().After(deadline) {
-			t.Fatalf("timed out waiting for %s", what)
-		}
-		time.Sleep(5 * time.Millisecond)
-	}
-}
-
 func sendEvent(t *testing.T, s *teststack.Stack, event string) string {
 	t.Helper()
 	r, err := s.Client.SendEvent(context.Background(), meshesapi.EventInput{Workspace: s.IDs.Workspace, Event: event,
@@ -136,7 +126,7 @@ func refusedDelivery(t *testing.T, s *teststack.Stack) (conn, rule, eventID stri
 	})
 	conn, rule = webhookRoute(t, s, d, revokedToken, "invoice.paid")
 	eventID = sendEvent(t, s, "invoice.paid")
-	waitFor(t, "the delivery to fail", func() bool { return eventStatus(t, s, eventID) == "failed" })
+	poll.Until(t, "the delivery to fail", func() bool { return eventStatus(t, s, eventID) == "failed" })
 	return conn, rule, eventID
 }
 
@@ -180,7 +170,7 @@ func TestCancelDeliveryStopsARunawayDelivery(t *testing.T) {
 	d.holdRequests()
 	_, rule := webhookRoute(t, s, d, "tok_x", "order.shipped")
 	id := sendEvent(t, s, "order.shipped")
-	waitFor(t, "the first attempt", func() bool { return d.requests() == 1 })
+	poll.Until(t, "the first attempt", func() bool { return d.requests() == 1 })
 
 	out, errText := callTool[schemas.CancelDeliveryOutput](t, s, "cancel_delivery", map[string]any{"event_id": id})
 	if errText != "" {
@@ -190,7 +180,7 @@ func TestCancelDeliveryStopsARunawayDelivery(t *testing.T) {
 		t.Fatalf("cancel result %+v", out)
 	}
 	d.release()
-	waitFor(t, "the in-flight attempt to be recorded", func() bool {
+	poll.Until(t, "the in-flight attempt to be recorded", func() bool {
 		got, _ := callTool[schemas.GetDeliveryOutput](t, s, "get_delivery", map[string]any{"event_id": id, "rule_id": rule})
 		return got != nil && len(got.Attempts) == 1 && got.Attempts[0].OutcomeCode != ""
 	})
@@ -256,7 +246,7 @@ func TestDiagnoseEventShowsTheURLToFixWhole(t *testing.T) {
 		t.Fatal(err)
 	}
 	id := sendEvent(t, s, "trial.ended")
-	waitFor(t, "the delivery to fail", func() bool { return eventStatus(t, s, id) == "failed" })
+	poll.Until(t, "the delivery to fail", func() bool { return eventStatus(t, s, id) == "failed" })
 
 	out, _ := callTool[schemas.DiagnoseEventOutput](t, s, "diagnose_event", map[string]any{"event_id": id})
 	f := out.Findings[0]
@@ -276,7 +266,7 @@ func TestDiagnoseEventShowsTheURLToFixWhole(t *testing.T) {
 func TestDiagnoseEventNamesTheLikelyTypo(t *testing.T) {
 	s := teststack.Start(t, teststack.Options{})
 	id := sendEvent(t, s, "user.singup")
-	waitFor(t, "routing", func() bool { return eventStatus(t, s, id) != "pending" })
+	poll.Until(t, "routing", func() bool { return eventStatus(t, s, id) != "pending" })
 	out, _ := callTool[schemas.DiagnoseEventOutput](t, s, "diagnose_event", map[string]any{"event_id": id})
 	if !strings.Contains(out.Summary, "matched no rule") || len(out.Findings) != 1 {
 		t.Fatalf("diagnosis %+v", out)

@@ -1,7 +1,6 @@
 package tools_test
 
 import (
-	"encoding/json"
 	"slices"
 	"strings"
 	"testing"
@@ -10,30 +9,13 @@ import (
 	"github.com/meshes-mcp/meshes-mcp/schemas"
 )
 
-// callJSON runs one tool on the stack and decodes its structured result.
-func callJSON[T any](t *testing.T, s *teststack.Stack, tool, args string) T {
-	t.Helper()
-	res, err := s.Catalog.Call(t.Context(), tool, json.RawMessage(args))
-	if err != nil {
-		t.Fatalf("%s: %v", tool, err)
-	}
-	raw, _ := json.Marshal(res.StructuredContent)
-	if res.IsError {
-		t.Fatalf("%s %s: %s", tool, args, raw)
-	}
-	var out T
-	if err := json.Unmarshal(raw, &out); err != nil {
-		t.Fatal(err)
-	}
-	return out
-}
-
 // The first create_connection for a type with select fields used to fail
 // with a 422: list_integrations dropped the options and defaults the
 // catalog has. Built from what list_integrations returns alone, it works.
 func TestListIntegrationsGivesWhatAFirstCreateNeeds(t *testing.T) {
 	s := teststack.Start(t, teststack.Options{})
-	list := callJSON[schemas.ListIntegrationsOutput](t, s, "list_integrations", `{"type":"webhook"}`)
+	var list schemas.ListIntegrationsOutput
+	callCatalog(t, s.Catalog, "list_integrations", map[string]any{"type": "webhook"}, &list)
 	if len(list.Integrations) != 1 {
 		t.Fatalf("integrations = %+v", list.Integrations)
 	}
@@ -59,8 +41,8 @@ func TestListIntegrationsGivesWhatAFirstCreateNeeds(t *testing.T) {
 			metadata[key] = f.Default
 		}
 	}
-	args, _ := json.Marshal(map[string]any{"workspace_id": s.IDs.Workspace, "type": "webhook", "name": "from the catalog", "metadata": metadata})
-	created := callJSON[schemas.CreateConnectionOutput](t, s, "create_connection", string(args))
+	var created schemas.CreateConnectionOutput
+	callCatalog(t, s.Catalog, "create_connection", map[string]any{"workspace_id": s.IDs.Workspace, "type": "webhook", "name": "from the catalog", "metadata": metadata}, &created)
 	if created.ID == "" || created.Notice != "" {
 		t.Errorf("webhook connection = %+v, want created without a notice", created)
 	}
@@ -70,7 +52,8 @@ func TestListIntegrationsGivesWhatAFirstCreateNeeds(t *testing.T) {
 // creating it through the API says so instead of only reporting success.
 func TestOAuthIntegrationsSayAPersonMustAuthorize(t *testing.T) {
 	s := teststack.Start(t, teststack.Options{})
-	list := callJSON[schemas.ListIntegrationsOutput](t, s, "list_integrations", `{}`)
+	var list schemas.ListIntegrationsOutput
+	callCatalog(t, s.Catalog, "list_integrations", map[string]any{}, &list)
 	var oauth []string
 	for _, in := range list.Integrations {
 		if (in.Auth == "oauth") != (in.Connect != "") {
@@ -83,8 +66,8 @@ func TestOAuthIntegrationsSayAPersonMustAuthorize(t *testing.T) {
 	if len(oauth) == 0 {
 		t.Fatal("the sandbox catalog has no OAuth integration to test with")
 	}
-	args, _ := json.Marshal(map[string]any{"workspace_id": s.IDs.Workspace, "type": oauth[0], "name": "needs a person", "metadata": map[string]any{}})
-	created := callJSON[schemas.CreateConnectionOutput](t, s, "create_connection", string(args))
+	var created schemas.CreateConnectionOutput
+	callCatalog(t, s.Catalog, "create_connection", map[string]any{"workspace_id": s.IDs.Workspace, "type": oauth[0], "name": "needs a person", "metadata": map[string]any{}}, &created)
 	if !strings.Contains(created.Notice, "OAuth") || !strings.Contains(created.Notice, "create_session") {
 		t.Errorf("notice = %q, want the OAuth step and the session call that starts it", created.Notice)
 	}
