@@ -21,11 +21,11 @@ func printContinue(ctx context.Context, w io.Writer) {
 	exe, err := os.Executable()
 	if err == nil && !builtByGoRun(exe) {
 		fmt.Fprintln(w, "demo data. For Claude Code, paste this line (other clients: see the README):")
-		fmt.Fprintf(w, "\n  claude mcp add meshes -- %s --sandbox\n", shellQuote(exe))
+		fmt.Fprintf(w, "\n  claude mcp add meshes-sandbox -- %s --sandbox\n", shellQuote(exe))
 	} else {
 		fmt.Fprintln(w, "demo data. `go run` binaries are temporary, so install one first; then, for Claude Code,")
 		fmt.Fprintln(w, "paste these lines (other clients: see the README):")
-		fmt.Fprintf(w, "\n  %s\n  claude mcp add meshes -- %s --sandbox\n",
+		fmt.Fprintf(w, "\n  %s\n  claude mcp add meshes-sandbox -- %s --sandbox\n",
 			installCommand(), shellQuote(filepath.Join(installDir(ctx), "meshes-mcp")))
 	}
 	fmt.Fprintln(w, "\nThen ask it: \"Why are deliveries failing in Acme Production?\"")

@@ -36,7 +36,7 @@ func TestDemoRunsTheJourneyToACompletedRedelivery(t *testing.T) {
 		"→ get_delivery {",
 		"auth_failed",
 		"the destination answered 401",
-		"claude mcp add meshes -- ",
+		"claude mcp add meshes-sandbox -- ",
 	}
 	rest := stdout
 	for _, s := range steps {
@@ -46,7 +46,7 @@ func TestDemoRunsTheJourneyToACompletedRedelivery(t *testing.T) {
 		}
 		rest = rest[i+len(s):]
 	}
-	if !regexp.MustCompile(`(?m)^  claude mcp add meshes -- \S+meshes-mcp --sandbox$`).MatchString(stdout) {
+	if !regexp.MustCompile(`(?m)^  claude mcp add meshes-sandbox -- \S+meshes-mcp --sandbox$`).MatchString(stdout) {
 		t.Errorf("no pasteable claude mcp add line:\n%s", stdout)
 	}
 	if stderr != "" {
