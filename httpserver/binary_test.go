@@ -85,7 +85,7 @@ func TestBinaryServesEachTransport(t *testing.T) {
 				t.Fatal("connected with a wrong token")
 			}
 			c := mustConnect(t, tc.kind, p.Base, map[string]string{"Authorization": "Bearer binary-token-1234"})
-			if n, want := len(toolNames(t, c)), catalogSize(t); n != want {
+			if n, want := len(testbin.ToolNames(t, c)), catalogSize(t); n != want {
 				t.Fatalf("tools/list has %d tools, want %d", n, want)
 			}
 			prod := workspaceIDs(t, c)["Acme Production"]
@@ -126,7 +126,7 @@ func TestCrossReplica(t *testing.T) {
 			if err != nil {
 				t.Fatalf("initialize across replicas: %v", err)
 			}
-			if n, want := len(toolNames(t, c)), catalogSize(t); n != want {
+			if n, want := len(testbin.ToolNames(t, c)), catalogSize(t); n != want {
 				t.Fatalf("tools/list across replicas has %d tools, want %d", n, want)
 			}
 			ids := workspaceIDs(t, c)

@@ -16,6 +16,7 @@ import (
 	"github.com/mark3labs/mcp-go/server"
 
 	"github.com/meshes-mcp/meshes-mcp/internal/poll"
+	"github.com/meshes-mcp/meshes-mcp/internal/testbin"
 	"github.com/meshes-mcp/meshes-mcp/meshesapi"
 	"github.com/meshes-mcp/meshes-mcp/sandbox"
 	"github.com/meshes-mcp/meshes-mcp/tools"
@@ -42,22 +43,6 @@ func catalogServer(t testing.TB, base tools.Policy) *server.MCPServer {
 		t.Fatalf("catalog: %v", err)
 	}
 	return cat.MCPServer("test")
-}
-
-func toolNames(t *testing.T, c *client.Client) []string {
-	t.Helper()
-	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
-	defer cancel()
-	res, err := c.ListTools(ctx, mcp.ListToolsRequest{})
-	if err != nil {
-		t.Fatalf("tools/list: %v", err)
-	}
-	names := make([]string, 0, len(res.Tools))
-	for _, tool := range res.Tools {
-		names = append(names, tool.Name)
-	}
-	slices.Sort(names)
-	return names
 }
 
 // workspaceIDs calls list_workspaces and returns the ids by name.
@@ -103,7 +88,7 @@ func TestCatalogOverEveryTransport(t *testing.T) {
 		t.Run(string(tc.kind), func(t *testing.T) {
 			r := serve(t, catalogServer(t, tools.Policy{}), Config{Transport: tc.transport, AuthToken: "tok"})
 			c := mustConnect(t, tc.kind, r.base, map[string]string{"Authorization": "Bearer tok"})
-			if n, want := len(toolNames(t, c)), catalogSize(t); n != want {
+			if n, want := len(testbin.ToolNames(t, c)), catalogSize(t); n != want {
 				t.Fatalf("tools/list has %d tools, want the full catalog of %d", n, want)
 			}
 			ids := workspaceIDs(t, c)
@@ -174,7 +159,7 @@ func TestNarrowingHeaders(t *testing.T) {
 	for _, tc := range clientKinds {
 		t.Run(string(tc.kind), func(t *testing.T) {
 			r := serve(t, catalogServer(t, tools.Policy{}), Config{Transport: tc.transport})
-			all := toolNames(t, mustConnect(t, tc.kind, r.base, nil))
+			all := testbin.ToolNames(t, mustConnect(t, tc.kind, r.base, nil))
 			ids := workspaceIDs(t, mustConnect(t, tc.kind, r.base, nil))
 			prod, staging := ids["Acme Production"], ids["Acme Staging"]
 
@@ -183,9 +168,9 @@ func TestNarrowingHeaders(t *testing.T) {
 			sameAsBase := func(t *testing.T, headers map[string]string, base tools.Policy) *client.Client {
 				t.Helper()
 				ref := serve(t, catalogServer(t, base), Config{Transport: tc.transport})
-				want := toolNames(t, mustConnect(t, tc.kind, ref.base, nil))
+				want := testbin.ToolNames(t, mustConnect(t, tc.kind, ref.base, nil))
 				c := mustConnect(t, tc.kind, r.base, headers)
-				got := toolNames(t, c)
+				got := testbin.ToolNames(t, c)
 				if len(got) == 0 || len(got) >= len(all) || !slices.Equal(got, want) {
 					t.Fatalf("tools/list with %v = %v, want %v (of %d)", headers, got, want, len(all))
 				}
@@ -220,9 +205,9 @@ func TestNarrowingCannotWiden(t *testing.T) {
 		t.Run(string(tc.kind), func(t *testing.T) {
 			base := tools.Policy{ReadOnly: true, Toolsets: []string{"workspaces"}}
 			r := serve(t, catalogServer(t, base), Config{Transport: tc.transport})
-			want := toolNames(t, mustConnect(t, tc.kind, r.base, nil))
+			want := testbin.ToolNames(t, mustConnect(t, tc.kind, r.base, nil))
 			c := mustConnect(t, tc.kind, r.base, map[string]string{HeaderReadOnly: "false", HeaderToolsets: "workspaces,rules,events"})
-			if got := toolNames(t, c); !slices.Equal(got, want) {
+			if got := testbin.ToolNames(t, c); !slices.Equal(got, want) {
 				t.Fatalf("widening headers changed tools/list from %v to %v", want, got)
 			}
 			assertRefused(t, c, "create_workspace", map[string]any{"name": "nope"})

@@ -5,6 +5,7 @@ import (
 	"slices"
 	"testing"
 
+	"github.com/meshes-mcp/meshes-mcp/internal/testbin"
 	"github.com/meshes-mcp/meshes-mcp/tools"
 )
 
@@ -32,13 +33,13 @@ func TestRepeatedNarrowingHeaderLinesIntersect(t *testing.T) {
 		t.Run(string(tc.kind), func(t *testing.T) {
 			r := serve(t, catalogServer(t, tools.Policy{}), Config{Transport: tc.transport})
 			ref := serve(t, catalogServer(t, tools.Policy{Toolsets: []string{"rules"}}), Config{Transport: tc.transport})
-			want := toolNames(t, mustConnect(t, tc.kind, ref.base, nil))
+			want := testbin.ToolNames(t, mustConnect(t, tc.kind, ref.base, nil))
 			c, err := connect(t, tc.kind, r.base, nil, &http.Client{Transport: headerTripper{lines: [][2]string{
 				{HeaderToolsets, "rules"}, {HeaderToolsets, "rules, events"}}}})
 			if err != nil {
 				t.Fatal(err)
 			}
-			if got := toolNames(t, c); !slices.Equal(got, want) {
+			if got := testbin.ToolNames(t, c); !slices.Equal(got, want) {
 				t.Fatalf("toolsets rules + rules,events listed %v, want only the rules tools %v", got, want)
 			}
 
