@@ -98,13 +98,9 @@ type request struct {
 }
 
 // operation names r for the Observer: method and path template, free of
-// ids ("GET /events/{event_id}").
-func (r request) operation() string {
-	if r.op != nil {
-		return r.op.Method + " " + r.op.Path
-	}
-	return r.method + " " + r.path
-}
+// ids ("GET /events/{event_id}"). Every request reaches do through send,
+// which sets op.
+func (r request) operation() string { return r.op.Method + " " + r.op.Path }
 
 // idempotent reports whether repeating r cannot duplicate an effect. Every
 // POST of the API creates or triggers something; GET, PUT and DELETE do not
