@@ -41,9 +41,6 @@ func (s *scrubber) known() []string {
 	if s.secret != "" {
 		out = append(out, s.secret)
 	}
-	if s.tokens == nil {
-		return out
-	}
 	for _, tok := range s.tokens() {
 		out = append(out, tok)
 		for _, part := range strings.Split(tok, ".") {
