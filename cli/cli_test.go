@@ -19,6 +19,18 @@ func envMap(m map[string]string) func(string) string {
 	return func(k string) string { return m[k] }
 }
 
+// isolatedEnv is env over a fresh temporary HOME and XDG_CONFIG_HOME, so
+// Main never reads the real user's config.
+func isolatedEnv(t *testing.T, env map[string]string) func(string) string {
+	t.Helper()
+	home := t.TempDir()
+	full := map[string]string{"HOME": home, "XDG_CONFIG_HOME": home}
+	for k, v := range env {
+		full[k] = v
+	}
+	return envMap(full)
+}
+
 func TestFlagsTakePrecedenceOverEnvironment(t *testing.T) {
 	const ws = "11111111-1111-4111-8111-111111111111"
 	tests := []struct {
@@ -65,12 +77,7 @@ func TestFlagErrorsAreAllReported(t *testing.T) {
 func runMain(t *testing.T, stdin io.Reader, env map[string]string, args ...string) (string, string, int) {
 	t.Helper()
 	var stdout, stderr bytes.Buffer
-	home := t.TempDir()
-	full := map[string]string{"HOME": home, "XDG_CONFIG_HOME": home}
-	for k, v := range env {
-		full[k] = v
-	}
-	code := Main(args, stdin, &stdout, &stderr, envMap(full))
+	code := Main(args, stdin, &stdout, &stderr, isolatedEnv(t, env))
 	return stdout.String(), stderr.String(), code
 }
 

@@ -30,16 +30,12 @@ func startFront(t *testing.T, env map[string]string, args ...string) *frontSessi
 	t.Helper()
 	inR, inW := io.Pipe()
 	outR, outW := io.Pipe()
-	home := t.TempDir()
-	full := map[string]string{"HOME": home, "XDG_CONFIG_HOME": home}
-	for k, v := range env {
-		full[k] = v
-	}
+	getenv := isolatedEnv(t, env)
 	s := &frontSession{t: t, in: inW, byID: map[string]string{}, added: make(chan struct{}, 1)}
 	done := make(chan struct{})
 	go func() {
 		defer close(done)
-		Main(append([]string{"--log-level", "error"}, args...), inR, outW, io.Discard, envMap(full))
+		Main(append([]string{"--log-level", "error"}, args...), inR, outW, io.Discard, getenv)
 		outW.Close()
 	}()
 	go func() {

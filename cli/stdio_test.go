@@ -30,14 +30,10 @@ func startStdio(t *testing.T, env map[string]string, args ...string) *stdioSessi
 	t.Helper()
 	inR, inW := io.Pipe()
 	outR, outW := io.Pipe()
-	home := t.TempDir()
-	full := map[string]string{"HOME": home, "XDG_CONFIG_HOME": home}
-	for k, v := range env {
-		full[k] = v
-	}
+	getenv := isolatedEnv(t, env)
 	s := &stdioSession{t: t, in: inW, lines: make(chan []byte, 16), done: make(chan int, 1), stderr: &testbin.SyncBuffer{}}
 	go func() {
-		s.done <- Main(append([]string{"--sandbox", "--log-level", "warn"}, args...), inR, outW, s.stderr, envMap(full))
+		s.done <- Main(append([]string{"--sandbox", "--log-level", "warn"}, args...), inR, outW, s.stderr, getenv)
 		outW.Close()
 	}()
 	go func() {

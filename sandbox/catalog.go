@@ -2,6 +2,7 @@ package sandbox
 
 import (
 	"slices"
+	"sync"
 )
 
 // This file is the integrations catalog (docs/meshes-api.md §8, §13) as one table: which
@@ -172,105 +173,111 @@ var webhookFields = []authField{
 }
 
 // integrations is the catalog, in the order GET /integrations lists it.
-var integrations = []integration{
-	{Type: "activecampaign", Name: "ActiveCampaign",
-		Authentication: authentication{Type: "api_key", Fields: []authField{
-			{Label: "API URL", Key: "api_url", Type: "text", Required: true, Validate: "url", HelpText: "e.g. https://youraccount.api-us1.com"},
-			apiKeyField()}},
-		Actions: actions(
-			pick("add_to_list", "Add to List", "list", "lists", "Subscribe the contact to a list"),
-			pick("remove_from_list", "Remove from List", "list", "lists", "Unsubscribe the contact from a list"),
-			pick("add_tag", "Add Tag", "tag", "tags", "Tag the contact"),
-			pick("remove_tag", "Remove Tag", "tag", "tags", "Remove a tag from the contact"),
-			actionOnly("sync_contact", "Sync Contact", "contact", "Create or update the contact from mapped fields"))},
-	{Type: "aweber", Name: "AWeber", Authentication: oauth2(),
-		Actions: actions(
-			pick("add_to_list", "Add to List", "list", "lists", "Subscribe the contact to a list"),
-			pick("remove_from_list", "Remove from List", "list", "lists", "Unsubscribe the contact from a list"))},
-	{Type: "customer_io", Name: "Customer.io",
-		Authentication: authentication{Type: "api_key", Fields: []authField{
-			{Label: "Region", Key: "region", Type: "select", Required: true, DefaultValue: "us", Options: []option{{"US", "us"}, {"EU", "eu"}}},
-			{Label: "CDP API Key", Key: "cdpApiKey", Type: "password", Required: true}}},
-		Actions: actions(withInputs(actionOnly("track_event", "Track Event", "event", "Identify the person and track the event"),
-			input("event_name_override", "Event Name Override", "text", false, "defaults to the Meshes event name")))},
-	{Type: "discord", Name: "Discord", Authentication: oauth2(),
-		Actions: actions(withInputs(pick("send_message", "Send Message", "channel", "channels", "Post a message to a channel"),
-			input("title", "Title", "text", true, "New signup"),
-			input("template", "Message", "textarea", true, "{{email}} just signed up")))},
-	{Type: "hubspot", Name: "HubSpot", Authentication: oauth2(),
-		Actions: actions(
-			pick("add_to_list", "Add to List", "list", "lists", "Add the contact to a static list"),
-			pick("remove_from_list", "Remove from List", "list", "lists", "Remove the contact from a static list"),
-			property("update_property", "Update Property", "properties", "Set a contact property"),
-			actionOnly("create_or_update_contact", "Create or Update Contact", "contact", "Upsert the contact from mapped fields"))},
-	{Type: "intercom", Name: "Intercom", Authentication: oauth2(),
-		Actions: actions(
-			pick("add_tag", "Add Tag", "tag", "tags", "Tag the contact"),
-			pick("remove_tag", "Remove Tag", "tag", "tags", "Remove a tag from the contact"))},
-	{Type: "mailchimp", Name: "Mailchimp",
-		Authentication: authentication{Type: "api_key", Fields: []authField{
-			{Label: "Data Center", Key: "data_center", Type: "text", Required: true, HelpText: "the suffix of your API key, e.g. us21"},
-			apiKeyField()}},
-		Actions: actions(
-			pick("add_to_list", "Add to Audience", "list", "lists", "Subscribe the contact to an audience"),
-			pick("remove_from_list", "Remove from Audience", "list", "lists", "Unsubscribe the contact from an audience"))},
-	{Type: "mailerlite", Name: "MailerLite",
-		Authentication: authentication{Type: "api_key", Fields: []authField{apiKeyField()}},
-		Actions: actions(
-			pick("add_to_group", "Add to Group", "group", "groups", "Add the subscriber to a group"),
-			pick("remove_from_group", "Remove from Group", "group", "groups", "Remove the subscriber from a group"))},
-	{Type: "pipedrive", Name: "Pipedrive", Authentication: oauth2(),
-		Actions: actions(
-			actionOnly("sync_person", "Sync Person", "person", "Create or update the person from mapped fields"),
-			property("update_person_field", "Update Person Field", "properties", "Set a person field"),
-			pick("add_label_to_person", "Add Label", "label", "labels", "Label the person"),
-			pick("remove_label_from_person", "Remove Label", "label", "labels", "Remove a label from the person"))},
-	{Type: "resend", Name: "Resend",
-		Authentication: authentication{Type: "api_key", Fields: []authField{apiKeyField()}},
-		Actions: actions(
-			pick("add_to_segment", "Add to Segment", "segment", "segments", "Add the contact to a segment"),
-			pick("remove_from_segment", "Remove from Segment", "segment", "segments", "Remove the contact from a segment"),
-			withInputs(pick("send_email_template", "Send Email Template", "template", "templates", "Send a template email"),
-				input("subject", "Subject", "text", false, "Welcome!"),
-				input("from", "From", "text", false, "hello@example.com")))},
-	{Type: "salesforce", Name: "Salesforce", Authentication: oauth2(),
-		Actions: actions(
-			pick("add_to_campaign", "Add to Campaign", "campaign", "campaigns", "Add the lead or contact to a campaign"),
-			pick("remove_from_campaign", "Remove from Campaign", "campaign", "campaigns", "Remove the lead or contact from a campaign"),
-			property("update_property", "Update Field", "properties", "Set a field on the lead or contact"))},
-	{Type: "sendgrid", Name: "SendGrid",
-		Authentication: authentication{Type: "api_key", Fields: []authField{apiKeyField()}},
-		Actions: actions(
-			withInputs(pick("send_email_template", "Send Email Template", "template", "templates", "Send a dynamic template email"),
-				input("from", "From", "text", true, "hello@example.com"),
-				input("subject", "Subject", "text", false, "Welcome!")),
-			withInputs(actionOnly("send_email", "Send Email", "email", "Send a plain email"),
-				input("subject", "Subject", "text", true, "Welcome!"),
-				input("from", "From", "text", true, "hello@example.com"),
-				input("body", "Body", "textarea", true, "Hi {{first_name}}")))},
-	{Type: "slack", Name: "Slack", Authentication: oauth2(),
-		Actions: actions(withInputs(pick("send_message", "Send Message", "channel", "channels", "Post a message to a channel"),
-			input("template", "Message", "textarea", true, "New signup: {{email}}")))},
-	{Type: "webhook", Name: "Webhook", Authentication: authentication{Type: "none", Fields: webhookFields},
-		Actions: actions(actionOnly("send_webhook", "Send Webhook", "webhook", "POST the event to the connection's URL"))},
-	{Type: "zoom", Name: "Zoom", Authentication: oauth2(),
-		Actions: actions(
-			pick("add_meeting_registrant", "Add Meeting Registrant", "meeting", "meetings", "Register the contact for a meeting"),
-			pick("add_webinar_registrant", "Add Webinar Registrant", "webinar", "webinars", "Register the contact for a webinar"))},
-}
+// Built on first use, like the sandbox's other large tables: only
+// --sandbox needs it.
+var integrations = sync.OnceValue(func() []integration {
+	return []integration{
+		{Type: "activecampaign", Name: "ActiveCampaign",
+			Authentication: authentication{Type: "api_key", Fields: []authField{
+				{Label: "API URL", Key: "api_url", Type: "text", Required: true, Validate: "url", HelpText: "e.g. https://youraccount.api-us1.com"},
+				apiKeyField()}},
+			Actions: actions(
+				pick("add_to_list", "Add to List", "list", "lists", "Subscribe the contact to a list"),
+				pick("remove_from_list", "Remove from List", "list", "lists", "Unsubscribe the contact from a list"),
+				pick("add_tag", "Add Tag", "tag", "tags", "Tag the contact"),
+				pick("remove_tag", "Remove Tag", "tag", "tags", "Remove a tag from the contact"),
+				actionOnly("sync_contact", "Sync Contact", "contact", "Create or update the contact from mapped fields"))},
+		{Type: "aweber", Name: "AWeber", Authentication: oauth2(),
+			Actions: actions(
+				pick("add_to_list", "Add to List", "list", "lists", "Subscribe the contact to a list"),
+				pick("remove_from_list", "Remove from List", "list", "lists", "Unsubscribe the contact from a list"))},
+		{Type: "customer_io", Name: "Customer.io",
+			Authentication: authentication{Type: "api_key", Fields: []authField{
+				{Label: "Region", Key: "region", Type: "select", Required: true, DefaultValue: "us", Options: []option{{"US", "us"}, {"EU", "eu"}}},
+				{Label: "CDP API Key", Key: "cdpApiKey", Type: "password", Required: true}}},
+			Actions: actions(withInputs(actionOnly("track_event", "Track Event", "event", "Identify the person and track the event"),
+				input("event_name_override", "Event Name Override", "text", false, "defaults to the Meshes event name")))},
+		{Type: "discord", Name: "Discord", Authentication: oauth2(),
+			Actions: actions(withInputs(pick("send_message", "Send Message", "channel", "channels", "Post a message to a channel"),
+				input("title", "Title", "text", true, "New signup"),
+				input("template", "Message", "textarea", true, "{{email}} just signed up")))},
+		{Type: "hubspot", Name: "HubSpot", Authentication: oauth2(),
+			Actions: actions(
+				pick("add_to_list", "Add to List", "list", "lists", "Add the contact to a static list"),
+				pick("remove_from_list", "Remove from List", "list", "lists", "Remove the contact from a static list"),
+				property("update_property", "Update Property", "properties", "Set a contact property"),
+				actionOnly("create_or_update_contact", "Create or Update Contact", "contact", "Upsert the contact from mapped fields"))},
+		{Type: "intercom", Name: "Intercom", Authentication: oauth2(),
+			Actions: actions(
+				pick("add_tag", "Add Tag", "tag", "tags", "Tag the contact"),
+				pick("remove_tag", "Remove Tag", "tag", "tags", "Remove a tag from the contact"))},
+		{Type: "mailchimp", Name: "Mailchimp",
+			Authentication: authentication{Type: "api_key", Fields: []authField{
+				{Label: "Data Center", Key: "data_center", Type: "text", Required: true, HelpText: "the suffix of your API key, e.g. us21"},
+				apiKeyField()}},
+			Actions: actions(
+				pick("add_to_list", "Add to Audience", "list", "lists", "Subscribe the contact to an audience"),
+				pick("remove_from_list", "Remove from Audience", "list", "lists", "Unsubscribe the contact from an audience"))},
+		{Type: "mailerlite", Name: "MailerLite",
+			Authentication: authentication{Type: "api_key", Fields: []authField{apiKeyField()}},
+			Actions: actions(
+				pick("add_to_group", "Add to Group", "group", "groups", "Add the subscriber to a group"),
+				pick("remove_from_group", "Remove from Group", "group", "groups", "Remove the subscriber from a group"))},
+		{Type: "pipedrive", Name: "Pipedrive", Authentication: oauth2(),
+			Actions: actions(
+				actionOnly("sync_person", "Sync Person", "person", "Create or update the person from mapped fields"),
+				property("update_person_field", "Update Person Field", "properties", "Set a person field"),
+				pick("add_label_to_person", "Add Label", "label", "labels", "Label the person"),
+				pick("remove_label_from_person", "Remove Label", "label", "labels", "Remove a label from the person"))},
+		{Type: "resend", Name: "Resend",
+			Authentication: authentication{Type: "api_key", Fields: []authField{apiKeyField()}},
+			Actions: actions(
+				pick("add_to_segment", "Add to Segment", "segment", "segments", "Add the contact to a segment"),
+				pick("remove_from_segment", "Remove from Segment", "segment", "segments", "Remove the contact from a segment"),
+				withInputs(pick("send_email_template", "Send Email Template", "template", "templates", "Send a template email"),
+					input("subject", "Subject", "text", false, "Welcome!"),
+					input("from", "From", "text", false, "hello@example.com")))},
+		{Type: "salesforce", Name: "Salesforce", Authentication: oauth2(),
+			Actions: actions(
+				pick("add_to_campaign", "Add to Campaign", "campaign", "campaigns", "Add the lead or contact to a campaign"),
+				pick("remove_from_campaign", "Remove from Campaign", "campaign", "campaigns", "Remove the lead or contact from a campaign"),
+				property("update_property", "Update Field", "properties", "Set a field on the lead or contact"))},
+		{Type: "sendgrid", Name: "SendGrid",
+			Authentication: authentication{Type: "api_key", Fields: []authField{apiKeyField()}},
+			Actions: actions(
+				withInputs(pick("send_email_template", "Send Email Template", "template", "templates", "Send a dynamic template email"),
+					input("from", "From", "text", true, "hello@example.com"),
+					input("subject", "Subject", "text", false, "Welcome!")),
+				withInputs(actionOnly("send_email", "Send Email", "email", "Send a plain email"),
+					input("subject", "Subject", "text", true, "Welcome!"),
+					input("from", "From", "text", true, "hello@example.com"),
+					input("body", "Body", "textarea", true, "Hi {{first_name}}")))},
+		{Type: "slack", Name: "Slack", Authentication: oauth2(),
+			Actions: actions(withInputs(pick("send_message", "Send Message", "channel", "channels", "Post a message to a channel"),
+				input("template", "Message", "textarea", true, "New signup: {{email}}")))},
+		{Type: "webhook", Name: "Webhook", Authentication: authentication{Type: "none", Fields: webhookFields},
+			Actions: actions(actionOnly("send_webhook", "Send Webhook", "webhook", "POST the event to the connection's URL"))},
+		{Type: "zoom", Name: "Zoom", Authentication: oauth2(),
+			Actions: actions(
+				pick("add_meeting_registrant", "Add Meeting Registrant", "meeting", "meetings", "Register the contact for a meeting"),
+				pick("add_webinar_registrant", "Add Webinar Registrant", "webinar", "webinars", "Register the contact for a webinar"))},
+	}
+})
 
 // integrationByType finds a catalog entry; ok is false for unknown types.
 func integrationByType(typ string) (integration, bool) {
-	i := slices.IndexFunc(integrations, func(in integration) bool { return in.Type == typ })
+	all := integrations()
+	i := slices.IndexFunc(all, func(in integration) bool { return in.Type == typ })
 	if i < 0 {
 		return integration{}, false
 	}
-	return integrations[i], true
+	return all[i], true
 }
 
 func integrationTypes() []string {
-	out := make([]string, len(integrations))
-	for i, in := range integrations {
+	all := integrations()
+	out := make([]string, len(all))
+	for i, in := range all {
 		out[i] = in.Type
 	}
 	return out

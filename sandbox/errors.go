@@ -65,7 +65,7 @@ type errorDetail struct {
 	Data    []fieldError `json:"data,omitempty"`
 }
 
-// body renders the API's error shape (docs/meshes-api.md §4) (§4.5). Validation errors carry
+// body renders the API's error shape (docs/meshes-api.md §4). Validation errors carry
 // the status phrase on top, as the Results page shows; other errors carry
 // the specific sentence, as the fixtures ("Workspace not found") show.
 func (e *apiError) body() errorBody {

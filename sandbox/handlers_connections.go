@@ -292,7 +292,7 @@ func (s *Server) listIntegrations(w http.ResponseWriter, r *http.Request, c call
 	// The catalog has a fixed order; sequence numbers count down so that
 	// "newest first" paging keeps it.
 	seq := func(in integration) int64 {
-		return int64(len(integrations) - slices.IndexFunc(integrations, func(x integration) bool { return x.Type == in.Type }))
+		return int64(len(integrations()) - slices.IndexFunc(integrations(), func(x integration) bool { return x.Type == in.Type }))
 	}
-	return http.StatusOK, paginate(slices.Clone(integrations), seq, page, func(in integration) integration { return in }), nil
+	return http.StatusOK, paginate(slices.Clone(integrations()), seq, page, func(in integration) integration { return in }), nil
 }

@@ -11,8 +11,6 @@ import (
 	"sync"
 	"testing"
 
-	"github.com/mark3labs/mcp-go/mcp"
-
 	"github.com/meshes-mcp/meshes-mcp/meshesapi"
 	"github.com/meshes-mcp/meshes-mcp/schemas"
 )
@@ -247,12 +245,7 @@ func TestOversizedWritesAreRefusedBeforeSending(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			text := ""
-			for _, ct := range res.Content {
-				if tc, ok := ct.(mcp.TextContent); ok {
-					text += tc.Text
-				}
-			}
+			text := callText(res)
 			if !res.IsError {
 				t.Fatalf("%s succeeded: %s", tt.tool, text)
 			}
