@@ -114,28 +114,18 @@ func oversizedBatch(body []byte) (string, bool) {
 	if !bytes.Contains(body, []byte(`"send_events"`)) || !json.Valid(body) {
 		return "", false
 	}
-	params := member(body, "params")
-	if rawjson.Unquote(member(body, "method")) != "tools/call" || rawjson.Unquote(member(params, "name")) != "send_events" {
+	params := rawjson.Member(body, "params")
+	if rawjson.Unquote(rawjson.Member(body, "method")) != "tools/call" || rawjson.Unquote(rawjson.Member(params, "name")) != "send_events" {
 		return "", false
 	}
 	n := 0
-	for range rawjson.Elements(member(member(params, "arguments"), "events")) {
+	for range rawjson.Elements(rawjson.Member(rawjson.Member(params, "arguments"), "events")) {
 		n++
 	}
 	if n <= tools.DefaultMaxEvents {
 		return "", false
 	}
 	return fmt.Sprintf("Request Entity Too Large: send_events got %d events, over the %d one call accepts; split them into several calls", n, tools.DefaultMaxEvents), true
-}
-
-// member is the value of obj's member name, nil when absent.
-func member(obj []byte, name string) []byte {
-	for k, v := range rawjson.Members(obj) {
-		if rawjson.Unquote(k) == name {
-			return v
-		}
-	}
-	return nil
 }
 
 func isMaxBytes(err error) bool {

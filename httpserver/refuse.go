@@ -1,9 +1,7 @@
 package httpserver
 
 import (
-	"bytes"
 	"encoding/json"
-	"io"
 	"net/http"
 
 	"github.com/mark3labs/mcp-go/mcp"
@@ -24,7 +22,7 @@ func (s *Server) refusing(next http.Handler, answer func(http.ResponseWriter, *h
 		return next
 	}
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		body, ok := s.refusalBody(w, r)
+		body, ok := refusalBody(w, r)
 		if !ok {
 			return
 		}
@@ -56,17 +54,17 @@ func answerOnStream(sse *server.SSEServer) func(http.ResponseWriter, *http.Reque
 	}
 }
 
-// refusalBody reads a POST's body and puts it back for the next handler.
+// refusalBody returns a POST's body, left in place for the next handler
+// (see requestBody: behind guard, the buffer limitBody already read).
 // Other methods pass with no body to check.
-func (s *Server) refusalBody(w http.ResponseWriter, r *http.Request) ([]byte, bool) {
+func refusalBody(w http.ResponseWriter, r *http.Request) ([]byte, bool) {
 	if r.Method != http.MethodPost {
 		return nil, true
 	}
-	body, err := io.ReadAll(r.Body)
+	body, err := requestBody(r)
 	if err != nil {
 		http.Error(w, "reading the request body: "+err.Error(), http.StatusBadRequest)
 		return nil, false
 	}
-	r.Body = io.NopCloser(bytes.NewReader(body))
 	return body, true
 }

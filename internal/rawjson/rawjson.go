@@ -39,6 +39,17 @@ func Members(raw []byte) iter.Seq2[[]byte, []byte] {
 	}
 }
 
+// Member returns the value of the object obj's member name (the first,
+// should the name repeat), nil when there is none.
+func Member(obj []byte, name string) []byte {
+	for k, v := range Members(obj) {
+		if Unquote(k) == name {
+			return v
+		}
+	}
+	return nil
+}
+
 // Elements yields each item of the array raw; for anything but an array it
 // yields nothing.
 func Elements(raw []byte) iter.Seq[[]byte] {

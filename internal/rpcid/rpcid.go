@@ -132,7 +132,7 @@ func (s *Swapper) Inbound(msg []byte) (out, echoed []byte, method string) {
 	method = rawjson.Unquote(rawMethod)
 	if id == nil || bytes.Equal(id, []byte("null")) {
 		if method == string(mcp.MethodNotificationCancelled) {
-			if p, ok := s.Placeholder(member(params, "requestId")); ok {
+			if p, ok := s.Placeholder(rawjson.Member(params, "requestId")); ok {
 				return ReplaceMember(msg, "params", ReplaceMember(params, "requestId", p)), nil, method
 			}
 		}
@@ -144,15 +144,6 @@ func (s *Swapper) Inbound(msg []byte) (out, echoed []byte, method string) {
 	}
 	p := s.Swap(id)
 	return ReplaceMember(msg, "id", p), p, method
-}
-
-func member(obj []byte, name string) []byte {
-	for k, v := range rawjson.Members(obj) {
-		if rawjson.Unquote(k) == name {
-			return v
-		}
-	}
-	return nil
 }
 
 // ReplaceMember returns obj (a JSON object) with member name's value set to
