@@ -150,13 +150,7 @@ type ManualStep struct {
 	Detail     string `json:"detail"`
 	// Call is the tool call that starts it (an embed session on the
 	// connections page).
-	Call *ToolCall `json:"call,omitempty"`
-}
-
-// ToolCall is a call the model can make next.
-type ToolCall struct {
-	Tool      string         `json:"tool"`
-	Arguments map[string]any `json:"arguments"`
+	Call *NextCall `json:"call,omitempty"`
 }
 
 // Plan is what it takes to make the target match the blueprint.

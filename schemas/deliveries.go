@@ -44,7 +44,8 @@ type DiagnoseEventInput struct {
 	EventID string `json:"event_id" jsonschema:"format=uuid" jsonschema_description:"Event ID."`
 }
 
-// NextCall is a tool call that would fix or confirm a finding.
+// NextCall is a tool call the model can make next: one that would fix or
+// confirm a finding, or that starts a manual step of a blueprint plan.
 type NextCall struct {
 	Tool      string         `json:"tool"`
 	Arguments map[string]any `json:"arguments"`

@@ -199,8 +199,8 @@ func withSessionCalls(manual []schemas.ManualStep, workspaceID string) {
 			manual[i].Call = nil
 			continue
 		}
-		manual[i].Call = &schemas.ToolCall{Tool: "create_session", Arguments: map[string]any{
-			"workspace_id": workspaceID, "session_type": "workspace", "launch_page": "connections", "role": "admin"}}
+		manual[i].Call = call("create_session",
+			"workspace_id", workspaceID, "session_type", "workspace", "launch_page", "connections", "role", "admin")
 	}
 }
 

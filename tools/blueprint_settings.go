@@ -100,25 +100,12 @@ func isPlaceholderOnly(v any) bool {
 // its secret part is the placeholder ("Bearer ${secret:token}"), so only
 // the other values are checked for credentials written out.
 func stripPlaceholders(v any) any {
-	switch x := v.(type) {
-	case map[string]any:
-		out := make(map[string]any, len(x))
-		for k, val := range x {
-			out[k] = stripPlaceholders(val)
-		}
-		return out
-	case []any:
-		out := make([]any, len(x))
-		for i, val := range x {
-			out[i] = stripPlaceholders(val)
-		}
-		return out
-	case string:
-		if placeholder.MatchString(x) {
+	return copyJSON(v, func(s string) any {
+		if placeholder.MatchString(s) {
 			return ""
 		}
-	}
-	return v
+		return s
+	})
 }
 
 // literalSecrets lists the paths of metadata values that hold a credential
@@ -158,25 +145,11 @@ func placeholderNames(v any, into map[string]bool) {
 // fillSecrets returns a copy of v with every placeholder replaced by its
 // secret; the blueprint was checked to name only secrets that were given.
 func fillSecrets(v any, secrets map[string]string) any {
-	switch x := v.(type) {
-	case map[string]any:
-		out := make(map[string]any, len(x))
-		for k, val := range x {
-			out[k] = fillSecrets(val, secrets)
-		}
-		return out
-	case []any:
-		out := make([]any, len(x))
-		for i, val := range x {
-			out[i] = fillSecrets(val, secrets)
-		}
-		return out
-	case string:
-		return placeholder.ReplaceAllStringFunc(x, func(m string) string {
+	return copyJSON(v, func(s string) any {
+		return placeholder.ReplaceAllStringFunc(s, func(m string) string {
 			return secrets[placeholder.FindStringSubmatch(m)[1]]
 		})
-	}
-	return v
+	})
 }
 
 // sameSettings compares blueprint settings with a target connection's

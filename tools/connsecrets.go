@@ -72,21 +72,26 @@ func lookup(md map[string]any, path secretPath) (any, bool) {
 	return cur, true
 }
 
-// deepCopy copies the maps and slices of a JSON value.
-func deepCopy(v any) any {
+// copyJSON copies the maps and slices of a JSON value, each string in it
+// replaced by str's answer (kept as it is when str is nil).
+func copyJSON(v any, str func(string) any) any {
 	switch x := v.(type) {
 	case map[string]any:
 		out := make(map[string]any, len(x))
 		for k, val := range x {
-			out[k] = deepCopy(val)
+			out[k] = copyJSON(val, str)
 		}
 		return out
 	case []any:
 		out := make([]any, len(x))
 		for i, val := range x {
-			out[i] = deepCopy(val)
+			out[i] = copyJSON(val, str)
 		}
 		return out
+	case string:
+		if str != nil {
+			return str(x)
+		}
 	}
 	return v
 }
@@ -125,8 +130,8 @@ func planSecrets(stored, next map[string]any, remove []string) (*secretPlan, err
 			return nil, &schemas.FieldError{Field: "remove_secrets", Rule: fmt.Sprintf("names %q, which is not a stored secret of this connection (stored secrets: %s)", name, listed)}
 		}
 	}
-	plan := &secretPlan{metadata: deepCopy(next).(map[string]any)}
-	check := deepCopy(next).(map[string]any) // next without the kept placeholders
+	plan := &secretPlan{metadata: copyJSON(next, nil).(map[string]any)}
+	check := copyJSON(next, nil).(map[string]any) // next without the kept placeholders
 	var missing []string
 	for _, name := range names {
 		s := secrets[name]
