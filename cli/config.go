@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/meshes-mcp/meshes-mcp/httpserver"
+	"github.com/meshes-mcp/meshes-mcp/internal/argstash"
 	"github.com/meshes-mcp/meshes-mcp/tools"
 )
 
@@ -38,6 +39,10 @@ type Config struct {
 	// answers an invalid prompts/get before it reaches mcp-go, on every
 	// transport (tools.Catalog.RefusePrompt).
 	refusePrompt httpserver.MessageRefuser
+	// argumentStash is set by serve from the catalog (not a flag): the
+	// stdio front lifts tool calls' arguments into it
+	// (tools.Catalog.ArgumentStash).
+	argumentStash *argstash.Stash
 	// HTTP holds the http/sse transport flags (see http.go).
 	HTTP HTTPOptions
 	// Operator holds OAuth, rate-limit, metrics and log-format settings

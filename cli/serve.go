@@ -44,6 +44,7 @@ func serve(ctx context.Context, args []string, env *Env) int {
 	version, _ := VersionInfo()
 	srv := cat.MCPServer(version)
 	cfg.refusePrompt = cat.RefusePrompt
+	cfg.argumentStash = cat.ArgumentStash()
 	env.Logger.Info("meshes-mcp serving", "transport", cfg.Transport, "version", version,
 		"read_only", cfg.ReadOnly, "toolsets", cfg.Toolsets, "workspaces", len(cfg.Workspaces), "sandbox", cfg.Sandbox)
 	if err := transports[cfg.Transport](ctx, srv, &cfg, env); err != nil && !errors.Is(err, context.Canceled) {

@@ -25,7 +25,7 @@ func serveStdio(ctx context.Context, srv *server.MCPServer, cfg *Config, env *En
 	}
 	out := &syncWriter{w: env.Stdout}
 	answerer := &overlongAnswerer{out: out, limit: limit, logger: env.Logger}
-	front := newStdioFront(out, env.Logger, cfg.refusePrompt)
+	front := newStdioFront(out, env.Logger, cfg.refusePrompt, cfg.argumentStash)
 	in := newLineLimiter(env.Stdin, limit, answerer.answer)
 	in.filter = front.inbound
 	return stdio.Listen(ctx, in, front)

@@ -9,6 +9,7 @@ import (
 	"github.com/mark3labs/mcp-go/mcp"
 
 	"github.com/meshes-mcp/meshes-mcp/httpserver"
+	"github.com/meshes-mcp/meshes-mcp/internal/argstash"
 	"github.com/meshes-mcp/meshes-mcp/internal/rawjson"
 	"github.com/meshes-mcp/meshes-mcp/internal/rpcid"
 )
@@ -32,20 +33,25 @@ const maxStdioCallsInFlight = 1000
 //   - tool calls beyond maxStdioCallsInFlight are answered at once with a
 //     busy error instead of stalling the reading of stdin;
 //   - a message the refuser answers (an invalid prompts/get, which mcp-go
-//     would report as -32603) is answered with its refusal, and its id.
+//     would report as -32603) is answered with its refusal, and its id;
+//   - a tool call's arguments are lifted into the stash the tool adapter
+//     reads them from, so that mcp-go does not decode them (see argstash).
 type stdioFront struct {
 	out    io.Writer // the serialised stdout mcp-go writes through
 	logger *slog.Logger
 	ids    rpcid.Swapper
 	refuse httpserver.MessageRefuser // nil: refuse nothing
+	stash  *argstash.Stash           // nil: leave arguments in the message
 
-	mu       sync.Mutex
-	calls    map[string]int // tool calls owed a response, by the id mcp-go will write
+	mu sync.Mutex
+	// calls holds the tool calls owed a response, by the id mcp-go will
+	// write: one entry per call, the token of its lifted arguments or "".
+	calls    map[string][]string
 	inFlight int
 }
 
-func newStdioFront(out io.Writer, logger *slog.Logger, refuse httpserver.MessageRefuser) *stdioFront {
-	return &stdioFront{out: out, logger: logger, refuse: refuse, calls: map[string]int{}}
+func newStdioFront(out io.Writer, logger *slog.Logger, refuse httpserver.MessageRefuser, stash *argstash.Stash) *stdioFront {
+	return &stdioFront{out: out, logger: logger, refuse: refuse, stash: stash, calls: map[string][]string{}}
 }
 
 // inbound inspects one stdin line (content without its terminator) and
@@ -77,7 +83,11 @@ func (f *stdioFront) inbound(line []byte) []byte {
 		return nil
 	}
 	f.inFlight++
-	f.calls[string(echoed)]++
+	token := ""
+	if f.stash != nil {
+		out, token, _ = f.stash.Lift(out)
+	}
+	f.calls[string(echoed)] = append(f.calls[string(echoed)], token)
 	return out
 }
 
@@ -98,10 +108,14 @@ func (f *stdioFront) outbound(msg []byte) []byte {
 		return msg
 	}
 	f.mu.Lock()
-	if f.calls[string(id)] > 0 {
-		f.calls[string(id)]--
-		if f.calls[string(id)] == 0 {
+	if owed := f.calls[string(id)]; len(owed) > 0 {
+		if owed[0] != "" {
+			f.stash.Drop(owed[0]) // taken already, unless the call never ran
+		}
+		if len(owed) == 1 {
 			delete(f.calls, string(id))
+		} else {
+			f.calls[string(id)] = owed[1:]
 		}
 		f.inFlight--
 	}

@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"log/slog"
 	"net/http"
 	"net/http/httptest"
 	"strings"
@@ -13,6 +14,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/meshes-mcp/meshes-mcp/internal/argstash"
 	"github.com/meshes-mcp/meshes-mcp/sandbox"
 )
 
@@ -167,5 +169,46 @@ func TestStdioStaysResponsiveWithManyCallsInFlight(t *testing.T) {
 		if line := s.await(fmt.Sprint(i)); !bytes.Contains([]byte(line), []byte(`"result"`)) {
 			t.Errorf("call %d: %s", i, line)
 		}
+	}
+}
+
+// A tool call's arguments reach the tool without passing through mcp-go,
+// which would decode them into a map the tools never read: the message
+// handed on carries an empty arguments object and a token, and the stash
+// lets go of arguments whose call was answered without running.
+func TestStdioFrontLiftsToolCallArguments(t *testing.T) {
+	stash := argstash.New()
+	f := newStdioFront(io.Discard, slog.New(slog.DiscardHandler), nil, stash)
+	handed := f.inbound([]byte(`{"jsonrpc":"2.0","id":5,"method":"tools/call","params":{"name":"no_such_tool","arguments":{"events":[1,2,3]}}}`))
+	var msg struct {
+		Params struct {
+			Arguments json.RawMessage
+			Meta      map[string]string `json:"_meta"`
+		}
+	}
+	if err := json.Unmarshal(handed, &msg); err != nil {
+		t.Fatalf("handed on %s: %v", handed, err)
+	}
+	if string(msg.Params.Arguments) != "{}" || msg.Params.Meta[argstash.MetaKey] == "" || stash.Held() != 1 {
+		t.Fatalf("handed on %s with %d held; want empty arguments, a token and 1 held", handed, stash.Held())
+	}
+	f.outbound([]byte(`{"jsonrpc":"2.0","id":5,"error":{"code":-32602,"message":"tool 'no_such_tool' not found"}}`))
+	if stash.Held() != 0 {
+		t.Errorf("the stash still holds %d after the call was answered", stash.Held())
+	}
+}
+
+// Over stdio a call is read exactly as sent, _meta included, and a client
+// that sends the server's own stash key is refused rather than served
+// another call's arguments or none.
+func TestStdioToolCallsKeepArgumentsAndMeta(t *testing.T) {
+	s := startFront(t, nil, "--sandbox")
+	s.send(`{"jsonrpc":"2.0","id":1,"method":"tools/call","params":{"_meta":{"progressToken":"p"},"name":"list_integrations","arguments":{"type":"slack"}}}`)
+	if line := s.await("1"); !strings.Contains(line, `"result"`) || !strings.Contains(strings.ToLower(line), "slack") || strings.Contains(line, "hubspot") {
+		t.Errorf("list_integrations {type: slack} answered %.400s", line)
+	}
+	s.send(`{"jsonrpc":"2.0","id":2,"method":"tools/call","params":{"_meta":{"` + argstash.MetaKey + `":"0123"},"name":"list_workspaces","arguments":{}}}`)
+	if line := s.await("2"); !strings.Contains(line, `"isError":true`) || !strings.Contains(line, "is reserved for this server") {
+		t.Errorf("a call naming the stash key answered %.400s", line)
 	}
 }

@@ -13,6 +13,7 @@ import (
 
 	"github.com/mark3labs/mcp-go/mcp"
 
+	"github.com/meshes-mcp/meshes-mcp/internal/argstash"
 	"github.com/meshes-mcp/meshes-mcp/meshesapi"
 )
 
@@ -123,6 +124,9 @@ type Catalog struct {
 	byName  map[string]*Tool
 	// integrations caches the integration catalog (integrations.go).
 	integrations integrationCache
+	// arguments holds the calls' arguments a transport lifted out of
+	// their messages (ArgumentStash).
+	arguments *argstash.Stash
 }
 
 // New builds the catalog. client may be nil for listing tools without
@@ -135,7 +139,7 @@ func New(client *meshesapi.Client, opts Options) (*Catalog, error) {
 	if client != nil && client.HasPublishableKey() {
 		opts.PublishableKey = true
 	}
-	c := &Catalog{opts: opts, limits: opts.Limits.withDefaults(), log: opts.Logger}
+	c := &Catalog{opts: opts, limits: opts.Limits.withDefaults(), log: opts.Logger, arguments: argstash.New()}
 	if client != nil {
 		c.client, c.objects = client, client
 	}

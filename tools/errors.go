@@ -427,3 +427,14 @@ func sentence(err error) string {
 	}
 	return s
 }
+
+// argumentsNotJSONText refuses arguments that mcp-go decoded but that could
+// not be encoded as JSON again.
+const argumentsNotJSONText = "arguments could not be read as JSON."
+
+// reservedMetaKeyText refuses a call whose params._meta names the key this
+// server uses to pass lifted arguments (argstash.MetaKey) with a token it
+// did not issue.
+func reservedMetaKeyText(key string) string {
+	return fmt.Sprintf("invalid call: params._meta[%q] is reserved for this server's own use; send the call without it.", key)
+}

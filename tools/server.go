@@ -11,6 +11,7 @@ import (
 	"github.com/mark3labs/mcp-go/mcp"
 	"github.com/mark3labs/mcp-go/server"
 
+	"github.com/meshes-mcp/meshes-mcp/internal/argstash"
 	"github.com/meshes-mcp/meshes-mcp/meshesapi"
 )
 
@@ -68,17 +69,9 @@ func (c *Catalog) filter(ctx context.Context, list []mcp.Tool) []mcp.Tool {
 
 func (c *Catalog) handler(t *Tool) server.ToolHandlerFunc {
 	return func(ctx context.Context, req mcp.CallToolRequest) (*mcp.CallToolResult, error) {
-		var args json.RawMessage
-		switch a := req.GetRawArguments().(type) {
-		case json.RawMessage:
-			args = a
-		case nil:
-		default:
-			b, err := json.Marshal(a)
-			if err != nil {
-				return mcp.NewToolResultError("arguments could not be read as JSON."), nil
-			}
-			args = b
+		args, refusal := c.callArguments(req)
+		if refusal != "" {
+			return mcp.NewToolResultError(refusal), nil
 		}
 		if req.Params.Meta == nil || req.Params.Meta.ProgressToken == nil {
 			return c.run(ctx, t, args), nil
@@ -88,6 +81,40 @@ func (c *Catalog) handler(t *Tool) server.ToolHandlerFunc {
 		res := c.run(ctx, t, args)
 		letStreamableHTTPWriteNotifications(ctx)
 		return res, nil
+	}
+}
+
+// ArgumentStash is where a transport that sees each message before mcp-go
+// may lift a tool call's arguments, so that mcp-go does not decode them
+// into a map nobody reads (see argstash); the handlers take them back.
+func (c *Catalog) ArgumentStash() *argstash.Stash { return c.arguments }
+
+// callArguments returns a call's arguments as raw JSON: from the stash
+// when the transport lifted them, else as mcp-go kept them. It refuses a
+// call whose _meta names the stash's key with a token the stash does not
+// hold: the key is this server's own, and a client must not send it.
+func (c *Catalog) callArguments(req mcp.CallToolRequest) (args json.RawMessage, refusal string) {
+	if req.Params.Meta != nil {
+		if token, lifted := req.Params.Meta.AdditionalFields[argstash.MetaKey]; lifted {
+			if s, ok := token.(string); ok {
+				if args, ok := c.arguments.Take(s); ok {
+					return args, ""
+				}
+			}
+			return nil, reservedMetaKeyText(argstash.MetaKey)
+		}
+	}
+	switch a := req.GetRawArguments().(type) {
+	case json.RawMessage:
+		return a, ""
+	case nil:
+		return nil, ""
+	default:
+		b, err := json.Marshal(a)
+		if err != nil {
+			return nil, argumentsNotJSONText
+		}
+		return b, ""
 	}
 }
 
