@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"iter"
 	"reflect"
 	"slices"
 	"strconv"
@@ -219,19 +220,42 @@ func jsonField(t reflect.Type, name string) (reflect.StructField, bool) {
 	return reflect.StructField{}, false
 }
 
-// argValue is one declared argument's value, named as an error reports it
-// ("events[2].workspace_id").
-type argValue struct{ name, value string }
+// all yields every value of the argument in v with its position: the
+// index in each list on the way, empty for a plain argument. The position
+// is reused from one value to the next, and spelled out (nameAt) only when
+// an error reports it, so that checking the 10,000 events of a bulk call
+// builds no names.
+func (p *argPath) all(v reflect.Value) iter.Seq2[string, []int] {
+	return func(yield func(string, []int) bool) {
+		p.walk(v, make([]int, 0, 4), yield)
+	}
+}
 
-func (p *argPath) values(v reflect.Value, prefix string, out []argValue) []argValue {
+func (p *argPath) walk(v reflect.Value, at []int, yield func(string, []int) bool) bool {
 	f := v.FieldByIndex(p.index)
 	if p.each == nil {
-		return append(out, argValue{name: prefix + p.name, value: f.String()})
+		return yield(f.String(), at)
 	}
 	for i := range f.Len() {
-		out = p.each.values(f.Index(i), prefix+p.name+"["+strconv.Itoa(i)+"].", out)
+		if !p.each.walk(f.Index(i), append(at, i), yield) {
+			return false
+		}
 	}
-	return out
+	return true
+}
+
+// nameAt spells the argument at position at as an error reports it
+// ("events[2].workspace_id").
+func (p *argPath) nameAt(at []int) string {
+	var b strings.Builder
+	for q := p; q != nil; q = q.each {
+		b.WriteString(q.name)
+		if q.each != nil {
+			b.WriteString("[" + strconv.Itoa(at[0]) + "].")
+			at = at[1:]
+		}
+	}
+	return b.String()
 }
 
 // enforceScope applies a tool's declarations to the decoded arguments (a
@@ -246,16 +270,20 @@ func (c *Catalog) enforceScope(ctx context.Context, t *Tool, args any) error {
 		case scopeObjectArg:
 			objects = append(objects, sc)
 		case scopeWorkspaceArg:
-			for _, a := range sc.arg.values(in, "", nil) {
-				if a.value != "" {
-					if err := checkWorkspace(ctx, a.value); err != nil {
+			for value := range sc.arg.all(in) {
+				if value != "" {
+					if err := checkWorkspace(ctx, value); err != nil {
 						return err
 					}
 				}
 			}
 		case scopeEmitsTo:
-			for _, a := range sc.arg.values(in, "", nil) {
-				if err := c.eventWorkspace(ctx, a.name, a.value); err != nil {
+			for value, at := range sc.arg.all(in) {
+				if value == "" {
+					if rule := c.missingEventWorkspace(ctx); rule != "" {
+						return &schemas.FieldError{Field: sc.arg.nameAt(at), Rule: rule}
+					}
+				} else if err := checkWorkspace(ctx, value); err != nil {
 					return err
 				}
 			}
@@ -265,11 +293,11 @@ func (c *Catalog) enforceScope(ctx context.Context, t *Tool, args any) error {
 		return nil
 	}
 	for _, sc := range objects {
-		for _, a := range sc.arg.values(in, "", nil) {
-			if a.value == "" {
+		for value := range sc.arg.all(in) {
+			if value == "" {
 				continue
 			}
-			if err := c.lookup(ctx, sc.kind, a.value); err != nil {
+			if err := c.lookup(ctx, sc.kind, value); err != nil {
 				return err
 			}
 		}
@@ -277,19 +305,17 @@ func (c *Catalog) enforceScope(ctx context.Context, t *Tool, args any) error {
 	return nil
 }
 
-// eventWorkspace checks the workspace of one event to emit: required unless
-// a publishable key implies it, and inside the allowlist.
-func (c *Catalog) eventWorkspace(ctx context.Context, field, workspaceID string) error {
-	if workspaceID == "" {
-		if !c.opts.PublishableKey {
-			return &schemas.FieldError{Field: field, Rule: "is required (no publishable key is configured to imply it)"}
-		}
-		if confined(ctx) {
-			return &schemas.FieldError{Field: field, Rule: "is required while the server is confined to some workspaces"}
-		}
-		return nil
+// missingEventWorkspace is the rule an event to emit breaks by naming no
+// workspace, "" when it may: only a publishable key implies one, and not
+// while the server is confined to some workspaces.
+func (c *Catalog) missingEventWorkspace(ctx context.Context) string {
+	switch {
+	case !c.opts.PublishableKey:
+		return "is required (no publishable key is configured to imply it)"
+	case confined(ctx):
+		return "is required while the server is confined to some workspaces"
 	}
-	return checkWorkspace(ctx, workspaceID)
+	return ""
 }
 
 // checkWorkspace refuses a workspace the policy does not allow.
