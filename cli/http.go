@@ -69,6 +69,7 @@ func (c *Config) httpServerConfig(t httpserver.Transport, logger *slog.Logger) h
 	hc := httpserver.Config{
 		Transport:       t,
 		RefuseMessage:   c.refusePrompt,
+		Arguments:       c.argumentStash,
 		Addr:            h.Addr,
 		AuthToken:       h.AuthToken,
 		TLSCertFile:     h.TLSCert,

@@ -26,6 +26,12 @@ import (
 // sandbox, restricted by base as if by --read-only/--toolsets/--workspaces.
 func catalogServer(t testing.TB, base tools.Policy) *server.MCPServer {
 	t.Helper()
+	return seededCatalog(t, base).MCPServer("test")
+}
+
+// seededCatalog is the catalog catalogServer serves.
+func seededCatalog(t testing.TB, base tools.Policy) *tools.Catalog {
+	t.Helper()
 	sb, err := sandbox.Start(sandbox.Options{Seed: true})
 	if err != nil {
 		t.Fatalf("sandbox: %v", err)
@@ -42,7 +48,7 @@ func catalogServer(t testing.TB, base tools.Policy) *server.MCPServer {
 	if err != nil {
 		t.Fatalf("catalog: %v", err)
 	}
-	return cat.MCPServer("test")
+	return cat
 }
 
 // workspaceIDs calls list_workspaces and returns the ids by name.

@@ -10,6 +10,8 @@ import (
 	"net/url"
 	"strings"
 	"time"
+
+	"github.com/meshes-mcp/meshes-mcp/internal/argstash"
 )
 
 // Transport names the wire protocol a Server speaks. Both carry the same
@@ -46,6 +48,10 @@ type Config struct {
 	// RefuseMessage, when set, answers a JSON-RPC message before mcp-go
 	// sees it (an invalid prompts/get: see MessageRefuser).
 	RefuseMessage MessageRefuser
+	// Arguments, when set, receives the arguments of each tools/call posted
+	// to the streamable HTTP endpoint, for the tool handlers to take back
+	// (tools.Catalog.ArgumentStash), so mcp-go does not decode them.
+	Arguments *argstash.Stash
 	// Addr is the host:port to listen on.
 	Addr string
 	// AuthToken, when set, must be presented by every MCP request as

@@ -95,8 +95,8 @@ func New(mcp *server.MCPServer, cfg Config) (*Server, error) {
 	}
 	switch cfg.Transport {
 	case TransportHTTP:
-		mux.Handle("/mcp", s.guard(exactIDs(&s.ids, http.StatusOK, restoreIDs(&s.ids,
-			s.refusing(dropSharedCancellations(server.NewStreamableHTTPServer(mcp, s.streamableOptions()...)), answerInBody)))))
+		mux.Handle("/mcp", s.guard(exactIDs(&s.ids, http.StatusOK, liftArguments(cfg.Arguments, restoreIDs(&s.ids,
+			s.refusing(dropSharedCancellations(server.NewStreamableHTTPServer(mcp, s.streamableOptions()...)), answerInBody))))))
 	case TransportSSE:
 		s.drain, s.streams = newSSEDrain(), &streamPolicies{}
 		s.sse = server.NewSSEServer(mcp, s.sseOptions()...)

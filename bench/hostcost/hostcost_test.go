@@ -19,9 +19,11 @@ const catalog = "../../tools/testdata/tools.snapshot.json"
 
 // BenchmarkHostValidatorBuild starts one fresh node process per iteration
 // and reports the median CPU ms of its validator build for our tools/list
-// (catalog), next to two references measured in the same run: every output
-// schema replaced by {"type":"object"} (trivial, the least a schema can
-// cost) and no output schemas at all (none, the AJV instance alone).
+// (catalog), next to references measured in the same run: each output
+// schema cut to its top-level required names with no types (required: what
+// a schema costs once it gives up its types), every output schema replaced
+// by {"type":"object"} (trivial, the least a schema can cost) and no output
+// schemas at all (none, the AJV instance alone).
 // HOSTCOST_COMPARE=file adds another tools array, e.g. an older snapshot.
 //
 //	go test -run '^$' -bench HostValidatorBuild -benchtime 11x ./bench/hostcost/
@@ -32,8 +34,11 @@ func BenchmarkHostValidatorBuild(b *testing.B) {
 	tools := readTools(b, catalog)
 	variants := []struct{ name, file string }{
 		{"catalog", catalog},
-		{"trivial", writeTools(b, "trivial.json", withOutput(tools, map[string]any{"type": "object"}))},
-		{"none", writeTools(b, "none.json", withOutput(tools, nil))},
+		{"required", writeTools(b, "required.json", withOutput(tools, requiredOnly))},
+		{"trivial", writeTools(b, "trivial.json", withOutput(tools, func(map[string]any) map[string]any {
+			return map[string]any{"type": "object"}
+		}))},
+		{"none", writeTools(b, "none.json", withOutput(tools, func(map[string]any) map[string]any { return nil }))},
 	}
 	if f := os.Getenv("HOSTCOST_COMPARE"); f != "" {
 		variants = append(variants, struct{ name, file string }{"compare", f})
@@ -75,17 +80,28 @@ func readTools(b *testing.B, file string) []map[string]any {
 	return tools
 }
 
-// withOutput returns the tools with every output schema replaced (nil drops it).
-func withOutput(tools []map[string]any, schema map[string]any) []map[string]any {
+// withOutput returns the tools with every output schema replaced by what
+// replace makes of it (nil drops it).
+func withOutput(tools []map[string]any, replace func(schema map[string]any) map[string]any) []map[string]any {
 	out := make([]map[string]any, len(tools))
 	for i, t := range tools {
 		c := map[string]any{"name": t["name"]}
-		if schema != nil {
-			c["outputSchema"] = schema
+		schema, _ := t["outputSchema"].(map[string]any)
+		if r := replace(schema); r != nil {
+			c["outputSchema"] = r
 		}
 		out[i] = c
 	}
 	return out
+}
+
+// requiredOnly keeps of an output schema its top-level required names.
+func requiredOnly(schema map[string]any) map[string]any {
+	r := map[string]any{"type": "object"}
+	if req, ok := schema["required"]; ok {
+		r["required"] = req
+	}
+	return r
 }
 
 func writeTools(b *testing.B, name string, tools []map[string]any) string {

@@ -1,0 +1,49 @@
+package httpserver
+
+import (
+	"net/http"
+	"strings"
+	"testing"
+
+	"github.com/mark3labs/mcp-go/mcp"
+
+	"github.com/meshes-mcp/meshes-mcp/internal/argstash"
+	"github.com/meshes-mcp/meshes-mcp/tools"
+)
+
+// Over streamable HTTP mcp-go gets a tool call with its arguments lifted
+// out, the tool gets them exactly as posted, the stash lets go of them once
+// each call is answered (run or not), and a client that names the stash's
+// key is refused.
+func TestStreamableHTTPLiftsToolCallArguments(t *testing.T) {
+	cat := seededCatalog(t, tools.Policy{})
+	stash := cat.ArgumentStash()
+	var handed []string // the tools/call messages as mcp-go receives them
+	r := serve(t, cat.MCPServer("test"), Config{Transport: TransportHTTP, Arguments: stash,
+		RefuseMessage: func(msg []byte) (mcp.JSONRPCError, bool) {
+			if isToolCall(msg) {
+				handed = append(handed, string(msg))
+			}
+			return mcp.JSONRPCError{}, false
+		}})
+	post := func(params string) string {
+		_, _, body := rawRequest(t, http.MethodPost, r.base+"/mcp", postHeaders,
+			strings.NewReader(`{"jsonrpc":"2.0","id":1,"method":"tools/call","params":`+params+`}`))
+		if n := stash.Held(); n != 0 {
+			t.Errorf("after answering %s the stash holds %d calls' arguments", params, n)
+		}
+		return body
+	}
+	if got := post(`{"_meta":{"progressToken":"p"},"name":"list_integrations","arguments":{"type":"slack"}}`); !strings.Contains(strings.ToLower(got), "slack") || strings.Contains(got, "hubspot") || strings.Contains(got, `"isError":true`) {
+		t.Errorf("list_integrations {type: slack} answered %.400s", got)
+	}
+	if got := post(`{"name":"no_such_tool","arguments":{"a":1}}`); !strings.Contains(got, "no_such_tool") {
+		t.Errorf("an unknown tool answered %.400s", got)
+	}
+	if len(handed) != 2 || !strings.Contains(handed[0], `"arguments":{}`) || !strings.Contains(handed[0], argstash.MetaKey) {
+		t.Errorf("mcp-go received %q; want both calls with their arguments lifted", handed)
+	}
+	if got := post(`{"_meta":{"` + argstash.MetaKey + `":"0123"},"name":"list_workspaces","arguments":{}}`); !strings.Contains(got, "is reserved for this server") {
+		t.Errorf("a call naming the stash key answered %.400s", got)
+	}
+}
