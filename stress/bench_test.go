@@ -159,7 +159,8 @@ func BenchmarkSession700Calls(b *testing.B) {
 //
 // Each iteration also sends the same events through bench/sendref, the same
 // work without MCP or JSON-RPC, against the same stack: its peak RSS is the
-// reference for the server's, and the x-ref metrics are server/reference.
+// reference for the server's, and the x-ref metrics are server/reference
+// (x-ref-time: the server's wall time for the calls over the reference's).
 // Both processes' RSS is read once they are ready (after initialize, after
 // an empty call), since the server is a larger program at rest; the peak
 // minus that idle RSS is what the call itself cost each of them.
@@ -198,6 +199,7 @@ func BenchmarkSendEvents10k(b *testing.B) {
 	b.StopTimer()
 	b.ReportMetric(float64(n*b.N)/b.Elapsed().Seconds(), "events/s")
 	b.ReportMetric(float64(n*b.N)/refTime.Seconds(), "ref-events/s")
+	b.ReportMetric(b.Elapsed().Seconds()/refTime.Seconds(), "x-ref-time")
 	_, hwm := p.memory()
 	_, refHWM := ref.memory()
 	b.ReportMetric(float64(idle)/1024, "idle-RSS-MiB")
