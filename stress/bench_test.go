@@ -156,28 +156,58 @@ func BenchmarkSession700Calls(b *testing.B) {
 // BenchmarkSendEvents10k sends 10,000 events in one send_events call (100
 // bulk requests, a few in parallel) and reports events per second. The
 // event name matches no rule, so the figure is ingestion, not delivery.
+//
+// Each iteration also sends the same events through bench/sendref, the same
+// work without MCP or JSON-RPC, against the same stack: its peak RSS is the
+// reference for the server's, and the x-ref metrics are server/reference
+// (x-ref-time: the server's wall time for the calls over the reference's).
+// Both processes' RSS is read once they are ready (after initialize, after
+// an empty call), since the server is a larger program at rest; the peak
+// minus that idle RSS is what the call itself cost each of them.
 func BenchmarkSendEvents10k(b *testing.B) {
 	const n = 10_000
 	s := teststack.Start(b, teststack.Options{})
-	p := start(b, binary(b), childEnv(b, s))
+	env := childEnv(b, s)
+	p := start(b, binary(b), env)
 	p.initialize()
+	idle, _ := p.memory()
+	ref := startRef(b, sendrefBinary(b), env)
+	refIdle, _ := ref.memory()
 	events := make([]any, n)
 	for i := range events {
 		events[i] = map[string]any{"workspace_id": s.IDs.Workspace, "event": "bench.bulk",
 			"payload": map[string]any{"email": fmt.Sprintf("user%d@example.com", i), "plan": "pro", "n": i}}
 	}
 	args := map[string]any{"events": events}
+	refLine := mustLine(args)
+	var refTime time.Duration
 	b.ResetTimer()
 	for b.Loop() {
 		r := p.callTool("send_events", args)
 		var out struct{ Total, Accepted int }
-		if r.IsError || json.Unmarshal(r.StructuredContent, &out) != nil || out.Accepted != n {
+		if r.IsError || json.Unmarshal(r.StructuredContent, &out) != nil || out.Total != n || out.Accepted != n {
 			b.Fatalf("send_events: %.300s", r.text())
 		}
+		b.StopTimer()
+		t0 := time.Now()
+		if total, accepted := ref.call(refLine); total != n || accepted != n {
+			b.Fatalf("sendref: %d of %d events accepted; stderr:\n%s", accepted, total, tail(ref.stderr.String()))
+		}
+		refTime += time.Since(t0)
+		b.StartTimer()
 	}
 	b.StopTimer()
 	b.ReportMetric(float64(n*b.N)/b.Elapsed().Seconds(), "events/s")
+	b.ReportMetric(float64(n*b.N)/refTime.Seconds(), "ref-events/s")
+	b.ReportMetric(b.Elapsed().Seconds()/refTime.Seconds(), "x-ref-time")
 	_, hwm := p.memory()
+	_, refHWM := ref.memory()
+	b.ReportMetric(float64(idle)/1024, "idle-RSS-MiB")
 	b.ReportMetric(float64(hwm)/1024, "peak-RSS-MiB")
+	b.ReportMetric(float64(refIdle)/1024, "ref-idle-RSS-MiB")
+	b.ReportMetric(float64(refHWM)/1024, "ref-peak-RSS-MiB")
+	b.ReportMetric(float64(hwm)/float64(refHWM), "x-ref-peak-RSS")
+	b.ReportMetric(float64(hwm-idle)/float64(refHWM-refIdle), "x-ref-call-RSS")
 	p.close()
+	ref.close()
 }

@@ -42,6 +42,7 @@ func TestMain(m *testing.M) {
 	}
 	code := hermetic.Run(m)
 	testbin.Cleanup()
+	removeSendref()
 	os.Exit(code)
 }
 
@@ -301,9 +302,15 @@ func (p *proc) alive() bool {
 // memory reads VmRSS and VmHWM (peak RSS) of the process in KiB.
 func (p *proc) memory() (rss, hwm int) {
 	p.t.Helper()
-	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/status", p.cmd.Process.Pid))
+	return memoryOf(p.t, p.cmd.Process.Pid)
+}
+
+// memoryOf reads VmRSS and VmHWM (peak RSS) of a running process in KiB.
+func memoryOf(t testing.TB, pid int) (rss, hwm int) {
+	t.Helper()
+	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/status", pid))
 	if err != nil {
-		p.t.Fatalf("reading /proc status: %v", err)
+		t.Fatalf("reading /proc status: %v", err)
 	}
 	for _, line := range strings.Split(string(b), "\n") {
 		f := strings.Fields(line)
