@@ -5,10 +5,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
-	"os"
 	"os/exec"
-	"path/filepath"
-	"sync"
 	"testing"
 
 	"github.com/meshes-mcp/meshes-mcp/internal/testbin"
@@ -17,41 +14,15 @@ import (
 // bench/sendref does send_events' work without MCP or JSON-RPC: the
 // reference BenchmarkSendEvents10k measures the server against.
 
-var sendref struct {
-	sync.Mutex
-	dir, bin string
-}
-
 // sendrefBinary builds bench/sendref once per test process, as the server
 // binary is built, and returns its path.
 func sendrefBinary(tb testing.TB) string {
 	tb.Helper()
-	sendref.Lock()
-	defer sendref.Unlock()
-	if sendref.bin != "" {
-		return sendref.bin
-	}
-	dir, err := os.MkdirTemp("", "meshes-mcp-sendref-")
+	bin, err := testbin.BuildPackage("github.com/meshes-mcp/meshes-mcp/bench/sendref", false)
 	if err != nil {
 		tb.Fatal(err)
 	}
-	sendref.dir = dir
-	bin := filepath.Join(dir, "sendref")
-	if out, err := exec.Command("go", "build", "-o", bin, "github.com/meshes-mcp/meshes-mcp/bench/sendref").CombinedOutput(); err != nil {
-		tb.Fatalf("go build: %v\n%s", err, out)
-	}
-	sendref.bin = bin
 	return bin
-}
-
-// removeSendref deletes what sendrefBinary built; TestMain calls it.
-func removeSendref() {
-	sendref.Lock()
-	defer sendref.Unlock()
-	if sendref.dir != "" {
-		_ = os.RemoveAll(sendref.dir)
-		sendref.dir, sendref.bin = "", ""
-	}
 }
 
 // refProc is a running sendref: one arguments object per line in, one

@@ -42,7 +42,6 @@ func TestMain(m *testing.M) {
 	}
 	code := hermetic.Run(m)
 	testbin.Cleanup()
-	removeSendref()
 	os.Exit(code)
 }
 

@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"os"
 	"os/exec"
+	"path"
 	"path/filepath"
 	"sync"
 	"testing"
@@ -20,16 +21,27 @@ const mainPackage = "github.com/meshes-mcp/meshes-mcp"
 var builds struct {
 	sync.Mutex
 	dir  string
-	bins map[bool]string
+	bins map[build]string
+}
+
+type build struct {
+	pkg  string
+	race bool
 }
 
 // Build compiles the server once per flavour (plain or race-enabled) per
 // test process and returns the binary's path. A race-enabled binary makes
 // data races in tool handlers fail the test that provoked them.
-func Build(race bool) (string, error) {
+func Build(race bool) (string, error) { return BuildPackage(mainPackage, race) }
+
+// BuildPackage compiles the main package pkg (an import path) once per
+// flavour per test process, as Build does the server: reference programs
+// a benchmark measures the server against are built the same way.
+func BuildPackage(pkg string, race bool) (string, error) {
 	builds.Lock()
 	defer builds.Unlock()
-	if bin, ok := builds.bins[race]; ok {
+	key := build{pkg, race}
+	if bin, ok := builds.bins[key]; ok {
 		return bin, nil
 	}
 	if builds.dir == "" {
@@ -37,19 +49,19 @@ func Build(race bool) (string, error) {
 		if err != nil {
 			return "", err
 		}
-		builds.dir, builds.bins = dir, map[bool]string{}
+		builds.dir, builds.bins = dir, map[build]string{}
 	}
-	bin := filepath.Join(builds.dir, "meshes-mcp")
+	bin := filepath.Join(builds.dir, path.Base(pkg))
 	args := []string{"build", "-o"}
 	if race {
 		bin += "-race"
 		args = []string{"build", "-race", "-o"}
 	}
-	out, err := exec.Command("go", append(args, bin, mainPackage)...).CombinedOutput()
+	out, err := exec.Command("go", append(args, bin, pkg)...).CombinedOutput()
 	if err != nil {
 		return "", fmt.Errorf("go build: %v\n%s", err, out)
 	}
-	builds.bins[race] = bin
+	builds.bins[key] = bin
 	return bin, nil
 }
 
