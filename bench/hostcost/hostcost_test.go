@@ -17,14 +17,16 @@ import (
 // test of package tools.
 const catalog = "../../tools/testdata/tools.snapshot.json"
 
-// BenchmarkHostValidatorBuild starts one fresh node process per iteration
-// and reports the median CPU ms of its validator build for our tools/list
-// (catalog), next to references measured in the same run: each output
+// BenchmarkHostValidatorBuild reports the median CPU ms of a host's
+// validator build for our tools/list (catalog), each in a fresh node
+// process, next to references measured in the same run: each output
 // schema cut to its top-level required names with no types (required: what
 // a schema costs once it gives up its types), every output schema replaced
 // by {"type":"object"} (trivial, the least a schema can cost) and no output
-// schemas at all (none, the AJV instance alone).
-// HOSTCOST_COMPARE=file adds another tools array, e.g. an older snapshot.
+// schemas at all (none, the AJV instance alone). HOSTCOST_COMPARE=file adds
+// another tools array, e.g. an older snapshot, and the ratio to it
+// (x-compare). Each iteration builds every variant once, in turn, so that
+// the machine's load drifts over all of them alike and the ratios hold.
 //
 //	go test -run '^$' -bench HostValidatorBuild -benchtime 11x ./bench/hostcost/
 func BenchmarkHostValidatorBuild(b *testing.B) {
@@ -43,29 +45,41 @@ func BenchmarkHostValidatorBuild(b *testing.B) {
 	if f := os.Getenv("HOSTCOST_COMPARE"); f != "" {
 		variants = append(variants, struct{ name, file string }{"compare", f})
 	}
-	for _, v := range variants {
-		b.Run(v.name, func(b *testing.B) {
-			var cpu []float64
-			var bytes int
-			for range b.N {
-				out, err := exec.Command("node", "measure.mjs", v.file).Output()
-				if err != nil {
-					b.Fatalf("node measure.mjs %s: %v", v.file, err)
-				}
-				var r struct {
-					OutputSchemaBytes int
-					CPUMs             float64
-				}
-				if err := json.Unmarshal(out, &r); err != nil {
-					b.Fatalf("node measure.mjs: %v: %s", err, out)
-				}
-				cpu, bytes = append(cpu, r.CPUMs), r.OutputSchemaBytes
-			}
-			slices.Sort(cpu)
-			b.ReportMetric(cpu[len(cpu)/2], "cpu-ms/build")
-			b.ReportMetric(float64(bytes), "schema-bytes")
-		})
+	cpu := make([][]float64, len(variants))
+	bytes := make([]int, len(variants))
+	for range b.N {
+		for i, v := range variants {
+			ms, n := measure(b, v.file)
+			cpu[i], bytes[i] = append(cpu[i], ms), n
+		}
 	}
+	medians := map[string]float64{}
+	for i, v := range variants {
+		slices.Sort(cpu[i])
+		medians[v.name] = cpu[i][len(cpu[i])/2]
+		b.ReportMetric(medians[v.name], v.name+"-cpu-ms")
+		b.ReportMetric(float64(bytes[i]), v.name+"-bytes")
+	}
+	if c, ok := medians["compare"]; ok {
+		b.ReportMetric(medians["catalog"]/c, "x-compare")
+	}
+}
+
+// measure runs one fresh validator build of the tools in file and returns
+// its CPU ms and the bytes of the output schemas it compiled.
+func measure(b *testing.B, file string) (cpuMs float64, schemaBytes int) {
+	out, err := exec.Command("node", "measure.mjs", file).Output()
+	if err != nil {
+		b.Fatalf("node measure.mjs %s: %v", file, err)
+	}
+	var r struct {
+		OutputSchemaBytes int
+		CPUMs             float64
+	}
+	if err := json.Unmarshal(out, &r); err != nil {
+		b.Fatalf("node measure.mjs: %v: %s", err, out)
+	}
+	return r.CPUMs, r.OutputSchemaBytes
 }
 
 func readTools(b *testing.B, file string) []map[string]any {
