@@ -166,11 +166,17 @@ func registerPolicyFlags(f *Flags, cfg *Config) {
 // registerSandboxFlag registers --sandbox.
 func registerSandboxFlag(f *Flags, cfg *Config) {
 	f.Bool(&cfg.Sandbox, "sandbox", "MESHES_SANDBOX", false, "run against an embedded Meshes sandbox with demo data; no account needed")
+	registerDeliverToFlag(f, &cfg.SandboxDeliverTo)
+}
+
+// registerDeliverToFlag registers --sandbox-deliver-to, for the embedded
+// sandbox and the standalone one alike.
+func registerDeliverToFlag(f *Flags, targets *[]string) {
 	var deliverTo string
 	f.String(&deliverTo, "sandbox-deliver-to", "MESHES_SANDBOX_DELIVER_TO", "",
 		"comma-separated host:port webhook targets the sandbox really sends to (default none: every webhook is simulated)")
 	f.After(func() (err error) {
-		cfg.SandboxDeliverTo, err = parseHostPorts(deliverTo)
+		*targets, err = parseHostPorts(deliverTo)
 		return err
 	})
 }

@@ -12,17 +12,15 @@ import (
 // application's own tests can share its state. Its set-up lines (the
 // MESHES_* exports) are this command's output, hence stdout.
 func runSandbox(ctx context.Context, args []string, env *Env) int {
-	var (
-		addr string
-		seed bool
-	)
+	var st sandbox.Standalone
 	f := NewFlags("meshes-mcp sandbox", env.Getenv, env.Stderr)
-	f.StringVar(&addr, "addr", sandbox.DefaultAddr, "host:port to listen on")
-	f.BoolVar(&seed, "seed", false, "start with the demo organisation (workspaces, connections, rules, failed deliveries)")
+	f.StringVar(&st.Addr, "addr", sandbox.DefaultAddr, "host:port to listen on")
+	f.BoolVar(&st.Seed, "seed", false, "start with the demo organisation (workspaces, connections, rules, failed deliveries)")
+	registerDeliverToFlag(f, &st.DeliverTo)
 	if err := f.Parse(args); err != nil {
 		return f.exitStatus(err)
 	}
-	if err := sandbox.RunStandalone(ctx, addr, seed, env.Getenv, env.Stdout); err != nil {
+	if err := sandbox.RunStandalone(ctx, st, env.Getenv, env.Stdout); err != nil {
 		fmt.Fprintf(env.Stderr, "meshes-mcp %v\n", err)
 		return 1
 	}

@@ -71,6 +71,7 @@ func TestSandboxSubcommandRejectsBadFlags(t *testing.T) {
 		{[]string{"--addr", "nowhere"}, 1, "invalid address"},
 		{[]string{"--seed=maybe"}, 2, "-seed"},
 		{[]string{"extra"}, 2, "unexpected argument"},
+		{[]string{"--sandbox-deliver-to", "http://127.0.0.1:8080/hook"}, 2, "is not host:port"},
 	}
 	for _, c := range cases {
 		_, stderr, code := runMain(t, nil, nil, append([]string{"sandbox"}, c.args...)...)

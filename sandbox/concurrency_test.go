@@ -38,9 +38,9 @@ func TestConcurrentIngest(t *testing.T) {
 			for i := range perWorker {
 				body, _ := json.Marshal(map[string]any{"workspace": ws, "event": "order.completed",
 					"payload": map[string]any{"email": fmt.Sprintf("u%d_%d@example.com", w, i)}})
-				req, _ := http.NewRequest("POST", e.hs.URL+"/api/v1/events", bytes.NewReader(body))
+				req, _ := http.NewRequest("POST", e.url+"/api/v1/events", bytes.NewReader(body))
 				req.Header.Set("Authorization", "Bearer "+mint(t, e.claims(), e.creds.AccessKey, e.creds.SecretKey))
-				resp, err := e.hs.Client().Do(req)
+				resp, err := http.DefaultClient.Do(req)
 				if err != nil {
 					errs <- err
 					continue

@@ -22,7 +22,7 @@ import (
 type testEnv struct {
 	t     *testing.T
 	srv   *Server
-	hs    *httptest.Server
+	url   string // the sandbox's base URL
 	creds Credentials
 	now   func() time.Time
 }
@@ -45,7 +45,7 @@ func newEnv(t *testing.T, opts Options) *testEnv {
 	if opts.Now != nil {
 		now = opts.Now
 	}
-	return &testEnv{t: t, srv: srv, hs: hs, creds: srv.Credentials(), now: now}
+	return &testEnv{t: t, srv: srv, url: hs.URL, creds: srv.Credentials(), now: now}
 }
 
 // claims returns the standard claims for a valid token.
@@ -109,7 +109,7 @@ func (e *testEnv) request(method, path string, body any, headers map[string]stri
 		}
 		rd = bytes.NewReader(raw)
 	}
-	req, err := http.NewRequest(method, e.hs.URL+"/api/v1"+path, rd)
+	req, err := http.NewRequest(method, e.url+"/api/v1"+path, rd)
 	if err != nil {
 		e.t.Fatal(err)
 	}
@@ -122,7 +122,7 @@ func (e *testEnv) request(method, path string, body any, headers map[string]stri
 	for k, v := range headers {
 		req.Header.Set(k, v)
 	}
-	resp, err := e.hs.Client().Do(req)
+	resp, err := http.DefaultClient.Do(req)
 	if err != nil {
 		e.t.Fatal(err)
 	}

@@ -101,7 +101,7 @@ func TestStartAndStandalone(t *testing.T) {
 			out := &syncBuffer{}
 			done := make(chan error, 1)
 			go func() {
-				done <- RunStandalone(ctx, "127.0.0.1:0", true, func(k string) string { return tc.env[k] }, out)
+				done <- RunStandalone(ctx, Standalone{Addr: "127.0.0.1:0", Seed: true}, func(k string) string { return tc.env[k] }, out)
 			}()
 			poll.Until(t, "banner", func() bool { return strings.Contains(out.String(), "Serving until interrupted") })
 			cancel()
@@ -126,37 +126,66 @@ func TestStartAndStandalone(t *testing.T) {
 			}
 		})
 	}
-	if err := RunStandalone(context.Background(), "nonsense", false, func(string) string { return "" }, &syncBuffer{}); err == nil {
+	if err := RunStandalone(context.Background(), Standalone{Addr: "nonsense"}, func(string) string { return "" }, &syncBuffer{}); err == nil {
 		t.Fatal("invalid address accepted")
 	}
 }
 
-// TestStandaloneAcceptsEnvCredentials proves the env key is the one served.
-func TestStandaloneAcceptsEnvCredentials(t *testing.T) {
+// startStandalone runs RunStandalone with st and a machine key from the
+// environment, and returns a client of it and its output.
+func startStandalone(t *testing.T, st Standalone) (*testEnv, *syncBuffer) {
+	t.Helper()
 	creds := GenerateCredentials()
 	env := map[string]string{"MESHES_ACCESS_KEY": creds.AccessKey, "MESHES_SECRET_KEY": creds.SecretKey, "MESHES_ORG_ID": creds.OrgID}
 	ctx, cancel := context.WithCancel(context.Background())
-	defer cancel()
 	out := &syncBuffer{}
-	go func() { _ = RunStandalone(ctx, "127.0.0.1:0", false, func(k string) string { return env[k] }, out) }()
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		_ = RunStandalone(ctx, st, func(k string) string { return env[k] }, out)
+	}()
+	t.Cleanup(func() { cancel(); <-done })
 	var url string
 	poll.Until(t, "URL", func() bool {
 		m := regexp.MustCompile(`export MESHES_API_URL=(\S+)`).FindStringSubmatch(out.String())
 		if m != nil {
 			url = m[1]
 		}
-		return m != nil
+		return m != nil && strings.Contains(out.String(), "Serving until interrupted")
 	})
-	e := &testEnv{t: t, creds: creds, now: time.Now}
-	req, _ := http.NewRequest("GET", url+"/api/v1/workspaces", nil)
-	req.Header.Set("Authorization", "Bearer "+e.token())
-	resp, err := http.DefaultClient.Do(req)
-	if err != nil {
-		t.Fatal(err)
+	return &testEnv{t: t, url: url, creds: creds, now: time.Now}, out
+}
+
+// TestStandaloneAcceptsEnvCredentials proves the env key is the one served.
+func TestStandaloneAcceptsEnvCredentials(t *testing.T) {
+	e, _ := startStandalone(t, Standalone{Addr: "127.0.0.1:0"})
+	e.must(http.StatusOK, e.do("GET", "/workspaces", nil))
+}
+
+// The standalone sandbox, like the embedded one, sends real webhook
+// requests only to the targets it was given, and says so when it starts.
+func TestStandaloneDeliversOnlyToListedTargets(t *testing.T) {
+	allowed := newReceiver(t, http.StatusNoContent)
+	other := newReceiver(t, http.StatusNoContent)
+	e, out := startStandalone(t, Standalone{Addr: "127.0.0.1:0", DeliverTo: []string{strings.TrimPrefix(allowed.URL, "http://")}})
+	if !strings.Contains(out.String(), "real requests only at "+strings.TrimPrefix(allowed.URL, "http://")) {
+		t.Errorf("the banner does not name the allowed target:\n%s", out.String())
 	}
-	resp.Body.Close()
-	if resp.StatusCode != http.StatusOK {
-		t.Fatalf("env credentials rejected: %d", resp.StatusCode)
+	ws, _, _ := webhookFixture(t, e, other, nil)
+	e.waitEvent(e.emit(ws, "order.completed", map[string]any{"order_id": "o1"}), "completed")
+	if n := len(other.requests()); n != 0 {
+		t.Fatalf("the unlisted target received %d request(s)", n)
+	}
+	conn := e.connection(ws, "webhook", "Allowed", map[string]any{"url": allowed.URL + "/hook"})
+	e.rule(ws, conn, "order.shipped", map[string]any{"action": "send_webhook"}, nil)
+	e.waitEvent(e.emit(ws, "order.shipped", map[string]any{"order_id": "o2"}), "completed")
+	if n := len(allowed.requests()); n != 1 {
+		t.Fatalf("the listed target received %d request(s), want 1", n)
+	}
+
+	_, out = startStandalone(t, Standalone{Addr: "127.0.0.1:0"})
+	if !strings.Contains(out.String(), "Webhooks are simulated") {
+		t.Errorf("without targets the banner does not say webhooks are simulated:\n%s", out.String())
 	}
 }
 

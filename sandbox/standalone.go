@@ -13,15 +13,29 @@ import (
 // port keeps the printed MESHES_API_URL valid across restarts.
 const DefaultAddr = "127.0.0.1:4010"
 
-// RunStandalone serves a sandbox for `meshes-mcp sandbox [--addr] [--seed]`
-// until ctx is cancelled, writing setup instructions and logs to out.
+// Standalone is what `meshes-mcp sandbox` serves.
+type Standalone struct {
+	// Addr is the host:port to listen on; DefaultAddr when empty.
+	Addr string
+	// Seed starts the sandbox with the demo organisation.
+	Seed bool
+	// DeliverTo lists the host:port webhook targets that get real
+	// requests; every other webhook is simulated, as under --sandbox, so
+	// that a client of the sandbox cannot aim it at arbitrary ports of the
+	// machine it runs on.
+	DeliverTo []string
+}
+
+// RunStandalone serves a sandbox for `meshes-mcp sandbox` until ctx is
+// cancelled, writing setup instructions and logs to out.
 //
 // When MESHES_ACCESS_KEY, MESHES_SECRET_KEY and MESHES_ORG_ID (alias
 // MESHES_ORGANIZATION_ID) are all set, exactly that key is accepted, so an
 // existing configuration works unchanged; otherwise a key is generated and
 // printed as export lines. A non-loopback addr is allowed, since every
 // request still needs the machine key's signed JWT, but it is flagged.
-func RunStandalone(ctx context.Context, addr string, seed bool, env func(string) string, out io.Writer) error {
+func RunStandalone(ctx context.Context, st Standalone, env func(string) string, out io.Writer) error {
+	addr := st.Addr
 	if addr == "" {
 		addr = DefaultAddr
 	}
@@ -34,7 +48,7 @@ func RunStandalone(ctx context.Context, addr string, seed bool, env func(string)
 		return fmt.Errorf("sandbox: MESHES_ORG_ID must be an organization UUID")
 	}
 	logger := slog.New(slog.NewTextHandler(out, &slog.HandlerOptions{Level: slog.LevelInfo}))
-	run, err := Start(Options{Credentials: creds, Addr: addr, Seed: seed, Logger: logger})
+	run, err := Start(Options{Credentials: creds, Addr: addr, Seed: st.Seed, Logger: logger, DeliverTo: AllowTargets(st.DeliverTo)})
 	if err != nil {
 		return fmt.Errorf("sandbox: %w", err)
 	}
@@ -45,6 +59,11 @@ func RunStandalone(ctx context.Context, addr string, seed bool, env func(string)
 	}
 	if note != "" {
 		b.WriteString(note + "\n")
+	}
+	if len(st.DeliverTo) == 0 {
+		b.WriteString("Webhooks are simulated: list the host:port targets that should get real requests in --sandbox-deliver-to.\n")
+	} else {
+		fmt.Fprintf(&b, "Webhooks get real requests only at %s; every other webhook is simulated.\n", strings.Join(st.DeliverTo, ", "))
 	}
 	for _, ws := range run.Server.Workspaces() {
 		fmt.Fprintf(&b, "  workspace %-18q id %s  publishable key %s\n", ws.Name, ws.ID, ws.PublishableKey)
