@@ -6,6 +6,7 @@ import (
 	"errors"
 	"net/http"
 	"net/http/httptest"
+	"slices"
 	"strings"
 	"sync/atomic"
 	"testing"
@@ -158,8 +159,13 @@ func TestInstructionsAndPrompts(t *testing.T) {
 		}
 	}
 	prompts, err := c.ListPrompts(ctx, mcp.ListPromptsRequest{})
-	if err != nil || len(prompts.Prompts) != 2 {
-		t.Fatalf("prompts = %+v, %v", prompts, err)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, journey := range []string{"debug_failed_deliveries", "provision_tenant"} {
+		if !slices.ContainsFunc(prompts.Prompts, func(p mcp.Prompt) bool { return p.Name == journey }) {
+			t.Errorf("prompts/list lacks %s: %+v", journey, prompts.Prompts)
+		}
 	}
 	get := mcp.GetPromptRequest{}
 	get.Params.Name = "debug_failed_deliveries"
