@@ -12,7 +12,14 @@ func TestWebhookOutsideTheAllowlistIsSimulated(t *testing.T) {
 	allowed := newReceiver(t, http.StatusNoContent)
 	other := newReceiver(t, http.StatusNoContent)
 	e := newEnv(t, Options{DeliverTo: AllowTargets([]string{strings.TrimPrefix(allowed.URL, "http://")})})
+	checkDeliversOnlyTo(t, e, allowed, other)
+}
 
+// checkDeliversOnlyTo checks that the sandbox behind e, allowed to deliver
+// to allowed only, simulates a webhook to other and says so in its
+// attempt, and really delivers one to allowed.
+func checkDeliversOnlyTo(t *testing.T, e *testEnv, allowed, other *receiver) {
+	t.Helper()
 	ws, _, _ := webhookFixture(t, e, other, nil)
 	id := e.emit(ws, "order.completed", map[string]any{"order_id": "o1"})
 	ev := e.waitEvent(id, "completed")
