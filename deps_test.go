@@ -1,20 +1,40 @@
 package main
 
 import (
+	"go/ast"
+	"go/parser"
+	"go/token"
 	"os/exec"
+	"path/filepath"
 	"strings"
 	"testing"
 )
+
+// linked lists the packages the server binary links, with the Go files
+// `go list` would compile for each (tests excluded).
+func linked(t *testing.T) map[string][]string {
+	t.Helper()
+	out, err := exec.Command("go", "list", "-deps", "-f", "{{.ImportPath}} {{.Dir}} {{join .GoFiles \" \"}}", ".").CombinedOutput()
+	if err != nil {
+		t.Fatalf("go list: %v\n%s", err, out)
+	}
+	pkgs := map[string][]string{}
+	for line := range strings.Lines(string(out)) {
+		fields := strings.Fields(line)
+		var files []string
+		for _, f := range fields[min(2, len(fields)):] {
+			files = append(files, filepath.Join(fields[1], f))
+		}
+		pkgs[fields[0]] = files
+	}
+	return pkgs
+}
 
 // assertNotLinked fails for every package the server binary links whose
 // import path contains one of banned.
 func assertNotLinked(t *testing.T, banned ...string) {
 	t.Helper()
-	out, err := exec.Command("go", "list", "-deps", ".").CombinedOutput()
-	if err != nil {
-		t.Fatalf("go list: %v\n%s", err, out)
-	}
-	for _, pkg := range strings.Fields(string(out)) {
+	for pkg := range linked(t) {
 		for _, b := range banned {
 			if strings.Contains(pkg, b) {
 				t.Errorf("the binary links %s", pkg)
@@ -38,4 +58,37 @@ func TestBinaryLinksNoSchemaReflection(t *testing.T) {
 // official parser stays a test-only import of the metrics tests.
 func TestBinaryLinksNoPrometheusClient(t *testing.T) {
 	assertNotLinked(t, "github.com/prometheus/", "google.golang.org/protobuf/", "runtime/metrics")
+}
+
+// No package of ours that the binary links compiles a regular expression
+// at package initialisation: every start would pay for patterns that only
+// some calls use. Patterns are compiled on first use (internal/lazyregexp).
+func TestBinaryCompilesNoRegexpAtInit(t *testing.T) {
+	fset := token.NewFileSet()
+	for pkg, files := range linked(t) {
+		if !strings.HasPrefix(pkg, "github.com/meshes-mcp/meshes-mcp") {
+			continue
+		}
+		for _, file := range files {
+			f, err := parser.ParseFile(fset, file, nil, 0)
+			if err != nil {
+				t.Fatal(err)
+			}
+			for _, decl := range f.Decls {
+				if g, ok := decl.(*ast.GenDecl); ok && g.Tok == token.VAR {
+					ast.Inspect(g, func(n ast.Node) bool {
+						if _, isFunc := n.(*ast.FuncLit); isFunc {
+							return false // runs when called, not at init
+						}
+						if sel, ok := n.(*ast.SelectorExpr); ok {
+							if x, ok := sel.X.(*ast.Ident); ok && x.Name == "regexp" && strings.HasPrefix(sel.Sel.Name, "MustCompile") {
+								t.Errorf("%s: regexp.%s at package level; use internal/lazyregexp", fset.Position(sel.Pos()), sel.Sel.Name)
+							}
+						}
+						return true
+					})
+				}
+			}
+		}
+	}
 }

@@ -3,10 +3,10 @@ package schemas
 import (
 	"bytes"
 	"encoding/json"
-	"regexp"
 	"strconv"
 	"strings"
 
+	"github.com/meshes-mcp/meshes-mcp/internal/lazyregexp"
 	"github.com/meshes-mcp/meshes-mcp/internal/rawjson"
 )
 
@@ -212,7 +212,7 @@ type GetEventInput struct {
 
 // payloadPath is a path into an event payload: keys separated by dots,
 // array indexes in brackets ("items[3].sku").
-var payloadPath = regexp.MustCompile(`^[^.\[\]]+(?:\.[^.\[\]]+|\[\d+\])*$`)
+var payloadPath = lazyregexp.New(`^[^.\[\]]+(?:\.[^.\[\]]+|\[\d+\])*$`)
 
 // Validate checks the path's syntax, so that a malformed one is refused
 // before the event is read.

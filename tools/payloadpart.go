@@ -4,11 +4,11 @@ import (
 	"encoding/json"
 	"fmt"
 	"maps"
-	"regexp"
 	"slices"
 	"strconv"
 	"strings"
 
+	"github.com/meshes-mcp/meshes-mcp/internal/lazyregexp"
 	"github.com/meshes-mcp/meshes-mcp/schemas"
 )
 
@@ -19,7 +19,7 @@ import (
 
 // payloadStep matches one step of a payload path: a key (anything but '.' and
 // '['), or an array index.
-var payloadStep = regexp.MustCompile(`^(?:([^.\[\]]+)|\[(\d+)\])`)
+var payloadStep = lazyregexp.New(`^(?:([^.\[\]]+)|\[(\d+)\])`)
 
 // payloadPart returns the value at path inside payload, or a FieldError
 // naming payload_path, the step that failed and what is there instead.
