@@ -25,6 +25,41 @@ const placeholderPrefix = `"meshes-mcp-id:`
 // Echo is the id mcp-go writes back for the request id raw, and whether
 // mcp-go accepts raw as an id at all.
 func Echo(raw []byte) ([]byte, bool) {
+	if comesBackAsIs(raw) {
+		return raw, true
+	}
+	return roundTrip(raw)
+}
+
+// comesBackAsIs reports, without decoding, whether raw is an id mcp-go
+// writes back byte for byte: an integer of at most 15 digits (exact in a
+// float64) or a string of printable ASCII that encoding/json does not
+// escape. Nearly every client's ids are; it spares each request a decode
+// and an encode.
+func comesBackAsIs(raw []byte) bool {
+	if len(raw) >= 2 && raw[0] == '"' && raw[len(raw)-1] == '"' {
+		for _, c := range raw[1 : len(raw)-1] {
+			if c < 0x20 || c > 0x7e || c == '"' || c == '\\' || c == '<' || c == '>' || c == '&' {
+				return false
+			}
+		}
+		return true
+	}
+	digits := bytes.TrimPrefix(raw, []byte("-"))
+	if len(digits) == 0 || len(digits) > 15 || (digits[0] == '0' && len(raw) > 1) {
+		return false
+	}
+	for _, c := range digits {
+		if c < '0' || c > '9' {
+			return false
+		}
+	}
+	return true
+}
+
+// roundTrip is what mcp-go makes of raw: decoded as a RequestId and
+// encoded again.
+func roundTrip(raw []byte) ([]byte, bool) {
 	var id mcp.RequestId
 	if err := json.Unmarshal(raw, &id); err != nil {
 		return nil, false

@@ -1,6 +1,8 @@
 package rpcid
 
 import (
+	"bytes"
+	"encoding/json"
 	"strings"
 	"testing"
 )
@@ -49,4 +51,36 @@ func TestInboundPassesMalformedMessagesOn(t *testing.T) {
 			t.Errorf("Inbound(%q) = %q", msg, out)
 		}
 	}
+}
+
+// The shortcut gives exactly what mcp-go's round trip gives, for the ids
+// it takes and the ones it leaves to the round trip.
+func TestEchoShortcutAgreesWithTheRoundTrip(t *testing.T) {
+	for _, id := range []string{
+		`0`, `-0`, `7`, `-5`, `123456789012345`, `1234567890123456`, `9007199254740993`, `1.5`, `1e3`,
+		`""`, `"a-1"`, `"with space"`, `"<b>"`, `"a&b"`, `"\u0041"`, `"tab\t"`, `"é"`, `"q\"q"`, `null`, `true`, `{}`,
+	} {
+		checkEcho(t, []byte(id))
+	}
+}
+
+func checkEcho(t *testing.T, raw []byte) {
+	t.Helper()
+	got, gotOK := Echo(raw)
+	want, wantOK := roundTrip(raw)
+	if gotOK != wantOK || (gotOK && !bytes.Equal(got, want)) {
+		t.Errorf("Echo(%s) = %s, %v; mcp-go's round trip gives %s, %v", raw, got, gotOK, want, wantOK)
+	}
+}
+
+// go test -run '^$' -fuzz FuzzEcho ./internal/rpcid/
+func FuzzEcho(f *testing.F) {
+	for _, seed := range []string{`12`, `"id-1"`, `-0`, `"<"`, `1.0`} {
+		f.Add([]byte(seed))
+	}
+	f.Fuzz(func(t *testing.T, raw []byte) {
+		if json.Valid(raw) {
+			checkEcho(t, raw)
+		}
+	})
 }
