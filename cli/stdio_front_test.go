@@ -212,3 +212,16 @@ func TestStdioToolCallsKeepArgumentsAndMeta(t *testing.T) {
 		t.Errorf("a call naming the stash key answered %.400s", line)
 	}
 }
+
+// A message whose method is not a string is answered (by mcp-go, as a parse
+// error without an id), and the server goes on serving: it must not crash
+// the process reading stdin.
+func TestStdioAnswersANonStringMethod(t *testing.T) {
+	s := startFront(t, nil, "--sandbox")
+	s.send(`{"jsonrpc":"2.0","id":1,"method":5}`)
+	if line := s.await("null"); !strings.Contains(line, `"error"`) {
+		t.Errorf(`"method": 5 answered %s`, line)
+	}
+	s.send(`{"jsonrpc":"2.0","id":2,"method":"ping"}`)
+	s.await("2")
+}

@@ -47,3 +47,33 @@ func TestStreamableHTTPLiftsToolCallArguments(t *testing.T) {
 		t.Errorf("a call naming the stash key answered %.400s", got)
 	}
 }
+
+// A POST whose method is absent (a client's response to the server) or not
+// a string is answered like any other message, not met with a dropped
+// connection: reading it for a tool call must not crash the handler.
+func TestStreamableHTTPAnswersMessagesWithoutAStringMethod(t *testing.T) {
+	cat := seededCatalog(t, tools.Policy{})
+	r := serve(t, cat.MCPServer("test"), Config{Transport: TransportHTTP, Arguments: cat.ArgumentStash()})
+	for _, body := range []string{
+		`{"jsonrpc":"2.0","id":1,"result":{}}`,
+		`{"jsonrpc":"2.0","id":2,"method":5}`,
+		`[{"jsonrpc":"2.0","id":3,"method":"tools/call","params":{"name":"send_events","arguments":{}}}]`,
+	} {
+		req, err := http.NewRequest(http.MethodPost, r.base+"/mcp", strings.NewReader(body))
+		if err != nil {
+			t.Fatal(err)
+		}
+		for k, v := range postHeaders {
+			req.Header.Set(k, v)
+		}
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Errorf("POST %s: %v", body, err)
+			continue
+		}
+		resp.Body.Close()
+		if resp.StatusCode >= 500 {
+			t.Errorf("POST %s: status %d", body, resp.StatusCode)
+		}
+	}
+}

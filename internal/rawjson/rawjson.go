@@ -123,7 +123,8 @@ func stringEnd(b []byte) int {
 	return len(b)
 }
 
-// Unquote returns the text of the JSON string raw.
+// Unquote returns the text of the JSON string raw, and "" for any other
+// value (a number, say, where a message should have a string), or none.
 func Unquote(raw []byte) string {
 	if inner, ok := PlainText(raw); ok {
 		return string(inner)
@@ -135,7 +136,11 @@ func Unquote(raw []byte) string {
 
 // PlainText returns the inside of the JSON string raw when it is the text
 // itself: no escapes, valid UTF-8 (which decoding would otherwise replace).
+// It reports false for anything but a JSON string.
 func PlainText(raw []byte) ([]byte, bool) {
+	if len(raw) < 2 || raw[0] != '"' {
+		return nil, false
+	}
 	inner := raw[1 : len(raw)-1]
 	return inner, bytes.IndexByte(inner, '\\') < 0 && utf8.Valid(inner)
 }

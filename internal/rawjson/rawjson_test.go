@@ -131,6 +131,12 @@ func TestUnquoteAndPlainText(t *testing.T) {
 		{`"\u00e9\n"`, "é\n", false},
 		{`"é"`, "é", true},
 		{"\"\xff\"", "\ufffd", false}, // invalid UTF-8 reads as encoding/json reads it
+		// Not strings (a message's "method": 5, or no member at all) read as
+		// no text rather than crashing the reader.
+		{`5`, "", false},
+		{``, "", false},
+		{`true`, "", false},
+		{`{"a":"b"}`, "", false},
 	}
 	for _, tt := range tests {
 		if got := Unquote([]byte(tt.raw)); got != tt.text {
