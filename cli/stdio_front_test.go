@@ -225,3 +225,42 @@ func TestStdioAnswersANonStringMethod(t *testing.T) {
 	s.send(`{"jsonrpc":"2.0","id":2,"method":"ping"}`)
 	s.await("2")
 }
+
+// mcp-go answers a tools/call carrying a result (it takes it for a
+// response) not at all, and one whose id or method is also spelled in
+// another letter case possibly under another id or as another method: the
+// front neither counts such a message among the calls owed an answer nor
+// lifts its arguments, which would be held for ever.
+func TestStdioFrontOwesNothingToMessagesMCPGoReadsOtherwise(t *testing.T) {
+	stash := argstash.New()
+	f := newStdioFront(io.Discard, slog.New(slog.DiscardHandler), nil, stash)
+	params := `"params":{"name":"list_workspaces","arguments":{"a":1}}`
+	for _, msg := range []string{
+		`{"jsonrpc":"2.0","id":5,"method":"tools/call","result":{},` + params + `}`,
+		`{"jsonrpc":"2.0","id":5,"method":"tools/call","Result":{},` + params + `}`,
+		`{"jsonrpc":"2.0","id":5,"ID":null,"method":"tools/call",` + params + `}`,
+		`{"jsonrpc":"2.0","id":5,"Id":6,"method":"tools/call",` + params + `}`,
+		`{"jsonrpc":"2.0","id":5,"method":"tools/call","Method":"prompts/get",` + params + `}`,
+	} {
+		if handed := f.inbound([]byte(msg)); string(handed) != msg {
+			t.Errorf("handed %s on as %s", msg, handed)
+		}
+	}
+	if stash.Held() != 0 || f.inFlight != 0 {
+		t.Errorf("the front holds %d calls' arguments and counts %d calls in flight; want none", stash.Held(), f.inFlight)
+	}
+}
+
+// Tool calls mcp-go never answers do not use up the calls a client may
+// have in flight: a real call after as many of them is served, not refused
+// as busy.
+func TestStdioCallsMCPGoNeverAnswersLeaveTheServerFree(t *testing.T) {
+	s := startFront(t, nil, "--sandbox")
+	for i := range maxStdioCallsInFlight {
+		s.send(fmt.Sprintf(`{"jsonrpc":"2.0","id":%d,"method":"tools/call","result":{},"params":{"name":"list_workspaces","arguments":{}}}`, i))
+	}
+	s.send(`{"jsonrpc":"2.0","id":"real","method":"tools/call","params":{"name":"list_workspaces","arguments":{}}}`)
+	if line := s.await(`"real"`); !strings.Contains(line, `"result"`) {
+		t.Errorf("a call after %d unanswered ones answered %.300s", maxStdioCallsInFlight, line)
+	}
+}

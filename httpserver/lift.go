@@ -6,7 +6,7 @@ import (
 	"net/http"
 
 	"github.com/meshes-mcp/meshes-mcp/internal/argstash"
-	"github.com/meshes-mcp/meshes-mcp/internal/rawjson"
+	"github.com/meshes-mcp/meshes-mcp/internal/rpcid"
 )
 
 // liftArguments lifts the arguments of a tools/call posted to the
@@ -41,7 +41,8 @@ func liftArguments(stash *argstash.Stash, next http.Handler) http.Handler {
 }
 
 // isToolCall reports whether msg, one valid JSON-RPC message, is a
-// tools/call request.
+// tools/call request that mcp-go reads as such.
 func isToolCall(msg []byte) bool {
-	return rawjson.Unquote(rawjson.Member(msg, "method")) == "tools/call"
+	_, method, ok := rpcid.Request(msg)
+	return ok && method == "tools/call"
 }

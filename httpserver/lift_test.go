@@ -77,3 +77,31 @@ func TestStreamableHTTPAnswersMessagesWithoutAStringMethod(t *testing.T) {
 		}
 	}
 }
+
+// A message encoding/json reads differently from a member-by-member reading
+// (a method, id or result also spelled in another letter case, which
+// mcp-go matches and the last wins) is answered exactly as mcp-go alone
+// answers it: lifting must not hand mcp-go another request, such as a
+// prompts/get with its arguments emptied.
+func TestStreamableHTTPLiftsOnlyWhatMCPGoReadsAsAToolCall(t *testing.T) {
+	cat := seededCatalog(t, tools.Policy{})
+	lifting := serve(t, cat.MCPServer("test"), Config{Transport: TransportHTTP, Arguments: cat.ArgumentStash(), RefuseMessage: cat.RefusePrompt})
+	plain := serve(t, cat.MCPServer("test"), Config{Transport: TransportHTTP, RefuseMessage: cat.RefusePrompt})
+	prompt := `"params":{"name":"debug_failed_deliveries","arguments":{"workspace_id":"123e4567-e89b-42d3-a456-426614174000"}}`
+	for _, body := range []string{
+		`{"jsonrpc":"2.0","id":1,"method":"tools/call","Method":"prompts/get",` + prompt + `}`,
+		`{"jsonrpc":"2.0","id":1,"method":"tools/call","METHOD":"prompts/get",` + prompt + `}`,
+	} {
+		_, _, want := rawRequest(t, http.MethodPost, plain.base+"/mcp", postHeaders, strings.NewReader(body))
+		_, _, got := rawRequest(t, http.MethodPost, lifting.base+"/mcp", postHeaders, strings.NewReader(body))
+		if !strings.Contains(want, "Debug the failed deliveries of Meshes workspace 123e4567-e89b-42d3-a456-426614174000") {
+			t.Fatalf("without lifting %s answered %.300s; want the prompt rendered", body, want)
+		}
+		if got != want {
+			t.Errorf("%s answered\n%.300s\nwith lifting, and\n%.300s\nwithout", body, got, want)
+		}
+	}
+	if n := cat.ArgumentStash().Held(); n != 0 {
+		t.Errorf("the stash holds %d calls' arguments", n)
+	}
+}

@@ -41,7 +41,7 @@ func New() *Stash {
 }
 
 // Lift moves the arguments of call (a whole tools/call request, checked
-// valid JSON) into the stash. It returns the message to hand mcp-go instead
+// valid JSON, that mcp-go reads as one: see rpcid.Request) into the stash. It returns the message to hand mcp-go instead
 // and the token that names the arguments, or ok false with call unchanged
 // when it cannot lift them exactly as mcp-go would have read them:
 // arguments that are not an object, a member name repeated or written in

@@ -150,35 +150,76 @@ func (s *Swapper) Inbound(msg []byte) (out, echoed []byte, method string) {
 	if !json.Valid(msg) {
 		return msg, nil, "" // mcp-go answers the parse error
 	}
-	var rawMethod, id, params []byte
-	for k, v := range rawjson.Members(msg) {
-		switch rawjson.Unquote(k) {
-		case "method":
-			rawMethod = v
-		case "id":
-			id = v
-		case "params":
-			params = v
-		}
-	}
-	if rawMethod == nil {
+	e := readEnvelope(msg)
+	if e.method == nil {
 		return msg, nil, ""
 	}
-	method = rawjson.Unquote(rawMethod)
-	if id == nil || bytes.Equal(id, []byte("null")) {
+	method = rawjson.Unquote(e.method)
+	if e.id == nil || bytes.Equal(e.id, null) {
 		if method == string(mcp.MethodNotificationCancelled) {
-			if p, ok := s.Placeholder(rawjson.Member(params, "requestId")); ok {
-				return ReplaceMember(msg, "params", ReplaceMember(params, "requestId", p)), nil, method
+			if p, ok := s.Placeholder(rawjson.Member(e.params, "requestId")); ok {
+				return ReplaceMember(msg, "params", ReplaceMember(e.params, "requestId", p)), nil, method
 			}
 		}
 		return msg, nil, method
 	}
-	echoed, ok := Echo(id)
-	if !ok || bytes.Equal(echoed, id) {
+	if !e.plain {
+		return msg, nil, method // mcp-go may answer it under another id, or not at all
+	}
+	echoed, ok := Echo(e.id)
+	if !ok || bytes.Equal(echoed, e.id) {
 		return msg, echoed, method
 	}
-	p := s.Swap(id)
+	p := s.Swap(e.id)
 	return ReplaceMember(msg, "id", p), p, method
+}
+
+var null = []byte("null")
+
+// envelope is what mcp-go reads of a message to tell what it is and which
+// id it answers.
+type envelope struct {
+	id, method, params []byte // nil when absent
+	// plain is false when encoding/json, which matches member names in any
+	// letter case and keeps the last, could read id or method from another
+	// member than the one named exactly, or when the message carries a
+	// result: mcp-go takes it for a response and answers nothing.
+	plain bool
+}
+
+func readEnvelope(msg []byte) envelope {
+	e := envelope{plain: true}
+	result := false
+	for k, v := range rawjson.Members(msg) {
+		switch name := rawjson.Unquote(k); name {
+		case "method":
+			e.method = v
+		case "id":
+			e.id = v
+		case "params":
+			e.params = v
+		case "result":
+			result = !bytes.Equal(v, null)
+		default:
+			if strings.EqualFold(name, "method") || strings.EqualFold(name, "id") || strings.EqualFold(name, "result") {
+				e.plain = false
+			}
+		}
+	}
+	e.plain = e.plain && !result
+	return e
+}
+
+// Request reads msg, one valid JSON-RPC message (an object), as mcp-go does
+// to decide whether to answer it and under which id: a request's raw id and
+// method, and ok false for a notification, a response, or a message whose
+// id, method or result is also spelled in another letter case.
+func Request(msg []byte) (id []byte, method string, ok bool) {
+	e := readEnvelope(msg)
+	if e.method == nil || e.id == nil || bytes.Equal(e.id, null) || !e.plain {
+		return nil, "", false
+	}
+	return e.id, rawjson.Unquote(e.method), true
 }
 
 // ReplaceMember returns obj (a JSON object) with member name's value set to

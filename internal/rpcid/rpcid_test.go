@@ -84,3 +84,29 @@ func FuzzEcho(f *testing.F) {
 		}
 	})
 }
+
+// Request reads a message's id and method as mcp-go does (encoding/json:
+// names in any letter case, the last one wins), and declines a message it
+// cannot read that way member by member, or that mcp-go does not answer.
+func TestRequestReadsWhatMCPGoAnswers(t *testing.T) {
+	for _, tc := range []struct {
+		msg, id, method string
+		ok              bool
+	}{
+		{`{"jsonrpc":"2.0","id":1,"method":"tools/call"}`, "1", "tools/call", true},
+		{`{"jsonrpc":"2.0","id":1,"method":"ping","id":"b"}`, `"b"`, "ping", true},
+		{`{"jsonrpc":"2.0","id":1,"method":"ping","result":null}`, "1", "ping", true},
+		{`{"jsonrpc":"2.0","method":"ping"}`, "", "", false},
+		{`{"jsonrpc":"2.0","id":null,"method":"ping"}`, "", "", false},
+		{`{"jsonrpc":"2.0","id":1,"result":{}}`, "", "", false},
+		{`{"jsonrpc":"2.0","id":1,"method":"ping","result":{}}`, "", "", false},
+		{`{"jsonrpc":"2.0","id":1,"method":"ping","reſult":{}}`, "", "", false},
+		{`{"jsonrpc":"2.0","id":1,"ID":2,"method":"ping"}`, "", "", false},
+		{`{"jsonrpc":"2.0","id":1,"method":"ping","Method":"tools/call"}`, "", "", false},
+	} {
+		id, method, ok := Request([]byte(tc.msg))
+		if string(id) != tc.id || method != tc.method || ok != tc.ok {
+			t.Errorf("Request(%s) = %s, %q, %v; want %s, %q, %v", tc.msg, id, method, ok, tc.id, tc.method, tc.ok)
+		}
+	}
+}
