@@ -45,13 +45,21 @@ type stdioFront struct {
 
 	mu sync.Mutex
 	// calls holds the tool calls owed a response, by the id mcp-go will
-	// write: one entry per call, the token of its lifted arguments or "".
-	calls    map[string][]string
+	// write (a client should not reuse an id, but may).
+	calls    map[string]*owedCalls
 	inFlight int
 }
 
+// owedCalls are the tool calls in flight under one id. A response does not
+// say which of them it answers, so their arguments are let go when the last
+// is answered; each call that ran has taken its own by then.
+type owedCalls struct {
+	n      int
+	tokens []string // of the calls whose arguments were lifted
+}
+
 func newStdioFront(out io.Writer, logger *slog.Logger, refuse httpserver.MessageRefuser, stash *argstash.Stash) *stdioFront {
-	return &stdioFront{out: out, logger: logger, refuse: refuse, stash: stash, calls: map[string][]string{}}
+	return &stdioFront{out: out, logger: logger, refuse: refuse, stash: stash, calls: map[string]*owedCalls{}}
 }
 
 // inbound inspects one stdin line (content without its terminator) and
@@ -83,11 +91,19 @@ func (f *stdioFront) inbound(line []byte) []byte {
 		return nil
 	}
 	f.inFlight++
-	token := ""
-	if f.stash != nil {
-		out, token, _ = f.stash.Lift(out)
+	owed := f.calls[string(echoed)]
+	if owed == nil {
+		owed = &owedCalls{}
+		f.calls[string(echoed)] = owed
 	}
-	f.calls[string(echoed)] = append(f.calls[string(echoed)], token)
+	owed.n++
+	if f.stash != nil {
+		var token string
+		var lifted bool
+		if out, token, lifted = f.stash.Lift(out); lifted {
+			owed.tokens = append(owed.tokens, token)
+		}
+	}
 	return out
 }
 
@@ -108,16 +124,14 @@ func (f *stdioFront) outbound(msg []byte) []byte {
 		return msg
 	}
 	f.mu.Lock()
-	if owed := f.calls[string(id)]; len(owed) > 0 {
-		if owed[0] != "" {
-			f.stash.Drop(owed[0]) // taken already, unless the call never ran
-		}
-		if len(owed) == 1 {
-			delete(f.calls, string(id))
-		} else {
-			f.calls[string(id)] = owed[1:]
-		}
+	if owed := f.calls[string(id)]; owed != nil {
 		f.inFlight--
+		if owed.n--; owed.n == 0 {
+			for _, token := range owed.tokens {
+				f.stash.Drop(token) // taken already, unless the call never ran
+			}
+			delete(f.calls, string(id))
+		}
 	}
 	f.mu.Unlock()
 	return f.ids.RestoreIn(msg)

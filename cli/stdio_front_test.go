@@ -264,3 +264,46 @@ func TestStdioCallsMCPGoNeverAnswersLeaveTheServerFree(t *testing.T) {
 		t.Errorf("a call after %d unanswered ones answered %.300s", maxStdioCallsInFlight, line)
 	}
 }
+
+// Two calls in flight under one id (which a client should not send) keep
+// their arguments until both are answered: a response cannot tell which of
+// them it answers, and letting go of the other's arguments before that call
+// ran would leave it refused for a reason the client did not cause.
+func TestStdioFrontKeepsArgumentsOfCallsSharingAnIDUntilAllAnswer(t *testing.T) {
+	stash := argstash.New()
+	f := newStdioFront(io.Discard, slog.New(slog.DiscardHandler), nil, stash)
+	var tokens []string
+	for _, args := range []string{`{"a":1}`, `{"b":2}`} {
+		handed := f.inbound([]byte(`{"jsonrpc":"2.0","id":7,"method":"tools/call","params":{"name":"list_workspaces","arguments":` + args + `}}`))
+		var msg struct {
+			Params struct {
+				Meta map[string]string `json:"_meta"`
+			}
+		}
+		if err := json.Unmarshal(handed, &msg); err != nil {
+			t.Fatal(err)
+		}
+		tokens = append(tokens, msg.Params.Meta[argstash.MetaKey])
+	}
+	answer := []byte(`{"jsonrpc":"2.0","id":7,"result":{"content":[]}}`)
+	if _, ok := stash.Take(tokens[1]); !ok { // the second call runs first
+		t.Fatal("the second call's arguments are not in the stash")
+	}
+	f.outbound(answer)
+	if _, ok := stash.Take(tokens[0]); !ok {
+		t.Fatal("the first call's arguments were let go before it ran")
+	}
+	f.outbound(answer)
+	if stash.Held() != 0 || f.inFlight != 0 {
+		t.Errorf("after both answers: %d held, %d in flight", stash.Held(), f.inFlight)
+	}
+	// Answered without running (an unknown tool, say), both let go at the end.
+	for range 2 {
+		f.inbound([]byte(`{"jsonrpc":"2.0","id":8,"method":"tools/call","params":{"name":"nope","arguments":{"a":1}}}`))
+	}
+	f.outbound([]byte(`{"jsonrpc":"2.0","id":8,"error":{"code":-32602,"message":"not found"}}`))
+	f.outbound([]byte(`{"jsonrpc":"2.0","id":8,"error":{"code":-32602,"message":"not found"}}`))
+	if stash.Held() != 0 || f.inFlight != 0 {
+		t.Errorf("after both calls were refused: %d held, %d in flight", stash.Held(), f.inFlight)
+	}
+}
