@@ -16,6 +16,7 @@ import (
 	"bytes"
 	"crypto/rand"
 	"encoding/hex"
+	"strconv"
 	"strings"
 	"sync"
 
@@ -44,9 +45,10 @@ func New() *Stash {
 // valid JSON, that mcp-go reads as one: see rpcid.Request) into the stash. It returns the message to hand mcp-go instead
 // and the token that names the arguments, or ok false with call unchanged
 // when it cannot lift them exactly as mcp-go would have read them:
-// arguments that are not an object, a member name repeated or written in
-// another letter case (encoding/json would match it), _meta that is not an
-// object, or _meta already naming MetaKey.
+// arguments that are not an object or hold a number beyond float64 (mcp-go
+// refuses the call), a member name repeated or written in another letter
+// case (encoding/json would match it), _meta that is not an object, or
+// _meta already naming MetaKey.
 func (s *Stash) Lift(call []byte) (out []byte, token string, ok bool) {
 	params, ok := only(call, "params")
 	if !ok || len(params) == 0 {
@@ -54,7 +56,7 @@ func (s *Stash) Lift(call []byte) (out []byte, token string, ok bool) {
 	}
 	args, argsOK := only(params, "arguments")
 	meta, metaOK := only(params, "_meta")
-	if !argsOK || !metaOK || len(args) == 0 || args[0] != '{' {
+	if !argsOK || !metaOK || len(args) == 0 || args[0] != '{' || overflowsFloat64(args) {
 		return call, "", false
 	}
 	if meta != nil && (meta[0] != '{' || rawjson.Member(meta, MetaKey) != nil) {
@@ -83,6 +85,55 @@ func only(obj []byte, name string) (value []byte, ok bool) {
 		value = v
 	}
 	return value, true
+}
+
+// overflowsFloat64 reports whether raw, valid JSON, holds a number beyond
+// ±1.8e308, which encoding/json cannot decode into the float64 of an any:
+// mcp-go, decoding the arguments into a map, refuses such a call as
+// unparsable. Only a number longer than 15 characters or with an exponent
+// can be one, so few are parsed; strings are skipped whole.
+func overflowsFloat64(raw []byte) bool {
+	for i := 0; i < len(raw); {
+		switch c := raw[i]; {
+		case c == '"':
+			i = afterString(raw, i)
+		case c == '-' || '0' <= c && c <= '9':
+			j := i + 1
+			for j < len(raw) && strings.IndexByte("+-.eE0123456789", raw[j]) >= 0 {
+				j++
+			}
+			if num := raw[i:j]; len(num) > 15 || bytes.ContainsAny(num, "eE") {
+				if _, err := strconv.ParseFloat(string(num), 64); err != nil {
+					return true
+				}
+			}
+			i = j
+		default:
+			i++
+		}
+	}
+	return false
+}
+
+// afterString is the index just past the JSON string that starts at
+// raw[open].
+func afterString(raw []byte, open int) int {
+	i := open + 1
+	for {
+		k := bytes.IndexByte(raw[i:], '"')
+		if k < 0 {
+			return len(raw)
+		}
+		i += k
+		escapes := 0
+		for b := i - 1; raw[b] == '\\'; b-- {
+			escapes++
+		}
+		i++
+		if escapes%2 == 0 {
+			return i
+		}
+	}
 }
 
 // withLifted rewrites params with an empty arguments object and token added

@@ -3,6 +3,7 @@ package argstash
 import (
 	"encoding/json"
 	"reflect"
+	"strings"
 	"testing"
 
 	"github.com/mark3labs/mcp-go/mcp"
@@ -90,6 +91,7 @@ func TestLiftKeepsTheCallAsMCPGoReadsIt(t *testing.T) {
 		`{"jsonrpc":"2.0","id":"x","method":"tools/call","params":{"_meta":{"progressToken":7,"client/trace":"t"},"name":"get_event","arguments":{"event_id":"e"}}}`,
 		`{"jsonrpc":"2.0","id":2,"method":"tools/call","params":{"name":"list_workspaces","arguments":{},"_meta":{}}}`,
 		` { "params" : { "arguments" : { "a" : "\u00e9" } , "name" : "t" } , "id" : 3 , "method" : "tools/call" , "jsonrpc" : "2.0" } `,
+		`{"jsonrpc":"2.0","id":4,"method":"tools/call","params":{"name":"t","arguments":{"s":"1e400 \" 1e400","n":[1e308,-1e-400,1` + strings.Repeat("0", 308) + `,0.5e+3],"b":true}}}`,
 	} {
 		if !checkLift(t, msg) {
 			t.Errorf("Lift left alone a call it can lift: %s", msg)
@@ -113,6 +115,10 @@ func TestLiftLeavesAloneWhatItCannotLiftExactly(t *testing.T) {
 		`{"jsonrpc":"2.0","id":1,"method":"tools/call","params":{"name":"t","arguments":{"a":1}},"params":{"name":"u","arguments":{"b":2}}}`,
 		`{"jsonrpc":"2.0","id":1,"method":"tools/call","Params":{"name":"t","arguments":{"a":1}}}`,
 		`{"jsonrpc":"2.0","id":1,"method":"tools/call","params":null}`,
+		// Numbers beyond float64: mcp-go refuses the call as unparsable.
+		`{"jsonrpc":"2.0","id":1,"method":"tools/call","params":{"name":"t","arguments":{"n":1e400}}}`,
+		`{"jsonrpc":"2.0","id":1,"method":"tools/call","params":{"name":"t","arguments":{"p":{"a":[true,"x\\",-1.8E+308]}}}}`,
+		`{"jsonrpc":"2.0","id":1,"method":"tools/call","params":{"name":"t","arguments":{"n":1` + strings.Repeat("0", 309) + `}}}`,
 	} {
 		if checkLift(t, msg) {
 			t.Errorf("Lift lifted a call mcp-go could read differently: %s", msg)
