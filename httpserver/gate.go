@@ -163,9 +163,10 @@ func (s *Server) isWriteTool(name string) bool {
 var toolsCallMethod = []byte(`"tools/call"`)
 
 // toolCalls lists the tool names of the tools/call requests in a JSON-RPC
-// message or batch.
+// message or batch. A body that names tools/call nowhere is none, unless it
+// holds an escape: "tools\/call" is tools/call to mcp-go too.
 func toolCalls(body []byte) []string {
-	if !bytes.Contains(body, toolsCallMethod) {
+	if !bytes.Contains(body, toolsCallMethod) && bytes.IndexByte(body, '\\') < 0 {
 		return nil
 	}
 	type call struct {

@@ -113,3 +113,21 @@ func TestRejectionReasons(t *testing.T) {
 		}
 	}
 }
+
+// A tools/call whose method is written with JSON escapes ("tools\/call",
+// which mcp-go reads as tools/call) spends the caller's bucket like any
+// other: spelling must not be a way around the rate limit.
+func TestRateLimitCountsEscapedToolCalls(t *testing.T) {
+	r := serve(t, newStandIn().mcp, Config{Transport: TransportHTTP, AuthToken: "tok", RateLimit: RateLimit{PerSecond: 0.1, Burst: 1}})
+	h := map[string]string{"Content-Type": "application/json", "Accept": "application/json, text/event-stream",
+		"Mcp-Protocol-Version": "2025-06-18", "Authorization": "Bearer tok"}
+	statuses := []int{}
+	for _, method := range []string{`tools\/call`, `\u0074ools/call`, `tools/call`} {
+		body := `{"jsonrpc":"2.0","id":1,"method":"` + method + `","params":{"name":"echo","arguments":{"text":"x"}}}`
+		status, _, _ := rawRequest(t, http.MethodPost, r.base+"/mcp", h, strings.NewReader(body))
+		statuses = append(statuses, status)
+	}
+	if statuses[0] != http.StatusOK || statuses[1] != http.StatusTooManyRequests || statuses[2] != http.StatusTooManyRequests {
+		t.Errorf("three calls with a burst of one answered %v; want 200, 429, 429", statuses)
+	}
+}
