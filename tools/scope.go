@@ -292,17 +292,22 @@ func (c *Catalog) enforceScope(ctx context.Context, t *Tool, args any) error {
 	if !confined(ctx) {
 		return nil
 	}
+	// The objects' lookups are independent (an event and a rule of
+	// retry_delivery): one round trip for all of them, reporting the first
+	// declared object that is out of bounds.
+	var lookups []func(context.Context) error
+	seen := map[lookupKey]bool{}
 	for _, sc := range objects {
 		for value := range sc.arg.all(in) {
-			if value == "" {
+			key := lookupKey{kind: sc.kind, id: value}
+			if value == "" || seen[key] {
 				continue
 			}
-			if err := c.lookup(ctx, sc.kind, value); err != nil {
-				return err
-			}
+			seen[key] = true
+			lookups = append(lookups, func(ctx context.Context) error { return c.lookup(ctx, sc.kind, value) })
 		}
 	}
-	return nil
+	return inOneWave(ctx, c.log, c.limits.ReadFanout, lookups...)
 }
 
 // missingEventWorkspace is the rule an event to emit breaks by naming no
