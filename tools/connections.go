@@ -104,7 +104,9 @@ func (c *Catalog) updateConnection(ctx context.Context, in *schemas.UpdateConnec
 		return nil, err
 	}
 	if len(plan.kept) > 0 {
-		// Verify that Meshes kept what the placeholder asked to keep.
+		// Verify that Meshes kept what the placeholder asked to keep, on
+		// the connection as it is now, not as the call first read it.
+		lookupsOf(ctx).forget(objConnection, in.ConnectionID)
 		after, err := c.connection(ctx, in.ConnectionID)
 		if err != nil {
 			return nil, fmt.Errorf("the update was applied, but reading the connection back to check the kept secrets (%s) failed, so call get_connection to check them: %w",

@@ -209,6 +209,21 @@ func (l *lookups) get(key lookupKey) (any, bool) {
 	return obj, ok
 }
 
+// forget drops what a call remembers of an object it has just changed, so
+// that reading it again fetches it as it is now.
+func (l *lookups) forget(kind objectKind, id string) {
+	if l == nil {
+		return
+	}
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	for key := range l.found {
+		if key.kind == kind && key.id == id {
+			delete(l.found, key)
+		}
+	}
+}
+
 func (l *lookups) put(key lookupKey, obj any) {
 	if l == nil {
 		return

@@ -160,8 +160,8 @@ func newBusyWorkspace(tb testing.TB, newer int) *busyWorkspace {
 }
 
 // far returns a catalog whose Meshes is latency away, confined to the busy
-// workspace when confined is set.
-func (b *busyWorkspace) far(tb testing.TB, latency time.Duration, stripped, confined bool) (*tools.Catalog, *meshesapi.Client, *farMeshes) {
+// workspace (and the others named) when confined is set.
+func (b *busyWorkspace) far(tb testing.TB, latency time.Duration, stripped, confined bool, others ...string) (*tools.Catalog, *meshesapi.Client, *farMeshes) {
 	tb.Helper()
 	fm := &farMeshes{upstream: b.run.Server, latency: latency, stripped: stripped}
 	srv := httptest.NewServer(fm)
@@ -173,7 +173,7 @@ func (b *busyWorkspace) far(tb testing.TB, latency time.Duration, stripped, conf
 	}
 	var pol tools.Policy
 	if confined {
-		pol.Workspaces = []string{b.workspace}
+		pol.Workspaces = append([]string{b.workspace}, others...)
 	}
 	cat, err := tools.New(client, tools.Options{Policy: pol})
 	if err != nil {
