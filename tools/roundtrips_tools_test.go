@@ -80,10 +80,10 @@ func newSeeded(tb testing.TB, newer int) *seeded {
 	return s
 }
 
-// session mints an embed session of the busy workspace, directly.
-func (s *seeded) session(tb testing.TB) string {
+// session mints an embed session of a workspace, directly.
+func (s *seeded) session(tb testing.TB, workspace string) string {
 	tb.Helper()
-	sess, err := s.direct.CreateSession(context.Background(), meshesapi.CreateSessionRequest{WorkspaceID: s.workspace})
+	sess, err := s.direct.CreateSession(context.Background(), meshesapi.CreateSessionRequest{WorkspaceID: workspace})
 	if err != nil {
 		tb.Fatal(err)
 	}
@@ -126,8 +126,14 @@ func (s *seeded) rows() []toolRow {
 		{name: "update_workspace_name_only", tool: "update_workspace", args: fixed(map[string]any{"workspace_id": s.workspace, "name": "Busy"}), max: [2]int{99, 99}},
 		{name: "get_connection_mapping", tool: "get_connection_mapping", args: fixed(map[string]any{"connection_id": s.kept}), max: [2]int{99, 99}},
 		{name: "create_session", tool: "create_session", args: fixed(map[string]any{"workspace_id": s.workspace}), max: [2]int{99, 99}},
-		{name: "refresh_session", tool: "refresh_session", args: func(tb testing.TB) map[string]any { return map[string]any{"session_id": s.session(tb)} }, max: [2]int{99, 99}},
-		{name: "revoke_session", tool: "revoke_session", args: func(tb testing.TB) map[string]any { return map[string]any{"session_id": s.session(tb)} }, max: [2]int{99, 99}},
+		{name: "refresh_session", tool: "refresh_session", args: func(tb testing.TB) map[string]any {
+			return map[string]any{"session_id": s.session(tb, s.workspace)}
+		}, max: [2]int{99, 99}},
+		// Confined, the session is searched for among the allowed
+		// workspaces; this one is in the second.
+		{name: "revoke_session_second_workspace", tool: "revoke_session", args: func(tb testing.TB) map[string]any {
+			return map[string]any{"session_id": s.session(tb, s.acme)}
+		}, max: [2]int{99, 99}},
 		{name: "list_integrations", tool: "list_integrations", args: fixed(map[string]any{}), max: [2]int{99, 99}},
 		{name: "list_connections", tool: "list_connections", args: fixed(map[string]any{"workspace_id": s.acme}), max: [2]int{99, 99}},
 		{name: "list_rules", tool: "list_rules", args: fixed(map[string]any{"workspace_id": s.acme}), max: [2]int{99, 99}},
