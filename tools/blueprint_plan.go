@@ -62,9 +62,50 @@ type plan struct {
 // looked up among the workspaces the agent may see; a name no such
 // workspace has leaves the target empty, for apply to create, which a
 // workspace allowlist forbids.
+//
+// Reads that do not depend on each other go in one wave: the integration
+// catalog, the workspace and (its id known) its connections and rules;
+// then every connection's default mapping. A target named by id costs two
+// round trips, one named by name three.
 func (c *Catalog) readTarget(ctx context.Context, t *schemas.BlueprintTarget) (*target, error) {
 	tg := &target{mappings: map[string]*meshesapi.MappingResponse{}}
-	integrations, _, err := collectPages(ctx, c.client.ListIntegrations)
+	var integrations []meshesapi.Integration
+	var workspaces []meshesapi.Workspace
+	var moreConns, moreRules bool
+	readIntegrations := func(ctx context.Context) (err error) {
+		integrations, _, err = collectPages(ctx, c.client.ListIntegrations)
+		return err
+	}
+	readContents := func(workspaceID string) []func(context.Context) error {
+		return []func(context.Context) error{
+			func(ctx context.Context) (err error) {
+				tg.conns, moreConns, err = collectPages(ctx, func(ctx context.Context, p meshesapi.Page) (*meshesapi.List[meshesapi.Connection], error) {
+					return c.client.ListWorkspaceConnections(ctx, workspaceID, p)
+				})
+				return err
+			},
+			func(ctx context.Context) (err error) {
+				tg.rules, moreRules, err = collectPages(ctx, c.rulesLister(workspaceID, meshesapi.RuleFilter{}))
+				return err
+			},
+		}
+	}
+	var err error
+	if t.WorkspaceID != "" {
+		err = inOneWave(ctx, c.log, c.limits.ReadFanout, append([]func(context.Context) error{readIntegrations,
+			func(ctx context.Context) error {
+				w, err := c.client.GetWorkspace(ctx, t.WorkspaceID)
+				if err == nil {
+					tg.workspaceID, tg.name = w.ID, w.Name
+				}
+				return err
+			}}, readContents(t.WorkspaceID)...)...)
+	} else {
+		err = inOneWave(ctx, c.log, c.limits.ReadFanout, readIntegrations, func(ctx context.Context) (err error) {
+			workspaces, _, err = collectPages(ctx, c.client.ListWorkspaces)
+			return err
+		})
+	}
 	if err != nil {
 		return nil, err
 	}
@@ -72,19 +113,9 @@ func (c *Catalog) readTarget(ctx context.Context, t *schemas.BlueprintTarget) (*
 	for i := range integrations {
 		tg.catalog[integrations[i].Type] = &integrations[i]
 	}
-	if t.WorkspaceID != "" {
-		w, err := c.client.GetWorkspace(ctx, t.WorkspaceID)
-		if err != nil {
-			return nil, err
-		}
-		tg.workspaceID, tg.name = w.ID, w.Name
-	} else {
+	if t.WorkspaceID == "" {
 		tg.name = t.WorkspaceName
-		all, _, err := collectPages(ctx, c.client.ListWorkspaces)
-		if err != nil {
-			return nil, err
-		}
-		for _, w := range all {
+		for _, w := range workspaces {
 			if strings.EqualFold(w.Name, t.WorkspaceName) && visible(ctx, w.ID) {
 				tg.workspaceID, tg.name = w.ID, w.Name
 			}
@@ -92,36 +123,43 @@ func (c *Catalog) readTarget(ctx context.Context, t *schemas.BlueprintTarget) (*
 		if tg.workspaceID == "" && confined(ctx) {
 			return nil, &refusedError{msg: "no workspace named " + t.WorkspaceName + " is among the workspaces this server may use, and creating one is not allowed while a workspace allowlist is in force; pass workspace_id of an allowed workspace"}
 		}
-	}
-	if tg.workspaceID == "" {
-		return tg, nil
-	}
-	var moreConns, moreRules bool
-	if tg.conns, moreConns, err = collectPages(ctx, func(ctx context.Context, p meshesapi.Page) (*meshesapi.List[meshesapi.Connection], error) {
-		return c.client.ListWorkspaceConnections(ctx, tg.workspaceID, p)
-	}); err != nil {
-		return nil, err
-	}
-	if tg.rules, moreRules, err = collectPages(ctx, c.rulesLister(tg.workspaceID, meshesapi.RuleFilter{})); err != nil {
-		return nil, err
+		if tg.workspaceID == "" {
+			return tg, nil
+		}
+		if err := inOneWave(ctx, c.log, c.limits.ReadFanout, readContents(tg.workspaceID)...); err != nil {
+			return nil, err
+		}
 	}
 	// A plan from part of the workspace would miss what exists and try to
 	// create it again.
 	if moreConns || moreRules {
 		return nil, fmt.Errorf("workspace %s holds more connections or rules than the %d pages this server reads per list, so it cannot be compared with a blueprint; split it across workspaces", tg.workspaceID, meshesapi.DefaultMaxPages)
 	}
-	for _, conn := range tg.conns {
-		m, err := c.client.GetDefaultMapping(ctx, conn.ID)
-		switch status := meshesapi.StatusCode(err); {
-		case status == http.StatusConflict || status == http.StatusUnprocessableEntity:
-			// Meshes has no mapping to offer for this connection (its
-			// integration maps nothing, or it is not connected): it has
-			// none stored either.
-			continue
-		case err != nil:
-			return nil, err
+	mappings := make([]*meshesapi.MappingResponse, len(tg.conns))
+	reads := make([]func(context.Context) error, len(tg.conns))
+	for i, conn := range tg.conns {
+		reads[i] = func(ctx context.Context) error {
+			m, err := c.client.GetDefaultMapping(ctx, conn.ID)
+			switch status := meshesapi.StatusCode(err); {
+			case status == http.StatusConflict || status == http.StatusUnprocessableEntity:
+				// Meshes has no mapping to offer for this connection (its
+				// integration maps nothing, or it is not connected): it
+				// has none stored either.
+				return nil
+			case err != nil:
+				return err
+			}
+			mappings[i] = m
+			return nil
 		}
-		tg.mappings[conn.ID] = m
+	}
+	if err := inOneWave(ctx, c.log, c.limits.ReadFanout, reads...); err != nil {
+		return nil, err
+	}
+	for i, m := range mappings {
+		if m != nil {
+			tg.mappings[tg.conns[i].ID] = m
+		}
 	}
 	return tg, nil
 }

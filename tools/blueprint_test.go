@@ -4,9 +4,11 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"errors"
 	"os"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/meshes-mcp/meshes-mcp/meshesapi"
 	"github.com/meshes-mcp/meshes-mcp/schemas"
@@ -269,5 +271,30 @@ func TestReadTargetTakesARefusedMappingAsNoneStored(t *testing.T) {
 	}
 	if len(tg.conns) != 1 || storedMapping(tg.mappings["c1"]) != nil {
 		t.Errorf("target = %+v", tg)
+	}
+}
+
+// goneWorkspace is a workspace that no longer exists, read in one wave: its
+// connections fail at once with an unrelated error, the workspace itself
+// later with its 404.
+type goneWorkspace struct{ mappingless }
+
+func (goneWorkspace) GetWorkspace(context.Context, string) (*meshesapi.Workspace, error) {
+	time.Sleep(20 * time.Millisecond)
+	return nil, &meshesapi.APIError{Status: 404, Message: "Workspace not found"}
+}
+
+func (goneWorkspace) ListWorkspaceConnections(context.Context, string, meshesapi.Page) (*meshesapi.List[meshesapi.Connection], error) {
+	return nil, errors.New("connections unreadable")
+}
+
+// The reads of a target go out together, but the error reported is the one
+// reading them in order would have stopped at: the workspace's 404, not
+// whichever answer came back first.
+func TestReadTargetReportsTheFirstFailingReadInOrder(t *testing.T) {
+	c := &Catalog{client: goneWorkspace{}}
+	_, err := c.readTarget(context.Background(), &schemas.BlueprintTarget{WorkspaceID: "123e4567-e89b-42d3-a456-426614174000"})
+	if !meshesapi.IsNotFound(err) {
+		t.Fatalf("readTarget error = %v, want the workspace's 404", err)
 	}
 }

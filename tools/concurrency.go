@@ -66,3 +66,26 @@ func contain(log *slog.Logger, where string, fn func() error) (err error) {
 func logPanic(log *slog.Logger, where string, r any) {
 	log.Error("panic recovered", "where", where, "panic", fmt.Sprint(r), "stack", string(debug.Stack()))
 }
+
+// inOneWave sends independent requests together, at most limit at once, so
+// that they cost one round trip instead of one each. It waits for all of
+// them and returns the error of the first, in the order given, that failed:
+// the error running them one after another would have stopped at, so a
+// caller's errors do not depend on which answer came back first.
+func inOneWave(ctx context.Context, log *slog.Logger, limit int, requests ...func(context.Context) error) error {
+	errs := make([]error, len(requests))
+	indexes := make([]int, len(requests))
+	for i := range indexes {
+		indexes[i] = i
+	}
+	waveErr := forEach(ctx, log, limit, indexes, func(ctx context.Context, i int) error {
+		errs[i] = contain(log, "a request", func() error { return requests[i](ctx) })
+		return nil
+	})
+	for _, err := range errs {
+		if err != nil {
+			return err
+		}
+	}
+	return waveErr
+}

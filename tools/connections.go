@@ -72,15 +72,26 @@ func (c *Catalog) getConnection(ctx context.Context, in *schemas.GetConnectionIn
 func (c *Catalog) createConnection(ctx context.Context, in *schemas.CreateConnectionInput) (*schemas.CreateConnectionOutput, error) {
 	// Known before the call, so that an error quoting them is cleaned too.
 	rememberSecrets("new:"+in.WorkspaceID+"/"+in.Name, in.Metadata)
-	conn, err := c.client.CreateConnection(ctx, meshesapi.CreateConnectionRequest{
-		Workspace: in.WorkspaceID, Type: in.Type, Name: in.Name, Metadata: in.Metadata, Hidden: &in.Hidden,
+	// The integration's catalog entry (for the OAuth notice) is read
+	// alongside the create, not after it: one round trip, not two.
+	var conn *meshesapi.Connection
+	var integ meshesapi.Integration
+	var known bool
+	err := inOneWave(ctx, c.log, 2, func(ctx context.Context) (err error) {
+		conn, err = c.client.CreateConnection(ctx, meshesapi.CreateConnectionRequest{
+			Workspace: in.WorkspaceID, Type: in.Type, Name: in.Name, Metadata: in.Metadata, Hidden: &in.Hidden,
+		})
+		return err
+	}, func(ctx context.Context) error {
+		integ, known = c.integration(ctx, in.Type)
+		return nil
 	})
 	if err != nil {
 		return nil, err
 	}
 	rememberSecrets(conn.ID, in.Metadata)
 	out := &schemas.CreateConnectionOutput{Connection: connectionOut(conn, true)}
-	if integ, ok := c.integration(ctx, in.Type); ok && integ.Authentication.Type == "oauth" {
+	if known && integ.Authentication.Type == "oauth" {
 		out.Notice = in.Type + " connects by OAuth, which an API call cannot grant: this connection cannot deliver until " + oauthConnect
 	}
 	return out, nil
@@ -104,7 +115,9 @@ func (c *Catalog) updateConnection(ctx context.Context, in *schemas.UpdateConnec
 		return nil, err
 	}
 	if len(plan.kept) > 0 {
-		// Verify that Meshes kept what the placeholder asked to keep.
+		// Verify that Meshes kept what the placeholder asked to keep, on
+		// the connection as it is now, not as the call first read it.
+		lookupsOf(ctx).forget(objConnection, in.ConnectionID)
 		after, err := c.connection(ctx, in.ConnectionID)
 		if err != nil {
 			return nil, fmt.Errorf("the update was applied, but reading the connection back to check the kept secrets (%s) failed, so call get_connection to check them: %w",

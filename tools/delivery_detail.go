@@ -62,14 +62,17 @@ func (c *Catalog) getDelivery(ctx context.Context, in *schemas.GetDeliveryInput)
 		eventErr error
 		listErr  error
 	)
-	var wg sync.WaitGroup
-	wg.Add(2)
-	go func() { defer wg.Done(); e, eventErr = c.event(ctx, in.EventID, false) }()
-	go func() {
-		defer wg.Done()
+	// A missing delivery is reported before a failed attempts read, so
+	// each read keeps its own error; a panic in either is the call's.
+	if err := inOneWave(ctx, c.log, 2, func(ctx context.Context) error {
+		e, eventErr = c.event(ctx, in.EventID, false)
+		return nil
+	}, func(ctx context.Context) error {
 		attempts, listErr = c.client.ListDeliveryAttempts(ctx, in.EventID, in.RuleID, meshesapi.Page{Limit: attemptsPageSize})
-	}()
-	wg.Wait()
+		return nil
+	}); err != nil {
+		return nil, err
+	}
 	if eventErr != nil {
 		return nil, eventErr
 	}

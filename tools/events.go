@@ -31,7 +31,8 @@ func (c *Catalog) eventTools() []Tool {
 		newTool(reading("list_events", "List events", toolsetEvents,
 			"List events, newest first, with delivery counts.").inWorkspace("workspace_id"), c.listEvents),
 		newTool(reading("get_event", "Get event", toolsetEvents,
-			"Get an event with its per-rule deliveries.").onObject(objEvent, "event_id"), c.getEvent),
+			"Get an event with its per-rule deliveries.").onObject(objEvent, "event_id").
+			readingPayloadWhen(func(args any) bool { return readsPayload(args.(*schemas.GetEventInput)) }), c.getEvent),
 	}
 }
 
@@ -123,8 +124,11 @@ func (c *Catalog) pageRemote(tool string, records []schemas.Event, next *string,
 	return shown, p
 }
 
+// readsPayload says whether get_event reads the event with its payload.
+func readsPayload(in *schemas.GetEventInput) bool { return in.IncludePayload || in.PayloadPath != "" }
+
 func (c *Catalog) getEvent(ctx context.Context, in *schemas.GetEventInput) (*schemas.GetEventOutput, error) {
-	e, err := c.event(ctx, in.EventID, in.IncludePayload || in.PayloadPath != "")
+	e, err := c.event(ctx, in.EventID, readsPayload(in))
 	if err != nil {
 		return nil, err
 	}

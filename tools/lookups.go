@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"slices"
 	"sync"
 
 	"github.com/meshes-mcp/meshes-mcp/meshesapi"
@@ -129,19 +130,33 @@ func (c *Catalog) session(ctx context.Context, id string) error {
 	if _, ok := cache.get(key); ok {
 		return nil
 	}
-	for _, ws := range pol.Workspaces {
-		records, _, err := meshesapi.Collect(ctx, meshesapi.Page{Limit: 200}, meshesapi.DefaultMaxPages,
-			func(ctx context.Context, p meshesapi.Page) (*meshesapi.List[meshesapi.SessionRecord], error) {
-				return c.objects.ListSessions(ctx, meshesapi.SessionQuery{Page: p, WorkspaceID: ws})
-			})
-		if err != nil {
-			return err
+	// The workspaces are searched together, and the answer is the one a
+	// search in allowlist order gives: the first workspace that fails or
+	// holds the session decides.
+	found := make([]bool, len(pol.Workspaces))
+	errs := make([]error, len(pol.Workspaces))
+	searches := make([]func(context.Context) error, len(pol.Workspaces))
+	for i, ws := range pol.Workspaces {
+		searches[i] = func(ctx context.Context) error {
+			records, _, err := meshesapi.Collect(ctx, meshesapi.Page{Limit: 200}, meshesapi.DefaultMaxPages,
+				func(ctx context.Context, p meshesapi.Page) (*meshesapi.List[meshesapi.SessionRecord], error) {
+					return c.objects.ListSessions(ctx, meshesapi.SessionQuery{Page: p, WorkspaceID: ws})
+				})
+			errs[i] = err
+			found[i] = slices.ContainsFunc(records, func(r meshesapi.SessionRecord) bool { return r.SessionID == id })
+			return nil
 		}
-		for _, r := range records {
-			if r.SessionID == id {
-				cache.put(key, struct{}{})
-				return nil
-			}
+	}
+	if err := inOneWave(ctx, c.log, c.limits.ReadFanout, searches...); err != nil {
+		return err
+	}
+	for i := range pol.Workspaces {
+		switch {
+		case errs[i] != nil:
+			return errs[i]
+		case found[i]:
+			cache.put(key, struct{}{})
+			return nil
 		}
 	}
 	return notFound("session", id)
@@ -207,6 +222,21 @@ func (l *lookups) get(key lookupKey) (any, bool) {
 	defer l.mu.Unlock()
 	obj, ok := l.found[key]
 	return obj, ok
+}
+
+// forget drops what a call remembers of an object it has just changed, so
+// that reading it again fetches it as it is now.
+func (l *lookups) forget(kind objectKind, id string) {
+	if l == nil {
+		return
+	}
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	for key := range l.found {
+		if key.kind == kind && key.id == id {
+			delete(l.found, key)
+		}
+	}
 }
 
 func (l *lookups) put(key lookupKey, obj any) {

@@ -101,3 +101,18 @@ func TestPanicInListDeliveriesFanOutIsContained(t *testing.T) {
 	}
 	checkPanicLogged(t, &log)
 }
+
+// A panic in one of get_delivery's concurrent reads is an error result, not
+// a crash of the server.
+func TestPanicInGetDeliveryReadIsContained(t *testing.T) {
+	var log testbin.SyncBuffer
+	c := fakeCatalogWith(t, &scopeFake{}, Options{Logger: slog.New(slog.NewTextHandler(&log, nil))}, panicOn("/attempts"))
+	res, err := c.Call(context.Background(), "get_delivery", []byte(`{"event_id":"`+fakeEventID+`","rule_id":"`+fakeRuleID+`"}`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !res.IsError || !strings.Contains(toJSON(res.Content), "internal error") {
+		t.Errorf("want an internal-error result, got %v", res.Content)
+	}
+	checkPanicLogged(t, &log)
+}

@@ -160,8 +160,8 @@ func newBusyWorkspace(tb testing.TB, newer int) *busyWorkspace {
 }
 
 // far returns a catalog whose Meshes is latency away, confined to the busy
-// workspace when confined is set.
-func (b *busyWorkspace) far(tb testing.TB, latency time.Duration, stripped, confined bool) (*tools.Catalog, *meshesapi.Client, *farMeshes) {
+// workspace (and the others named) when confined is set.
+func (b *busyWorkspace) far(tb testing.TB, latency time.Duration, stripped, confined bool, others ...string) (*tools.Catalog, *meshesapi.Client, *farMeshes) {
 	tb.Helper()
 	fm := &farMeshes{upstream: b.run.Server, latency: latency, stripped: stripped}
 	srv := httptest.NewServer(fm)
@@ -173,7 +173,7 @@ func (b *busyWorkspace) far(tb testing.TB, latency time.Duration, stripped, conf
 	}
 	var pol tools.Policy
 	if confined {
-		pol.Workspaces = []string{b.workspace}
+		pol.Workspaces = append([]string{b.workspace}, others...)
 	}
 	cat, err := tools.New(client, tools.Options{Policy: pol})
 	if err != nil {
@@ -251,13 +251,17 @@ func agentDiagnoseChain(tb testing.TB, client *meshesapi.Client, eventID string)
 	}
 }
 
-// roundTripTargets are issue #15's bounds with Meshes far away: a page of
-// 20 deliveries in at most 3 round trips, a diagnosis in at most 2.
+// TestRoundTripTargets holds issue #15's bounds with Meshes far away (a
+// page of 20 deliveries in at most 3 round trips, a diagnosis in at most
+// 2) and every other multi-request tool's (seeded.rows), each derived from
+// the depth of the tool's data dependencies, so that a tool that regresses
+// by one wave fails here.
 func TestRoundTripTargets(t *testing.T) {
 	if testing.Short() {
 		t.Skip("builds a busy workspace")
 	}
-	b := newBusyWorkspace(t, 300)
+	s := newSeeded(t, 300)
+	b := s.busyWorkspace
 	for _, shape := range []struct{ stripped, confined bool }{{false, false}, {true, false}, {true, true}} {
 		stripped := shape.stripped
 		t.Run(fmt.Sprintf("deliveries_embedded=%v/confined=%v", !stripped, shape.confined), func(t *testing.T) {
@@ -310,16 +314,33 @@ func TestRoundTripTargets(t *testing.T) {
 			}
 		})
 	}
+	// The other tools' rows create and send in their own workspace, after
+	// the cases above have read the busy one.
+	for i, confined := range []bool{false, true} {
+		t.Run(fmt.Sprintf("every_tool/confined=%v", confined), func(t *testing.T) {
+			cat, _, fm := b.far(t, 20*time.Millisecond, false, confined, s.rows, s.acme)
+			for _, row := range s.calls() {
+				waves, requests := row.call(t, cat, fm, row.args(t))
+				t.Logf("%s: %d round trips, %d requests", row.name, waves, requests)
+				if waves > row.max[i] {
+					t.Errorf("%s took %d round trips (%d requests), want at most %d", row.name, waves, requests, row.max[i])
+				}
+			}
+		})
+	}
 }
 
-// BenchmarkRoundTrips reports round trips, requests and wall time of
-// list_deliveries (limit 20, and status failed behind 1,000 newer
-// successes) and diagnose_event with Meshes 80 ms away, in both list
-// shapes, next to the chain of single API calls an agent would make:
+// BenchmarkRoundTrips reports round trips, requests and wall time with
+// Meshes 80 ms away: list_deliveries (limit 20, and status failed behind
+// 1,000 newer successes) and diagnose_event in both list shapes, then every
+// other multi-request tool (seeded.calls, which read no event list, so one
+// shape), unconfined and confined; each next to the chain of single API
+// calls an agent would make where one is meaningful:
 //
-//	go test -run '^$' -bench RoundTrips -benchtime 5x ./tools/
+//	go test -run '^$' -bench RoundTrips -benchtime 10x ./tools/
 func BenchmarkRoundTrips(b *testing.B) {
-	busy := newBusyWorkspace(b, 1000)
+	s := newSeeded(b, 1000)
+	busy := s.busyWorkspace
 	const latency = 80 * time.Millisecond
 	for _, stripped := range []bool{false, true} {
 		shape := "embedded"
@@ -347,17 +368,51 @@ func BenchmarkRoundTrips(b *testing.B) {
 			{"diagnose_event/agent_chain", func(b *testing.B) { agentDiagnoseChain(b, client, busy.failed) }},
 		}
 		for _, r := range runs {
-			b.Run(shape+"/"+r.name, func(b *testing.B) {
-				var waves, requests int
-				for b.Loop() {
-					fm.reset()
-					r.run(b)
-					w, n := fm.counts()
-					waves, requests = waves+w, requests+n
-				}
-				b.ReportMetric(float64(waves)/float64(b.N), "round_trips/op")
-				b.ReportMetric(float64(requests)/float64(b.N), "requests/op")
-			})
+			b.Run(shape+"/"+r.name, func(b *testing.B) { benchRoundTrips(b, fm, r.run) })
 		}
 	}
+	for _, confined := range []bool{false, true} {
+		scope := "tools"
+		if confined {
+			scope = "tools_confined"
+		}
+		cat, client, fm := busy.far(b, latency, false, confined, s.rows, s.acme)
+		for _, row := range s.calls() {
+			b.Run(scope+"/"+row.name+"/tool", func(b *testing.B) {
+				benchRoundTrips(b, fm, func(b *testing.B) {
+					b.StopTimer()
+					args := row.args(b)
+					b.StartTimer()
+					row.call(b, cat, fm, args)
+				})
+			})
+			if confined {
+				continue
+			}
+			switch row.name {
+			case "export_workspace":
+				b.Run(scope+"/"+row.name+"/agent_chain", func(b *testing.B) {
+					benchRoundTrips(b, fm, func(b *testing.B) { agentExportChain(b, client, s.acme) })
+				})
+			case "get_delivery":
+				b.Run(scope+"/"+row.name+"/agent_chain", func(b *testing.B) {
+					benchRoundTrips(b, fm, func(b *testing.B) { agentDeliveryChain(b, client, s.rejected, s.rejecter) })
+				})
+			}
+		}
+	}
+}
+
+// benchRoundTrips runs one measured call per iteration and reports its
+// round trips and requests next to the wall time.
+func benchRoundTrips(b *testing.B, fm *farMeshes, run func(b *testing.B)) {
+	var waves, requests int
+	for b.Loop() {
+		fm.reset()
+		run(b)
+		w, n := fm.counts()
+		waves, requests = waves+w, requests+n
+	}
+	b.ReportMetric(float64(waves)/float64(b.N), "round_trips/op")
+	b.ReportMetric(float64(requests)/float64(b.N), "requests/op")
 }

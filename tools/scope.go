@@ -91,6 +91,11 @@ type scopeDecl struct {
 	how   scopeHow
 	kind  objectKind
 	field string
+	// withPayload, on an event declaration, says from the decoded
+	// arguments whether the handler reads the event with its payload; the
+	// lookup then reads that variant, which names the event's workspace as
+	// well, so the handler's read is the lookup's and costs no round trip.
+	withPayload func(args any) bool
 }
 
 func (s spec) declare(d scopeDecl) spec {
@@ -111,6 +116,18 @@ func (s spec) emitsTo(field string) spec {
 // onObject declares that field is the id of an object of the given kind.
 func (s spec) onObject(kind objectKind, field string) spec {
 	return s.declare(scopeDecl{how: scopeObjectArg, kind: kind, field: field})
+}
+
+// readingPayloadWhen qualifies the spec's last declaration, which must be
+// onObject(objEvent, ...) (New checks): whether the handler will read the
+// event with its payload, given the arguments.
+func (s spec) readingPayloadWhen(payload func(args any) bool) spec {
+	if len(s.scope) == 0 {
+		return s.declare(scopeDecl{withPayload: payload})
+	}
+	s.scope = slices.Clone(s.scope)
+	s.scope[len(s.scope)-1].withPayload = payload
+	return s
 }
 
 // orgWide declares an organisation-wide list whose handler filters records
@@ -143,6 +160,9 @@ func resolveScope(in reflect.Type, decls []scopeDecl) ([]scopeCheck, error) {
 	}
 	var checks []scopeCheck
 	for _, d := range decls {
+		if d.withPayload != nil && (d.how != scopeObjectArg || d.kind != objEvent) {
+			return nil, errors.New("readingPayloadWhen qualifies only an onObject(objEvent, ...) declaration")
+		}
 		switch d.how {
 		case scopeOrgWide, scopeNoWorkspace, scopeCreatesWorkspace:
 			if len(decls) > 1 {
@@ -292,17 +312,26 @@ func (c *Catalog) enforceScope(ctx context.Context, t *Tool, args any) error {
 	if !confined(ctx) {
 		return nil
 	}
+	// The objects' lookups are independent (an event and a rule of
+	// retry_delivery): one round trip for all of them, reporting the first
+	// declared object that is out of bounds.
+	var lookups []func(context.Context) error
+	seen := map[lookupKey]bool{}
 	for _, sc := range objects {
 		for value := range sc.arg.all(in) {
-			if value == "" {
+			key := lookupKey{kind: sc.kind, id: value}
+			if value == "" || seen[key] {
 				continue
 			}
-			if err := c.lookup(ctx, sc.kind, value); err != nil {
-				return err
+			seen[key] = true
+			if sc.withPayload != nil && sc.withPayload(args) {
+				lookups = append(lookups, func(ctx context.Context) error { _, err := c.event(ctx, value, true); return err })
+				continue
 			}
+			lookups = append(lookups, func(ctx context.Context) error { return c.lookup(ctx, sc.kind, value) })
 		}
 	}
-	return nil
+	return inOneWave(ctx, c.log, c.limits.ReadFanout, lookups...)
 }
 
 // missingEventWorkspace is the rule an event to emit breaks by naming no

@@ -28,6 +28,10 @@ func TestScopeDeclarationsAreChecked(t *testing.T) {
 		{"not a list", newTool(base.inWorkspace("workspace_id[].id"), handler), `argument "workspace_id" is a string, not a list of objects`},
 		{"unknown item argument", newTool(base.emitsTo("events[].workspace"), bulk), `has no argument "workspace"`},
 		{"whole-call declaration combined", newTool(base.orgWide().inWorkspace("workspace_id"), handler), "cannot be combined"},
+		{"payload variant of a connection", newTool(base.onObject(objConnection, "connection_id").readingPayloadWhen(func(any) bool { return true }), handler),
+			"readingPayloadWhen qualifies only an onObject(objEvent"},
+		{"payload variant without a declaration", newTool(base.readingPayloadWhen(func(any) bool { return true }), handler),
+			"readingPayloadWhen qualifies only an onObject(objEvent"},
 		{"several arguments", newTool(base.inWorkspace("workspace_id").onObject(objConnection, "connection_id"), handler), ""},
 		{"list items", newTool(base.emitsTo("events[].workspace_id"), bulk), ""},
 		{"embedded struct", newTool(base.emitsTo("workspace_id"),
@@ -67,8 +71,8 @@ func (f *scopeFake) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	f.mu.Unlock()
 	var body any
 	switch r.URL.Path {
-	case "/api/v1/events/" + fakeEventID:
-		body = map[string]any{"id": fakeEventID, "workspace": wsA, "event": "user.signup", "status": "failed",
+	case "/api/v1/events/" + fakeEventID, "/api/v1/events/" + fakeEventID + "/payload":
+		body = map[string]any{"id": fakeEventID, "workspace": wsA, "event": "user.signup", "status": "failed", "payload": map[string]any{"email": "a@example.com"},
 			"total_rules": 1, "created_by": "t", "created_at": "2026-01-01T00:00:00Z",
 			"rule_events": []any{map[string]any{"id": testUUID, "type": "rule", "workspace": wsA, "event": "user.signup",
 				"event_id": fakeEventID, "connection": fakeConnectionID, "rule": fakeRuleID, "integration_type": "hubspot",
@@ -102,13 +106,22 @@ func TestDiagnoseEventHidesOtherWorkspacesObjects(t *testing.T) {
 }
 
 // The adapter's check of a declared object and the handler's use of it
-// share one read.
+// share one read, also when the handler reads the event with its payload.
 func TestScopedObjectIsReadOncePerCall(t *testing.T) {
-	fake := &scopeFake{}
-	c := fakeCatalogWith(t, fake, Options{Policy: Policy{Workspaces: []string{wsA}}})
-	callJSON[schemas.GetEventOutput](t, c, "get_event", map[string]any{"event_id": fakeEventID})
-	if len(fake.paths) != 1 {
-		t.Errorf("get_event under an allowlist sent %v, want one read of the event", fake.paths)
+	for _, tc := range []struct {
+		args map[string]any
+		read string
+	}{
+		{map[string]any{"event_id": fakeEventID}, "GET /api/v1/events/" + fakeEventID},
+		{map[string]any{"event_id": fakeEventID, "include_payload": true}, "GET /api/v1/events/" + fakeEventID + "/payload"},
+		{map[string]any{"event_id": fakeEventID, "payload_path": "email"}, "GET /api/v1/events/" + fakeEventID + "/payload"},
+	} {
+		fake := &scopeFake{}
+		c := fakeCatalogWith(t, fake, Options{Policy: Policy{Workspaces: []string{wsA}}})
+		callJSON[schemas.GetEventOutput](t, c, "get_event", tc.args)
+		if len(fake.paths) != 1 || fake.paths[0] != tc.read {
+			t.Errorf("get_event %v under an allowlist sent %v, want one read: %s", tc.args, fake.paths, tc.read)
+		}
 	}
 }
 
