@@ -8,6 +8,8 @@ package rpcid
 
 import (
 	"bytes"
+	"crypto/rand"
+	"encoding/hex"
 	"encoding/json"
 	"strconv"
 	"strings"
@@ -19,7 +21,7 @@ import (
 )
 
 // placeholderPrefix starts every placeholder id (quoted, as it appears in
-// JSON); a process-wide counter follows it.
+// JSON); the Swapper's random nonce and a counter follow it.
 const placeholderPrefix = `"meshes-mcp-id:`
 
 // Echo is the id mcp-go writes back for the request id raw, and whether
@@ -75,6 +77,11 @@ type Swapper struct {
 	next  int
 	raw   map[string][]byte // quoted placeholder → the client's raw id
 	byRaw map[string][]byte // raw id → quoted placeholder
+	// prefix starts this Swapper's placeholders: placeholderPrefix, a
+	// random nonce and a colon, so that no client id or text in a result
+	// (which RestoreIn also scans) can spell a live placeholder and take
+	// another request's id.
+	prefix []byte
 }
 
 // Swap returns the quoted placeholder for raw.
@@ -82,10 +89,13 @@ func (s *Swapper) Swap(raw []byte) []byte {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if s.raw == nil {
+		var nonce [8]byte
+		rand.Read(nonce[:])
 		s.raw, s.byRaw = map[string][]byte{}, map[string][]byte{}
+		s.prefix = []byte(placeholderPrefix + hex.EncodeToString(nonce[:]) + ":")
 	}
 	s.next++
-	p := []byte(placeholderPrefix + strconv.Itoa(s.next) + `"`)
+	p := append(append(bytes.Clone(s.prefix), strconv.Itoa(s.next)...), '"')
 	s.raw[string(p)] = bytes.Clone(raw)
 	s.byRaw[string(raw)] = p
 	return p
@@ -114,21 +124,24 @@ func (s *Swapper) Restore(p []byte) ([]byte, bool) {
 // RestoreIn replaces every placeholder of s in out (responses, possibly
 // framed as server-sent events) by its raw id.
 func (s *Swapper) RestoreIn(out []byte) []byte {
-	if !bytes.Contains(out, []byte(placeholderPrefix)) {
+	s.mu.Lock()
+	prefix := s.prefix
+	s.mu.Unlock()
+	if prefix == nil || !bytes.Contains(out, prefix) {
 		return out
 	}
 	var b bytes.Buffer
 	rest := out
 	for {
-		i := bytes.Index(rest, []byte(placeholderPrefix))
+		i := bytes.Index(rest, prefix)
 		if i < 0 {
 			break
 		}
-		end := bytes.IndexByte(rest[i+len(placeholderPrefix):], '"')
+		end := bytes.IndexByte(rest[i+len(prefix):], '"')
 		if end < 0 {
 			break
 		}
-		p := rest[i : i+len(placeholderPrefix)+end+1]
+		p := rest[i : i+len(prefix)+end+1]
 		b.Write(rest[:i])
 		if raw, ok := s.Restore(p); ok {
 			b.Write(raw)

@@ -110,3 +110,25 @@ func TestRequestReadsWhatMCPGoAnswers(t *testing.T) {
 		}
 	}
 }
+
+// A client's id, or text in a result, that spells a placeholder in the
+// form placeholders take cannot take another request's id: placeholders
+// carry a random nonce, so only the one handed out is restored, once.
+func TestPlaceholdersCannotBeSpelledByClients(t *testing.T) {
+	var s Swapper
+	odd := []byte(`9007199254740993`) // mcp-go would round it, so it is swapped
+	_, echoed, _ := s.Inbound([]byte(`{"jsonrpc":"2.0","id":9007199254740993,"method":"ping"}`))
+	if bytes.Equal(echoed, odd) {
+		t.Fatalf("id %s was not swapped", odd)
+	}
+	for _, spelled := range []string{`"meshes-mcp-id:1"`, `"meshes-mcp-id:` + string(echoed[len(`"meshes-mcp-id:`):len(echoed)-2]) + `"`} {
+		other := []byte(`{"jsonrpc":"2.0","id":` + spelled + `,"result":{"text":` + spelled + `}}`)
+		if got := s.RestoreIn(other); !bytes.Equal(got, other) {
+			t.Errorf("a response carrying %s was rewritten to %s", spelled, got)
+		}
+	}
+	mine := s.RestoreIn([]byte(`{"jsonrpc":"2.0","id":` + string(echoed) + `,"result":{}}`))
+	if want := `{"jsonrpc":"2.0","id":9007199254740993,"result":{}}`; string(mine) != want {
+		t.Errorf("the swapped request's response reads %s, want %s", mine, want)
+	}
+}
