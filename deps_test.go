@@ -63,6 +63,9 @@ func TestBinaryLinksNoPrometheusClient(t *testing.T) {
 // No package of ours that the binary links compiles a regular expression
 // at package initialisation: every start would pay for patterns that only
 // some calls use. Patterns are compiled on first use (internal/lazyregexp).
+// The test finds every call of package regexp's Compile functions, under
+// whatever name a file imports it, in package-level variables and init
+// functions.
 func TestBinaryCompilesNoRegexpAtInit(t *testing.T) {
 	fset := token.NewFileSet()
 	for pkg, files := range linked(t) {
@@ -74,20 +77,45 @@ func TestBinaryCompilesNoRegexpAtInit(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			for _, decl := range f.Decls {
-				if g, ok := decl.(*ast.GenDecl); ok && g.Tok == token.VAR {
-					ast.Inspect(g, func(n ast.Node) bool {
-						if _, isFunc := n.(*ast.FuncLit); isFunc {
-							return false // runs when called, not at init
-						}
-						if sel, ok := n.(*ast.SelectorExpr); ok {
-							if x, ok := sel.X.(*ast.Ident); ok && x.Name == "regexp" && strings.HasPrefix(sel.Sel.Name, "MustCompile") {
-								t.Errorf("%s: regexp.%s at package level; use internal/lazyregexp", fset.Position(sel.Pos()), sel.Sel.Name)
-							}
-						}
-						return true
-					})
+			regexpName := ""
+			for _, imp := range f.Imports {
+				if imp.Path.Value == `"regexp"` {
+					regexpName = "regexp"
+					if imp.Name != nil {
+						regexpName = imp.Name.Name
+					}
 				}
+			}
+			if regexpName == "" {
+				continue
+			}
+			for _, decl := range f.Decls {
+				var atInit ast.Node
+				switch d := decl.(type) {
+				case *ast.GenDecl:
+					if d.Tok == token.VAR {
+						atInit = d
+					}
+				case *ast.FuncDecl:
+					if d.Recv == nil && d.Name.Name == "init" {
+						atInit = d.Body
+					}
+				}
+				if atInit == nil {
+					continue
+				}
+				ast.Inspect(atInit, func(n ast.Node) bool {
+					if _, isFunc := n.(*ast.FuncLit); isFunc && atInit != n {
+						_, inVar := decl.(*ast.GenDecl)
+						return !inVar // a function value in a variable runs when called
+					}
+					if sel, ok := n.(*ast.SelectorExpr); ok {
+						if x, ok := sel.X.(*ast.Ident); ok && x.Name == regexpName && strings.Contains(sel.Sel.Name, "Compile") {
+							t.Errorf("%s: %s.%s runs at package initialisation; use internal/lazyregexp", fset.Position(sel.Pos()), regexpName, sel.Sel.Name)
+						}
+					}
+					return true
+				})
 			}
 		}
 	}

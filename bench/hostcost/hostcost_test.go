@@ -20,8 +20,9 @@ const catalog = "../../tools/testdata/tools.snapshot.json"
 // BenchmarkHostValidatorBuild reports the median CPU ms of a host's
 // validator build for our tools/list (catalog), each in a fresh node
 // process, next to references measured in the same run: each output
-// schema cut to its top-level required names with no types (required: what
-// a schema costs once it gives up its types), every output schema replaced
+// schema cut to {"type": "object"} and its top-level required names, no
+// field types (required: what
+// a schema costs once it gives up its fields' types), every output schema replaced
 // by {"type":"object"} (trivial, the least a schema can cost) and no output
 // schemas at all (none, the AJV instance alone). HOSTCOST_COMPARE=file adds
 // another tools array, e.g. an older snapshot, and the ratio to it

@@ -8,8 +8,8 @@ import (
 	"fmt"
 	"os"
 	"os/exec"
-	"path"
 	"path/filepath"
+	"strings"
 	"sync"
 	"testing"
 )
@@ -51,7 +51,7 @@ func BuildPackage(pkg string, race bool) (string, error) {
 		}
 		builds.dir, builds.bins = dir, map[build]string{}
 	}
-	bin := filepath.Join(builds.dir, path.Base(pkg))
+	bin := filepath.Join(builds.dir, strings.ReplaceAll(pkg, "/", "_"))
 	args := []string{"build", "-o"}
 	if race {
 		bin += "-race"
