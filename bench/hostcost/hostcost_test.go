@@ -21,13 +21,13 @@ const catalog = "../../tools/testdata/tools.snapshot.json"
 // validator build for our tools/list (catalog), each in a fresh node
 // process, next to references measured in the same run: each output
 // schema cut to {"type": "object"} and its top-level required names, no
-// field types (required: what
-// a schema costs once it gives up its fields' types), every output schema replaced
-// by {"type":"object"} (trivial, the least a schema can cost) and no output
-// schemas at all (none, the AJV instance alone). HOSTCOST_COMPARE=file adds
-// another tools array, e.g. an older snapshot, and the ratio to it
-// (x-compare). Each iteration builds every variant once, in turn, so that
-// the machine's load drifts over all of them alike and the ratios hold.
+// field types (required: what a schema costs once it gives up its fields'
+// types), every output schema replaced by {"type":"object"} (trivial, the
+// least a schema can cost) and no output schemas at all (none, the AJV
+// instance alone). HOSTCOST_COMPARE=file adds another tools array, e.g. an
+// older snapshot, and the ratio to it (x-compare). Each iteration builds
+// every variant once, in turn, so that the machine's load drifts over all
+// of them alike and the ratios hold.
 //
 //	go test -run '^$' -bench HostValidatorBuild -benchtime 11x ./bench/hostcost/
 func BenchmarkHostValidatorBuild(b *testing.B) {
