@@ -184,3 +184,24 @@ func example(s *argSchema) any {
 	}
 	return "abc"
 }
+
+// The transports lift a call's arguments past mcp-go (internal/argstash),
+// which is sound only while nothing in mcp-go reads them before the
+// handler: no tool may ask for task execution or route an argument into a
+// header (x-mcp-header), both of which mcp-go handles from the arguments
+// it decoded.
+func TestNothingReadsArgumentsBeforeTheHandler(t *testing.T) {
+	for _, tool := range newTestCatalog(t, Options{}).All() {
+		def := tool.Definition
+		if def.Execution != nil && def.Execution.TaskSupport != "" && def.Execution.TaskSupport != "forbidden" {
+			t.Errorf("%s declares task support %q, whose handling reads the arguments mcp-go decoded", tool.Name, def.Execution.TaskSupport)
+		}
+		raw, err := json.Marshal(def)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if strings.Contains(string(raw), "x-mcp-header") {
+			t.Errorf("%s routes an argument into a header (x-mcp-header), which mcp-go reads from the arguments it decoded", tool.Name)
+		}
+	}
+}

@@ -10,6 +10,14 @@
 // an empty arguments object and, in params._meta, a token; the tool
 // adapter takes the arguments back by that token. The fix upstream would
 // be for mcp-go to decode Arguments only when GetArguments is called.
+//
+// Lifting is sound only while nothing in mcp-go reads a call's arguments
+// before its handler does. The server enables none of what would: input
+// schema validation, tools with task support, multi-round-trip
+// re-invocation of a handler, x-mcp-header parameters. Each would see the
+// empty object (or, re-invoked, a token already taken);
+// tools.TestNothingReadsArgumentsBeforeTheHandler fails for the ones a
+// tool declares.
 package argstash
 
 import (
