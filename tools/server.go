@@ -26,7 +26,9 @@ Delivery is asynchronous: a sent event is queued, so check it with get_event. Li
 // effective policy allows (listing and calling), two workflow prompts,
 // panic recovery, and output-schema validation so no result breaks its
 // declared shape. Each transport may attach a narrower per-request policy
-// with WithPolicy.
+// with WithPolicy. mcp-go's input schema validation stays off: the
+// handlers validate the raw arguments themselves, and the transports lift
+// those past mcp-go (internal/argstash), so mcp-go would validate {}.
 func (c *Catalog) MCPServer(version string) *server.MCPServer {
 	s := server.NewMCPServer("meshes-mcp", version,
 		server.WithTitle("Meshes"),
