@@ -100,22 +100,28 @@ func TestOversizedBatchRefusedBeforeDecoding(t *testing.T) {
 	reached := 0
 	addr := bodyServer(t, bodyLimits{max: 4 << 20, timeout: 10 * time.Second, budget: newByteBudget(16 << 20)},
 		http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { reached++ }))
-	batch := func(n int) string {
-		return `{"jsonrpc":"2.0","id":1,"method":"tools/call","params":{"name":"send_events","arguments":{"events":[` +
-			strings.TrimSuffix(strings.Repeat(`{"event":"e"},`, n), ",") + `]}}}`
-	}
-	for n, want := range map[int]int{tools.DefaultMaxEvents + 1: http.StatusRequestEntityTooLarge, tools.DefaultMaxEvents: http.StatusOK} {
-		resp, err := http.Post("http://"+addr+"/mcp", "application/json", strings.NewReader(batch(n)))
-		if err != nil {
-			t.Fatal(err)
+	// mcp-go reads member names in any letter case and strings with escapes,
+	// so each spelling below is the same call to it, and must be to the check.
+	for _, call := range []string{
+		`{"jsonrpc":"2.0","id":1,"method":"tools/call","params":{"name":"send_events","arguments":{"events":[%s]}}}`,
+		`{"jsonrpc":"2.0","id":1,"Method":"tools/call","PARAMS":{"Name":"send_events","Arguments":{"EVENTS":[%s]}}}`,
+		`{"jsonrpc":"2.0","id":1,"method":"tools\/call","params":{"name":"send\u005fevents","arguments":{"events":[%s]}}}`,
+	} {
+		reached = 0
+		for n, want := range map[int]int{tools.DefaultMaxEvents + 1: http.StatusRequestEntityTooLarge, tools.DefaultMaxEvents: http.StatusOK} {
+			body := fmt.Sprintf(call, strings.TrimSuffix(strings.Repeat(`{"event":"e"},`, n), ","))
+			resp, err := http.Post("http://"+addr+"/mcp", "application/json", strings.NewReader(body))
+			if err != nil {
+				t.Fatal(err)
+			}
+			msg, _ := io.ReadAll(resp.Body)
+			resp.Body.Close()
+			if resp.StatusCode != want || want != http.StatusOK && !strings.Contains(string(msg), fmt.Sprintf("got %d events", n)) {
+				t.Errorf("%.60s… with %d events: %d %q, want %d", call, n, resp.StatusCode, msg, want)
+			}
 		}
-		msg, _ := io.ReadAll(resp.Body)
-		resp.Body.Close()
-		if resp.StatusCode != want || want != http.StatusOK && !strings.Contains(string(msg), fmt.Sprintf("got %d events", n)) {
-			t.Errorf("%d events: %d %q, want %d", n, resp.StatusCode, msg, want)
+		if reached != 1 {
+			t.Errorf("%.60s…: the handler saw %d requests, want only the one at the cap", call, reached)
 		}
-	}
-	if reached != 1 {
-		t.Errorf("the handler saw %d requests, want only the one at the cap", reached)
 	}
 }

@@ -109,23 +109,38 @@ func limitBody(lim bodyLimits, next http.Handler) http.Handler {
 // oversizedBatch refuses a send_events call with more events than the tool
 // accepts by counting them in the raw body, before mcp-go decodes it: the
 // tool's own check comes after every event was decoded, about 80 bytes of
-// memory per byte of small events.
+// memory per byte of small events. The call is read with encoding/json, as
+// mcp-go reads it (member names in any letter case, escaped strings), into
+// a struct that counts the events without copying them; a body too short
+// to hold more events than the cap is not read at all.
 func oversizedBatch(body []byte) (string, bool) {
-	if !bytes.Contains(body, []byte(`"send_events"`)) || !json.Valid(body) {
+	if len(body) < 2*tools.DefaultMaxEvents+1 { // each event takes at least a byte and a comma
 		return "", false
 	}
-	params := rawjson.Member(body, "params")
-	if rawjson.Unquote(rawjson.Member(body, "method")) != "tools/call" || rawjson.Unquote(rawjson.Member(params, "name")) != "send_events" {
+	var call struct {
+		Method string
+		Params struct {
+			Name      string
+			Arguments struct{ Events elementCount }
+		}
+	}
+	if json.Unmarshal(body, &call) != nil || call.Method != "tools/call" || call.Params.Name != "send_events" {
 		return "", false
 	}
-	n := 0
-	for range rawjson.Elements(rawjson.Member(rawjson.Member(params, "arguments"), "events")) {
-		n++
+	if n := int(call.Params.Arguments.Events); n > tools.DefaultMaxEvents {
+		return fmt.Sprintf("Request Entity Too Large: send_events got %d events, over the %d one call accepts; split them into several calls", n, tools.DefaultMaxEvents), true
 	}
-	if n <= tools.DefaultMaxEvents {
-		return "", false
+	return "", false
+}
+
+// elementCount decodes a JSON array as the number of its elements.
+type elementCount int
+
+func (c *elementCount) UnmarshalJSON(raw []byte) error {
+	for range rawjson.Elements(raw) {
+		*c++
 	}
-	return fmt.Sprintf("Request Entity Too Large: send_events got %d events, over the %d one call accepts; split them into several calls", n, tools.DefaultMaxEvents), true
+	return nil
 }
 
 func isMaxBytes(err error) bool {
