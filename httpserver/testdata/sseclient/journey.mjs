@@ -13,8 +13,9 @@
 // server/discover first, as the MCP Inspector does.
 //
 // It lists the tools, then walks a journey that reaches every tool the server
-// annotates readOnlyHint with ids taken from earlier results, plus a few
-// writes whose results have other shapes. It exits non-zero, with the error on
+// annotates readOnlyHint with ids taken from earlier results, and every write
+// but cancel_delivery (the sandbox ends deliveries at once, leaving none to
+// cancel); notCalled in the summary lists what it left out. It exits non-zero, with the error on
 // stderr, if any call throws (an output-validation failure included), a call
 // answers isError where none is expected, a read-only tool is never reached,
 // or the client validated fewer results than it should have. On success it
@@ -147,19 +148,17 @@ try {
   for (const ev of events) {
     await call("get_event", { event_id: ev.id, include_payload: true });
   }
-  let failedDeliveries = 0;
+  const failedDeliveries = [];
   for (const ws of ids(workspaces)) {
     await call("list_deliveries", { workspace_id: ws });
     const failed = data(await call("list_deliveries", { workspace_id: ws, status: "failed" })).deliveries ?? [];
     for (const d of failed) {
-      const eventId = d.event_id ?? d.event ?? fail(`a delivery without an event id: ${JSON.stringify(d)}`);
-      const ruleId = d.rule_id ?? d.rule ?? fail(`a delivery without a rule id: ${JSON.stringify(d)}`);
-      await call("diagnose_event", { event_id: eventId });
-      await call("get_delivery", { event_id: eventId, rule_id: ruleId });
-      failedDeliveries++;
+      await call("diagnose_event", { event_id: d.event_id });
+      await call("get_delivery", { event_id: d.event_id, rule_id: d.rule });
+      failedDeliveries.push(d);
     }
   }
-  if (failedDeliveries === 0) fail("list_deliveries {status: failed} found nothing in the sandbox to diagnose");
+  if (failedDeliveries.length === 0) fail("list_deliveries {status: failed} found nothing in the sandbox to diagnose");
 
   // Blueprints: plan one workspace's export against another workspace (and
   // against itself, which plans nothing); plan_blueprint changes nothing.
@@ -169,13 +168,12 @@ try {
 
   // Writes whose results have other shapes.
   const created = data(await call("create_workspace", { name: `Journey ${transportKind} ${negotiation}` }));
-  const newWs = created.id ?? created.workspace?.id ?? fail(`create_workspace returned no id: ${JSON.stringify(created)}`);
+  const newWs = created.id ?? fail(`create_workspace returned no id: ${JSON.stringify(created)}`);
   await call("get_workspace", { workspace_id: newWs });
   const sent = data(
     await call("send_event", { workspace_id: first, event: "user.signup", payload: { email: "journey@example.com", plan: "pro" }, resource: "user", resource_id: "usr_journey" }),
   );
-  const sentId = sent.id ?? sent.event_id ?? sent.event?.id;
-  if (sentId) await call("get_event", { event_id: sentId });
+  await call("get_event", { event_id: sent.event_id ?? fail(`send_event returned no event_id: ${JSON.stringify(sent)}`) });
   const sent4 = await call("send_events", {
     events: [
       { workspace_id: first, event: "user.signup", payload: { email: "a@example.com" } },
@@ -187,9 +185,29 @@ try {
   });
   const batch = data(sent4);
   if (batch.accepted !== 3 || batch.rejected !== 1) fail(`send_events: ${JSON.stringify(batch)}, want 3 accepted and 1 rejected`);
-  await call("create_session", { workspace_id: first });
+  const session = data(await call("create_session", { workspace_id: first }));
   await call("create_session", { workspace_id: first, role: "admin", session_type: "dashboard", scopes: ["events.payload:read"], allowed_origins: ["https://app.example.com"] });
   await call("list_sessions", { workspace_id: first, status: "active" });
+
+  // The other writes, each on something the journey made or may change: a
+  // connection's life from creation to deletion with a rule on it, a session
+  // refreshed and revoked, a mapping stored again as it is, a blueprint
+  // applied to a new workspace and a failed delivery retried.
+  await call("update_workspace", { workspace_id: newWs, name: created.name, description: "made by the journey" });
+  const hook = data(await call("create_connection", { workspace_id: newWs, type: "webhook", name: "Journey Hook", metadata: { url: "https://example.com/hook" } }));
+  const stored = data(await call("get_connection", { connection_id: hook.id }));
+  await call("update_connection", { connection_id: hook.id, name: "Journey Hook 2", metadata: stored.metadata });
+  const rule = data(await call("create_rule", { workspace_id: newWs, connection_id: hook.id, event: "user.signup", action: "send_webhook" }));
+  await call("get_rule", { rule_id: rule.id });
+  await call("delete_rule", { rule_id: rule.id });
+  await call("delete_connection", { connection_id: hook.id });
+  await call("refresh_session", { session_id: session.session_id });
+  await call("revoke_session", { session_id: session.session_id });
+  const mapped = connections.find((c) => c.active !== false && c.type === "hubspot") ?? fail("the sandbox has no active hubspot connection");
+  const mapping = data(await call("get_connection_mapping", { connection_id: mapped.id }));
+  await call("update_connection_mapping", { connection_id: mapped.id, schema: mapping.schema });
+  await call("apply_blueprint", { blueprint: exports[first], workspace_name: `Journey copy ${transportKind} ${negotiation}` });
+  await call("retry_delivery", { event_id: failedDeliveries[0].event_id, rule_id: failedDeliveries[0].rule });
 
   // Negative control: the same validation path must reject a result that does
   // not match. callTool with a caller-supplied toolDefinition compiles its
@@ -223,6 +241,7 @@ try {
         calls,
         validated: validator.validations.length - 1,
         unvalidated,
+        notCalled: [...tools.keys()].filter((name) => !calls[name]),
         rejectedMismatch: rejected.message.slice(0, 200),
       },
     }),
