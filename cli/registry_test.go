@@ -4,9 +4,14 @@ import (
 	"go/ast"
 	"go/parser"
 	"go/token"
+	"io"
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/meshes-mcp/meshes-mcp/internal/testbin"
+	"github.com/meshes-mcp/meshes-mcp/meshesapi"
+	"github.com/meshes-mcp/meshes-mcp/sandbox"
 )
 
 // The command line is assembled in registry.go alone: a func init() in
@@ -42,5 +47,30 @@ func TestCommandNamesAreUnique(t *testing.T) {
 			t.Errorf("command %q is listed twice or shadows a built-in", c.Name)
 		}
 		seen[c.Name] = true
+	}
+}
+
+// The end-to-end tests start the binary with testbin.ChildEnv, which blanks
+// every variable the server reads so that a developer's own configuration
+// cannot leak into a child whose client passes its environment on. The
+// names are taken from the flag registry and the credentials loader, so a
+// new flag's variable cannot be forgotten there.
+func TestChildEnvBlanksEveryVariableTheServerReads(t *testing.T) {
+	read := map[string]bool{}
+	record := func(name string) string {
+		read[name] = true
+		return ""
+	}
+	_ = serveFlags(&Env{Getenv: record, Stderr: io.Discard}, &Config{}).Parse(nil) // After reads some variables
+	_, _ = meshesapi.LoadConfig(record)
+	set := map[string]bool{}
+	for _, kv := range testbin.ChildEnv(t.TempDir(), sandbox.Credentials{}, "") {
+		name, _, _ := strings.Cut(kv, "=")
+		set[name] = true
+	}
+	for name := range read {
+		if strings.HasPrefix(name, "MESHES_") && !set[name] {
+			t.Errorf("testbin.ChildEnv does not set %s, which the server reads", name)
+		}
 	}
 }
