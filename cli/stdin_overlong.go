@@ -3,7 +3,6 @@ package cli
 import (
 	"fmt"
 	"io"
-	"log/slog"
 	"sync"
 
 	"github.com/mark3labs/mcp-go/mcp"
@@ -11,21 +10,13 @@ import (
 	"github.com/meshes-mcp/meshes-mcp/internal/rpcid"
 )
 
-// overlongAnswerer answers a stdin line dropped for exceeding the message
-// limit, so that a client awaiting its response gets an error instead of
-// waiting forever, and logs it without its content.
-type overlongAnswerer struct {
-	out    io.Writer // shared with mcp-go: whole Write calls must not interleave
-	limit  int64
-	logger *slog.Logger
-}
-
-func (a *overlongAnswerer) answer(size int64, prefix []byte) {
-	a.logger.Warn("stdin message dropped: larger than --max-body-bytes", "bytes", size, "limit", a.limit)
-	line := rpcid.ErrorResponse(rpcid.ScanID(prefix), mcp.INVALID_REQUEST, overlongMessage(size, a.limit))
-	if _, err := a.out.Write(append(line, '\n')); err != nil {
-		a.logger.Error("answering a dropped stdin message", "error", err)
-	}
+// overlong answers a stdin line the lineLimiter dropped for exceeding the
+// message limit, so that a client awaiting its response gets an error
+// instead of waiting forever, and logs it without its content. prefix is
+// the line's first bytes, where its id is found.
+func (f *stdioFront) overlong(size int64, prefix []byte) {
+	f.logger.Warn("stdin message dropped: larger than --max-body-bytes", "bytes", size, "limit", f.limit)
+	f.answer(rpcid.ErrorResponse(rpcid.ScanID(prefix), mcp.INVALID_REQUEST, overlongMessage(size, f.limit)))
 }
 
 // overlongMessage tells the agent what went wrong and what to do instead.

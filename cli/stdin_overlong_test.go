@@ -30,8 +30,8 @@ func TestOverlongAnswer(t *testing.T) {
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
 			var out, logs bytes.Buffer
-			a := &overlongAnswerer{out: &out, limit: 4194304, logger: slog.New(slog.NewTextHandler(&logs, nil))}
-			a.answer(10485760, []byte(tc.prefix))
+			f := newStdioFront(&out, slog.New(slog.NewTextHandler(&logs, nil)), 4194304, nil, nil)
+			f.overlong(10485760, []byte(tc.prefix))
 
 			if strings.Count(out.String(), "\n") != 1 || !strings.HasSuffix(out.String(), "\n") {
 				t.Fatalf("want exactly one line, got %q", out.String())

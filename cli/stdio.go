@@ -23,10 +23,8 @@ func serveStdio(ctx context.Context, srv *server.MCPServer, cfg *Config, env *En
 	if limit <= 0 {
 		limit = httpserver.DefaultMaxBodyBytes // unset means the default, as for HTTP
 	}
-	out := &syncWriter{w: env.Stdout}
-	answerer := &overlongAnswerer{out: out, limit: limit, logger: env.Logger}
-	front := newStdioFront(out, env.Logger, cfg.refusePrompt, cfg.argumentStash)
-	in := newLineLimiter(env.Stdin, limit, answerer.answer)
+	front := newStdioFront(&syncWriter{w: env.Stdout}, env.Logger, limit, cfg.refusePrompt, cfg.argumentStash)
+	in := newLineLimiter(env.Stdin, limit, front.overlong)
 	in.filter = front.inbound
 	return stdio.Listen(ctx, in, front)
 }

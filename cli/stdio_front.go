@@ -35,10 +35,15 @@ const maxStdioCallsInFlight = 1000
 //   - a message the refuser answers (an invalid prompts/get, which mcp-go
 //     would report as -32603) is answered with its refusal, and its id;
 //   - a tool call's arguments are lifted into the stash the tool adapter
-//     reads them from, so that mcp-go does not decode them (see argstash).
+//     reads them from, so that mcp-go does not decode them (see argstash);
+//   - a line over the message limit, which the lineLimiter drops, is
+//     answered with an error naming the limit (see overlong).
+//
+// Every answer the front writes itself goes through answer.
 type stdioFront struct {
 	out    io.Writer // the serialised stdout mcp-go writes through
 	logger *slog.Logger
+	limit  int64 // the largest stdin line read, --max-body-bytes
 	ids    rpcid.Swapper
 	refuse httpserver.MessageRefuser // nil: refuse nothing
 	stash  *argstash.Stash           // nil: leave arguments in the message
@@ -58,8 +63,8 @@ type owedCalls struct {
 	tokens []string // of the calls whose arguments were lifted
 }
 
-func newStdioFront(out io.Writer, logger *slog.Logger, refuse httpserver.MessageRefuser, stash *argstash.Stash) *stdioFront {
-	return &stdioFront{out: out, logger: logger, refuse: refuse, stash: stash, calls: map[string]*owedCalls{}}
+func newStdioFront(out io.Writer, logger *slog.Logger, limit int64, refuse httpserver.MessageRefuser, stash *argstash.Stash) *stdioFront {
+	return &stdioFront{out: out, logger: logger, limit: limit, refuse: refuse, stash: stash, calls: map[string]*owedCalls{}}
 }
 
 // inbound inspects one stdin line (content without its terminator) and
@@ -145,6 +150,8 @@ func (f *stdioFront) Write(p []byte) (int, error) {
 	return len(p), nil
 }
 
+// answer writes msg, a message of the front's own, as one stdout line; out
+// is shared with mcp-go, so the Write must be whole.
 func (f *stdioFront) answer(msg []byte) {
 	if _, err := f.out.Write(append(msg, '\n')); err != nil {
 		f.logger.Error("answering a stdin message", "error", err)

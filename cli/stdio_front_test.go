@@ -14,6 +14,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/meshes-mcp/meshes-mcp/httpserver"
 	"github.com/meshes-mcp/meshes-mcp/internal/argstash"
 	"github.com/meshes-mcp/meshes-mcp/sandbox"
 )
@@ -178,7 +179,7 @@ func TestStdioStaysResponsiveWithManyCallsInFlight(t *testing.T) {
 // lets go of arguments whose call was answered without running.
 func TestStdioFrontLiftsToolCallArguments(t *testing.T) {
 	stash := argstash.New()
-	f := newStdioFront(io.Discard, slog.New(slog.DiscardHandler), nil, stash)
+	f := newStdioFront(io.Discard, slog.New(slog.DiscardHandler), httpserver.DefaultMaxBodyBytes, nil, stash)
 	handed := f.inbound([]byte(`{"jsonrpc":"2.0","id":5,"method":"tools/call","params":{"name":"no_such_tool","arguments":{"events":[1,2,3]}}}`))
 	var msg struct {
 		Params struct {
@@ -233,7 +234,7 @@ func TestStdioAnswersANonStringMethod(t *testing.T) {
 // lifts its arguments, which would be held for ever.
 func TestStdioFrontOwesNothingToMessagesMCPGoReadsOtherwise(t *testing.T) {
 	stash := argstash.New()
-	f := newStdioFront(io.Discard, slog.New(slog.DiscardHandler), nil, stash)
+	f := newStdioFront(io.Discard, slog.New(slog.DiscardHandler), httpserver.DefaultMaxBodyBytes, nil, stash)
 	params := `"params":{"name":"list_workspaces","arguments":{"a":1}}`
 	for _, msg := range []string{
 		`{"jsonrpc":"2.0","id":5,"method":"tools/call","result":{},` + params + `}`,
@@ -271,7 +272,7 @@ func TestStdioCallsMCPGoNeverAnswersLeaveTheServerFree(t *testing.T) {
 // ran would leave it refused for a reason the client did not cause.
 func TestStdioFrontKeepsArgumentsOfCallsSharingAnIDUntilAllAnswer(t *testing.T) {
 	stash := argstash.New()
-	f := newStdioFront(io.Discard, slog.New(slog.DiscardHandler), nil, stash)
+	f := newStdioFront(io.Discard, slog.New(slog.DiscardHandler), httpserver.DefaultMaxBodyBytes, nil, stash)
 	var tokens []string
 	for _, args := range []string{`{"a":1}`, `{"b":2}`} {
 		handed := f.inbound([]byte(`{"jsonrpc":"2.0","id":7,"method":"tools/call","params":{"name":"list_workspaces","arguments":` + args + `}}`))
