@@ -71,17 +71,20 @@ func newStdioFront(out io.Writer, logger *slog.Logger, limit int64, refuse https
 // returns what mcp-go should read instead, or nil when the front answered
 // the line itself.
 func (f *stdioFront) inbound(line []byte) []byte {
-	if rpcid.TooDeep(line) {
-		f.answer(rpcid.ErrorResponse(rpcid.ScanID(line), mcp.INVALID_REQUEST, rpcid.TooDeepMessage))
-		return nil
-	}
 	if f.refuse != nil {
+		// The refuser passes a line it cannot decode, a too-deep one too.
 		if refusal, refused := f.refuse(line); refused {
 			f.answer(rpcid.ErrorResponse(rpcid.ScanID(line), refusal.Error.Code, refusal.Error.Message))
 			return nil
 		}
 	}
+	// Inbound validates the line; only one it finds no method in (invalid
+	// JSON, or a response) can be too deep, so no request is scanned twice.
 	out, echoed, method := f.ids.Inbound(line)
+	if method == "" && rpcid.TooDeep(line) {
+		f.answer(rpcid.ErrorResponse(rpcid.ScanID(line), mcp.INVALID_REQUEST, rpcid.TooDeepMessage))
+		return nil
+	}
 	if method != string(mcp.MethodToolsCall) || echoed == nil {
 		return out
 	}
