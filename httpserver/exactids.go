@@ -6,6 +6,7 @@ import (
 
 	"github.com/mark3labs/mcp-go/mcp"
 
+	"github.com/meshes-mcp/meshes-mcp/internal/argstash"
 	"github.com/meshes-mcp/meshes-mcp/internal/rpcid"
 )
 
@@ -16,7 +17,15 @@ import (
 // HTTP, where the answer is the response; 400 on SSE, whose answers
 // otherwise travel on the stream). Responses are restored by
 // restoreIDs on whichever writer carries them.
-func exactIDs(ids *rpcid.Swapper, deepStatus int, next http.Handler) http.Handler {
+//
+// With a stash, the arguments of a tools/call are lifted into it (see
+// internal/argstash), so that mcp-go does not decode them into a map the
+// tools never read, and let go once the request is answered: only the
+// streamable HTTP transport answers a call within its POST, so only it
+// passes a stash; SSE answers on the stream after the POST has returned.
+// Both jobs share one reading of the body: it is validated once, and its
+// envelope read once.
+func exactIDs(ids *rpcid.Swapper, deepStatus int, stash *argstash.Stash, next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if r.Method != http.MethodPost {
 			next.ServeHTTP(w, r)
@@ -27,17 +36,31 @@ func exactIDs(ids *rpcid.Swapper, deepStatus int, next http.Handler) http.Handle
 			next.ServeHTTP(w, r)
 			return
 		}
-		if rpcid.TooDeep(body) {
+		var out, echoed []byte
+		method := ""
+		trimmed := bytes.TrimSpace(body)
+		object := len(trimmed) > 0 && trimmed[0] == '{'
+		if object {
+			out, echoed, method = ids.Inbound(trimmed)
+		}
+		// Inbound validates a message; only one it finds no method in
+		// (invalid JSON, a response) or a batch can be too deep.
+		if method == "" && rpcid.TooDeep(body) {
 			w.Header().Set("Content-Type", "application/json")
 			w.WriteHeader(deepStatus)
 			_, _ = w.Write(rpcid.ErrorResponse(rpcid.ScanID(body), mcp.INVALID_REQUEST, rpcid.TooDeepMessage))
 			return
 		}
-		if trimmed := bytes.TrimSpace(body); len(trimmed) > 0 && trimmed[0] == '{' {
-			if out, _, _ := ids.Inbound(trimmed); !bytes.Equal(out, trimmed) {
-				r.Body = &bufferedBody{Reader: bytes.NewReader(out), data: out}
-				r.ContentLength = int64(len(out))
+		if stash != nil && method == string(mcp.MethodToolsCall) && echoed != nil {
+			lifted, token, ok := stash.Lift(out)
+			if ok {
+				defer stash.Drop(token)
+				out = lifted
 			}
+		}
+		if object && !bytes.Equal(out, trimmed) {
+			r.Body = &bufferedBody{Reader: bytes.NewReader(out), data: out}
+			r.ContentLength = int64(len(out))
 		}
 		next.ServeHTTP(w, r)
 	})

@@ -8,6 +8,7 @@ import (
 	"github.com/mark3labs/mcp-go/mcp"
 
 	"github.com/meshes-mcp/meshes-mcp/internal/argstash"
+	"github.com/meshes-mcp/meshes-mcp/internal/rpcid"
 	"github.com/meshes-mcp/meshes-mcp/tools"
 )
 
@@ -21,7 +22,7 @@ func TestStreamableHTTPLiftsToolCallArguments(t *testing.T) {
 	var handed []string // the tools/call messages as mcp-go receives them
 	r := serve(t, cat.MCPServer("test"), Config{Transport: TransportHTTP, Arguments: stash,
 		RefuseMessage: func(msg []byte) (mcp.JSONRPCError, bool) {
-			if isToolCall(msg) {
+			if _, method, ok := rpcid.Request(msg); ok && method == "tools/call" {
 				handed = append(handed, string(msg))
 			}
 			return mcp.JSONRPCError{}, false

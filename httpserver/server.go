@@ -95,13 +95,13 @@ func New(mcp *server.MCPServer, cfg Config) (*Server, error) {
 	}
 	switch cfg.Transport {
 	case TransportHTTP:
-		mux.Handle("/mcp", s.guard(exactIDs(&s.ids, http.StatusOK, liftArguments(cfg.Arguments, restoreIDs(&s.ids,
-			s.refusing(dropSharedCancellations(server.NewStreamableHTTPServer(mcp, s.streamableOptions()...)), answerInBody))))))
+		mux.Handle("/mcp", s.guard(exactIDs(&s.ids, http.StatusOK, cfg.Arguments, restoreIDs(&s.ids,
+			s.refusing(dropSharedCancellations(server.NewStreamableHTTPServer(mcp, s.streamableOptions()...)), answerInBody)))))
 	case TransportSSE:
 		s.drain, s.streams = newSSEDrain(), &streamPolicies{}
 		s.sse = server.NewSSEServer(mcp, s.sseOptions()...)
 		mux.Handle("/sse", s.guard(restoreIDs(&s.ids, s.drain.trackStream(s.sse.SSEHandler(), s.streams.forget))))
-		mux.Handle("/message", s.guard(exactIDs(&s.ids, http.StatusBadRequest,
+		mux.Handle("/message", s.guard(exactIDs(&s.ids, http.StatusBadRequest, nil,
 			s.streams.apply(offerSSEVersions(s.drain.trackRequests(s.refusing(s.sse.MessageHandler(), answerOnStream(s.sse))))))))
 	}
 	s.handler = mux
