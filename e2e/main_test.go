@@ -4,8 +4,6 @@
 package e2e
 
 import (
-	"github.com/meshes-mcp/meshes-mcp/internal/hermetic"
-
 	"context"
 	"encoding/json"
 	"flag"
@@ -19,11 +17,11 @@ import (
 	"testing"
 	"time"
 
-	"github.com/meshes-mcp/meshes-mcp/internal/testbin"
-
 	"github.com/mark3labs/mcp-go/client"
 	"github.com/mark3labs/mcp-go/mcp"
 
+	"github.com/meshes-mcp/meshes-mcp/internal/hermetic"
+	"github.com/meshes-mcp/meshes-mcp/internal/testbin"
 	"github.com/meshes-mcp/meshes-mcp/sandbox"
 	"github.com/meshes-mcp/meshes-mcp/tools"
 )
@@ -280,11 +278,6 @@ func text(res *mcp.CallToolResult) string {
 		}
 	}
 	return strings.Join(parts, "\n")
-}
-
-func toolNames(t *testing.T, c *client.Client) []string {
-	t.Helper()
-	return testbin.ToolNames(t, c)
 }
 
 // progressOf records the progress notifications c receives; the returned

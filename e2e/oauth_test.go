@@ -76,7 +76,7 @@ func TestOAuthTeamServer(t *testing.T) {
 
 	token := op.Token(t, "support", "meshes:read")
 	c := httpClient(t, srv.Base, token)
-	names := toolNames(t, c)
+	names := testbin.ToolNames(t, c)
 	for _, tool := range allTools(t) {
 		if !tool.ReadOnly && slices.Contains(names, tool.Name) {
 			t.Errorf("read-scoped caller is offered %s", tool.Name)

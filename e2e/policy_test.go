@@ -8,6 +8,7 @@ import (
 
 	"github.com/mark3labs/mcp-go/mcp"
 
+	"github.com/meshes-mcp/meshes-mcp/internal/testbin"
 	"github.com/meshes-mcp/meshes-mcp/schemas"
 	"github.com/meshes-mcp/meshes-mcp/tools"
 )
@@ -51,7 +52,7 @@ func TestReadOnlyMode(t *testing.T) {
 			}
 		}
 		slices.Sort(want)
-		if got := toolNames(t, c); !slices.Equal(got, want) {
+		if got := testbin.ToolNames(t, c); !slices.Equal(got, want) {
 			t.Errorf("%v: tools = %v, want only read tools %v", how, got, want)
 		}
 		refused(t, f, c, "create_workspace", map[string]any{"name": "Sneaky"})
@@ -63,7 +64,7 @@ func TestReadOnlyMode(t *testing.T) {
 func TestToolsetSelection(t *testing.T) {
 	f := newFixture(t)
 	c := connect(t, f.env(t, "MESHES_TOOLSETS=events,deliveries"))
-	got := toolNames(t, c)
+	got := testbin.ToolNames(t, c)
 	var want []string
 	for _, tool := range allTools(t) {
 		if tool.Toolset == "events" || tool.Toolset == "deliveries" {
@@ -105,7 +106,7 @@ func TestWorkspaceAllowlist(t *testing.T) {
 	prodConn, prodRule, prodEvent := prodConns.Connections[0].ID, prodRules.Rules[0].ID, prodEvents.Events[0].ID
 
 	c := connect(t, f.env(t), "--workspaces", staging)
-	if slices.Contains(toolNames(t, c), "create_workspace") {
+	if slices.Contains(testbin.ToolNames(t, c), "create_workspace") {
 		t.Error("create_workspace offered to a confined agent")
 	}
 
