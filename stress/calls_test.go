@@ -319,9 +319,6 @@ func disposableSession(t testing.TB, s *teststack.Stack) string {
 	return sess.SessionID
 }
 
-// failedDelivery waits for the sandbox to settle (a retried delivery must
-// have failed again before it can be retried) and returns a failed
-// delivery's event and rule.
 // A delivery held by heldDelivery stays in flight for heldFor, long enough
 // for the cancel that follows it even on a loaded machine, and short enough
 // that held attempts do not tie up the sandbox's few delivery workers;
@@ -376,6 +373,9 @@ func heldDelivery(t testing.TB, s *teststack.Stack) string {
 	return sent.ID
 }
 
+// failedDelivery waits for the sandbox to settle (a retried delivery must
+// have failed again before it can be retried) and returns a failed
+// delivery's event and rule.
 func failedDelivery(t testing.TB, s *teststack.Stack) (string, string) {
 	t.Helper()
 	ctx, cancel := setupCtx()
