@@ -2,10 +2,11 @@
 // (stateless, so any number of replicas behind any load balancer can serve
 // one client) or legacy SSE at /sse and /message, plus /healthz for probes.
 //
-// Every MCP endpoint sits behind the same guards, outermost first: Origin
-// check, bearer token, body size limit, per-request narrowing headers. mcp-go's
-// own DNS-rebinding guard (Host must be loopback on a loopback connection)
-// stays on inside its handlers. Graceful shutdown drains in-flight calls of
+// Every MCP endpoint sits behind the same guards (see guard), outermost
+// first: Origin check, bearer token (static or OAuth), body size limit, the
+// per-caller write scope and rate limit, per-request narrowing headers.
+// mcp-go's own DNS-rebinding guard (Host must be loopback on a loopback
+// connection) stays on inside its handlers. Graceful shutdown drains in-flight calls of
 // both transports within a bound (see Serve).
 package httpserver
 
