@@ -289,10 +289,11 @@ func (t *tour) inspectDelivery(ctx context.Context, d schemas.Delivery, question
 	return nil
 }
 
-// fixWebhook does what a developer would: runs a receiver, points the
-// connection at it with a fresh signing secret, redelivers, and waits for
-// the delivery to settle.
-// suggested are the update_connection arguments diagnose_event proposed.
+// fixWebhook does what a developer would: points the connection at the
+// tour's receiver (started by runDemo, so that the sandbox really delivers
+// to it) with a fresh signing secret, redelivers, and waits for the
+// delivery to settle. suggested are the update_connection arguments
+// diagnose_event proposed.
 func (t *tour) fixWebhook(ctx context.Context, d schemas.Delivery, suggested map[string]any) error {
 	rcv, secret := t.rcv, t.secret
 	t.step("Nothing ever answered. Fix it: start a receiver here and make the suggested call with its URL.")
