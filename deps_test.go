@@ -120,3 +120,11 @@ func TestBinaryCompilesNoRegexpAtInit(t *testing.T) {
 		}
 	}
 }
+
+// release and the benchmark programs (bench/...) are separate commands
+// that write their results to their own stdout; in the server's stdio mode
+// stdout is the protocol channel, so the server binary must never link
+// them.
+func TestBinaryLinksNoReleaseOrBenchmarkPrograms(t *testing.T) {
+	assertNotLinked(t, "github.com/meshes-mcp/meshes-mcp/release", "github.com/meshes-mcp/meshes-mcp/bench/")
+}

@@ -29,18 +29,22 @@ package main
 import (
 	"flag"
 	"fmt"
+	"io"
 	"os"
 	"time"
 )
 
+// main hands run this process's stdout: release is a separate program a
+// person runs, which the server binary never links (deps_test.go checks),
+// so this stdout is never the MCP server's protocol channel.
 func main() {
-	if err := run(os.Args[1:]); err != nil {
+	if err := run(os.Args[1:], os.Stdout); err != nil {
 		fmt.Fprintln(os.Stderr, "release:", err)
 		os.Exit(1)
 	}
 }
 
-func run(args []string) error {
+func run(args []string, stdout io.Writer) error {
 	fs := flag.NewFlagSet("release", flag.ContinueOnError)
 	version := fs.String("version", "", "release version, e.g. v1.2.0 (default: the tag at HEAD, else v0.0.0-dev)")
 	commit := fs.String("commit", "", "commit the binaries report (default: git rev-parse HEAD, -dirty when the tree has changes)")
@@ -71,8 +75,8 @@ func run(args []string) error {
 		return err
 	}
 	for _, a := range res.Artefacts {
-		fmt.Printf("%s  %s\n", a.SHA256, a.Path)
+		fmt.Fprintf(stdout, "%s  %s\n", a.SHA256, a.Path)
 	}
-	fmt.Printf("meshes-mcp %s (commit %s) for %d platforms in %s\n", opts.Version, opts.Commit, len(opts.Targets), time.Since(start).Round(time.Second))
+	fmt.Fprintf(stdout, "meshes-mcp %s (commit %s) for %d platforms in %s\n", opts.Version, opts.Commit, len(opts.Targets), time.Since(start).Round(time.Second))
 	return nil
 }

@@ -52,6 +52,10 @@ type result struct {
 	Accepted int `json:"accepted"`
 }
 
+// main hands run this process's stdin and stdout: sendref is a separate
+// program a benchmark runs, which the server binary never links
+// (deps_test.go checks), so this stdout is never the MCP server's protocol
+// channel.
 func main() {
 	if err := run(os.Stdin, os.Stdout, os.Getenv); err != nil {
 		fmt.Fprintln(os.Stderr, "sendref:", err)
