@@ -1,8 +1,6 @@
 package main
 
 import (
-	"bytes"
-	"encoding/json"
 	"fmt"
 	"io/fs"
 	"os"
@@ -125,13 +123,9 @@ func stageCopy(dst, src string) error {
 // carries binaries for, and the tool list, taken from the catalog so that
 // Claude Desktop shows exactly the tools the server has.
 func renderManifest(o Options, platforms []string, entryPoint string) ([]byte, error) {
-	raw, err := os.ReadFile(filepath.Join(o.Root, manifestTemplate))
+	m, err := readTemplate(o, manifestTemplate)
 	if err != nil {
 		return nil, err
-	}
-	var m map[string]any
-	if err := json.Unmarshal(raw, &m); err != nil {
-		return nil, fmt.Errorf("%s: %w", manifestTemplate, err)
 	}
 	cat, err := tools.New(nil, tools.Options{})
 	if err != nil {
@@ -153,12 +147,5 @@ func renderManifest(o Options, platforms []string, entryPoint string) ([]byte, e
 	m["version"] = o.plainVersion()
 	m["tools"] = list
 	m["compatibility"] = map[string]any{"platforms": platforms}
-	var buf bytes.Buffer
-	enc := json.NewEncoder(&buf)
-	enc.SetEscapeHTML(false)
-	enc.SetIndent("", "  ")
-	if err := enc.Encode(m); err != nil {
-		return nil, err
-	}
-	return buf.Bytes(), nil
+	return indentedJSON(m)
 }

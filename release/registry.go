@@ -1,8 +1,6 @@
 package main
 
 import (
-	"bytes"
-	"encoding/json"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -23,13 +21,9 @@ func bundleURL(o Options) string {
 // writeServerJSON fills the registry template with this release's version
 // and its bundle's URL and SHA-256 (which clients check before running it).
 func writeServerJSON(o Options, bundleSHA256 string) (string, error) {
-	raw, err := os.ReadFile(filepath.Join(o.Root, serverJSONTemplate))
+	doc, err := readTemplate(o, serverJSONTemplate)
 	if err != nil {
 		return "", err
-	}
-	var doc map[string]any
-	if err := json.Unmarshal(raw, &doc); err != nil {
-		return "", fmt.Errorf("%s: %w", serverJSONTemplate, err)
 	}
 	packages, _ := doc["packages"].([]any)
 	var bundle map[string]any
@@ -45,13 +39,10 @@ func writeServerJSON(o Options, bundleSHA256 string) (string, error) {
 	bundle["version"] = o.plainVersion()
 	bundle["identifier"] = bundleURL(o)
 	bundle["fileSha256"] = bundleSHA256
-	var buf bytes.Buffer
-	enc := json.NewEncoder(&buf)
-	enc.SetEscapeHTML(false)
-	enc.SetIndent("", "  ")
-	if err := enc.Encode(doc); err != nil {
+	data, err := indentedJSON(doc)
+	if err != nil {
 		return "", err
 	}
 	out := filepath.Join(o.Out, "server.json")
-	return out, os.WriteFile(out, buf.Bytes(), 0o644)
+	return out, os.WriteFile(out, data, 0o644)
 }
