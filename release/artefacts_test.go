@@ -32,10 +32,7 @@ func serverVariables() []string {
 // user_config key to a variable the server reads, and marks exactly the
 // secret key sensitive; the built one lists the catalog's tools.
 func TestManifest(t *testing.T) {
-	root, err := moduleRoot()
-	if err != nil {
-		t.Fatal(err)
-	}
+	root := checkoutRoot(t)
 	template := filepath.Join(root, manifestTemplate)
 	m := readManifest(t, template)
 	if m.ManifestVersion != "0.3" || m.Server.Type != "binary" {
@@ -111,10 +108,7 @@ func TestManifest(t *testing.T) {
 // bundle maps with the secret marked, and points at the release's bundle
 // by URL and SHA-256.
 func TestServerJSON(t *testing.T) {
-	root, err := moduleRoot()
-	if err != nil {
-		t.Fatal(err)
-	}
+	root := checkoutRoot(t)
 	schemaPath := filepath.Join(root, "packaging/registry/server.schema.json")
 	c := jsonschema.NewCompiler()
 	c.AssertFormat()
@@ -127,7 +121,15 @@ func TestServerJSON(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	manifestEnv := readManifest(t, filepath.Join(root, manifestTemplate)).Server.MCPConfig.Env
+	var schemaDoc struct {
+		ID string `json:"$id"`
+	}
+	raw, _ := os.ReadFile(schemaPath)
+	_ = json.Unmarshal(raw, &schemaDoc)
+	var mapped []string // the variables the bundle's manifest passes on
+	for name := range readManifest(t, filepath.Join(root, manifestTemplate)).Server.MCPConfig.Env {
+		mapped = append(mapped, name)
+	}
 	for _, path := range []string{filepath.Join(root, serverJSONTemplate), res.ServerJSON} {
 		data, err := os.ReadFile(path)
 		if err != nil {
@@ -154,11 +156,6 @@ func TestServerJSON(t *testing.T) {
 		if err := json.Unmarshal(data, &doc); err != nil {
 			t.Fatal(err)
 		}
-		var schemaDoc struct {
-			ID string `json:"$id"`
-		}
-		raw, _ := os.ReadFile(schemaPath)
-		_ = json.Unmarshal(raw, &schemaDoc)
 		if doc.Schema != schemaDoc.ID {
 			t.Errorf("%s: $schema %s, but the vendored schema is %s", path, doc.Schema, schemaDoc.ID)
 		}
@@ -172,10 +169,6 @@ func TestServerJSON(t *testing.T) {
 			if v.IsSecret != (v.Name == meshesapi.EnvSecretKey) {
 				t.Errorf("%s: %s isSecret=%v; exactly the secret key is secret", path, v.Name, v.IsSecret)
 			}
-		}
-		var mapped []string
-		for name := range manifestEnv {
-			mapped = append(mapped, name)
 		}
 		if !sameSet(names, mapped) {
 			t.Errorf("%s declares %v; the bundle's manifest maps %v", path, names, mapped)
@@ -299,23 +292,14 @@ func TestUniversalBinary(t *testing.T) {
 			t.Errorf("%v image is not the thin file it came from", a.Cpu)
 		}
 	}
-	if err := writeUniversal(out, filepath.Join(root(t), "README.md")); err == nil {
+	if err := writeUniversal(out, filepath.Join(checkoutRoot(t), "README.md")); err == nil {
 		t.Error("a file that is not Mach-O was accepted")
 	}
 }
 
-func root(t *testing.T) string {
-	t.Helper()
-	r, err := moduleRoot()
-	if err != nil {
-		t.Fatal(err)
-	}
-	return r
-}
-
 // The README's Claude Desktop download is the bundle a release publishes.
 func TestREADMELinksTheBundle(t *testing.T) {
-	data, err := os.ReadFile(filepath.Join(root(t), "README.md"))
+	data, err := os.ReadFile(filepath.Join(checkoutRoot(t), "README.md"))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -328,7 +312,7 @@ func TestREADMELinksTheBundle(t *testing.T) {
 // The output directory is emptied first, but never when it holds the
 // checkout or files a release build did not write.
 func TestOutputDirectoryGuard(t *testing.T) {
-	r := root(t)
+	r := checkoutRoot(t)
 	for _, out := range []string{r, filepath.Dir(r)} {
 		if err := clearOutput(Options{Root: r, Out: out}); err == nil || !strings.Contains(err.Error(), "contains the checkout") {
 			t.Errorf("-out %s: %v, want a refusal", out, err)

@@ -1,8 +1,6 @@
 package main
 
 import (
-	"github.com/meshes-mcp/meshes-mcp/internal/hermetic"
-
 	"encoding/json"
 	"fmt"
 	"os"
@@ -13,16 +11,25 @@ import (
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/meshes-mcp/meshes-mcp/internal/hermetic"
 )
+
+// checkoutRoot is the module root the tests read the committed files from.
+func checkoutRoot(t *testing.T) string {
+	t.Helper()
+	r, err := moduleRoot()
+	if err != nil {
+		t.Fatal(err)
+	}
+	return r
+}
 
 // testOptions are the options of the test builds: a fixed version, commit
 // and date, so that the tests can look for them in the artefacts.
 func testOptions(t *testing.T, out string, targets []Target) Options {
 	t.Helper()
-	root, err := moduleRoot()
-	if err != nil {
-		t.Fatal(err)
-	}
+	root := checkoutRoot(t)
 	return Options{Root: root, Out: out, Version: "v1.2.3-test", Commit: "0123456789ab",
 		Date: time.Date(2026, 1, 2, 3, 4, 5, 0, time.UTC), Targets: targets}
 }
@@ -78,10 +85,7 @@ func mcpbTool(t *testing.T) string {
 	if p := os.Getenv("MESHES_MCPB"); p != "" {
 		return p
 	}
-	root, err := moduleRoot()
-	if err != nil {
-		t.Fatal(err)
-	}
+	root := checkoutRoot(t)
 	p := filepath.Join(root, "packaging/mcpb/tool/node_modules/.bin/mcpb")
 	if _, err := os.Stat(p); err == nil {
 		return p
