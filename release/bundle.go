@@ -49,19 +49,21 @@ func writeBundle(o Options, bins map[Target]string) (bundle, dir string, err err
 	darwinAMD, okAMD := bins[Target{"darwin", "amd64"}]
 	darwinARM, okARM := bins[Target{"darwin", "arm64"}]
 	if okAMD && okARM {
-		universal := filepath.Join(dir, "server/darwin/meshes-mcp")
+		const name = "server/darwin/meshes-mcp"
+		universal := filepath.Join(dir, name)
 		if err := os.MkdirAll(filepath.Dir(universal), 0o755); err != nil {
 			return "", "", err
 		}
 		if err := writeUniversal(universal, darwinAMD, darwinARM); err != nil {
 			return "", "", err
 		}
-		add("server/darwin/meshes-mcp", 0o755, universal)
-		platforms, entryPoint = append(platforms, "darwin"), "server/darwin/meshes-mcp"
+		add(name, 0o755, universal)
+		platforms, entryPoint = append(platforms, "darwin"), name
 	}
-	for _, t := range []Target{{"linux", "amd64"}, {"linux", "arm64"}, {"windows", "amd64"}} {
+	// Every other platform's binary goes in as it is.
+	for _, t := range AllTargets {
 		bin, ok := bins[t]
-		if !ok {
+		if !ok || t.GOOS == "darwin" {
 			continue
 		}
 		name := bundleDir(t) + "/" + t.exe()
