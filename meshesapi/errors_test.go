@@ -2,7 +2,6 @@ package meshesapi
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"net/http"
@@ -109,10 +108,6 @@ func TestErrorFacts(t *testing.T) {
 
 func getWorkspace(ctx context.Context, c *Client) error { return callFor("GET")(ctx, c) }
 func sendEvent(ctx context.Context, c *Client) error    { return callFor("POST")(ctx, c) }
-func sendBulk(ctx context.Context, c *Client) error {
-	_, err := c.SendEvents(ctx, []EventInput{{Event: "user.signup", Payload: json.RawMessage(`{"email":"a@b.co"}`), Workspace: wsID}})
-	return err
-}
 func listWorkspaces(ctx context.Context, c *Client) error {
 	_, err := c.ListWorkspaces(ctx, Page{})
 	return err

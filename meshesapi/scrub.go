@@ -3,6 +3,7 @@ package meshesapi
 import (
 	"bytes"
 	"strings"
+	"sync/atomic"
 	"unicode"
 
 	"github.com/meshes-mcp/meshes-mcp/internal/lazyregexp"
@@ -28,6 +29,18 @@ const minTokenPart = 16
 type scrubber struct {
 	secret string
 	tokens func() []string
+	// values caches known's answer for the token list it was derived
+	// from: tokens are signed once per lifetime, while every response is
+	// scrubbed.
+	values atomic.Pointer[knownValues]
+}
+
+// knownValues are the values to hide, as text and as bytes, derived from
+// one token list.
+type knownValues struct {
+	tokens []string
+	text   []string
+	bytes  [][]byte
 }
 
 func newScrubber(secret string, tokens func() []string) *scrubber {
@@ -35,27 +48,42 @@ func newScrubber(secret string, tokens func() []string) *scrubber {
 }
 
 // known lists the exact values to hide: the secret key, and each recent
-// token whole and by its payload and signature.
-func (s *scrubber) known() []string {
-	var out []string
-	if s.secret != "" {
-		out = append(out, s.secret)
+// token whole and by its payload and signature. The list is derived again
+// only when the tokens have changed.
+func (s *scrubber) known() *knownValues {
+	toks := s.tokens()
+	if k := s.values.Load(); k != nil && sameStrings(k.tokens, toks) {
+		return k
 	}
-	for _, tok := range s.tokens() {
-		out = append(out, tok)
+	k := &knownValues{tokens: toks}
+	if s.secret != "" {
+		k.text = append(k.text, s.secret)
+	}
+	for _, tok := range toks {
+		k.text = append(k.text, tok)
 		for _, part := range strings.Split(tok, ".") {
 			if len(part) >= minTokenPart {
-				out = append(out, part)
+				k.text = append(k.text, part)
 			}
 		}
 	}
-	return out
+	for _, v := range k.text {
+		k.bytes = append(k.bytes, []byte(v))
+	}
+	s.values.Store(k)
+	return k
+}
+
+// sameStrings reports whether a and b are the same slice: the token source
+// publishes a new one whenever it signs.
+func sameStrings(a, b []string) bool {
+	return len(a) == len(b) && (len(a) == 0 || &a[0] == &b[0])
 }
 
 // clean redacts the client's credentials and anything token-shaped, and
 // flattens the text to one line.
 func (s *scrubber) clean(text string) string {
-	for _, v := range s.known() {
+	for _, v := range s.known().text {
 		text = strings.ReplaceAll(text, v, redacted)
 	}
 	text = jwtLike.ReplaceAllString(text, redacted)
@@ -69,9 +97,9 @@ func (s *scrubber) clean(text string) string {
 // the values has a character JSON escapes (base64url and the secret key's
 // alphabet), so each appears in the body as it was sent.
 func (s *scrubber) body(b []byte) []byte {
-	for _, v := range s.known() {
-		if bytes.Contains(b, []byte(v)) {
-			b = bytes.ReplaceAll(b, []byte(v), []byte(redacted))
+	for _, v := range s.known().bytes {
+		if bytes.Contains(b, v) {
+			b = bytes.ReplaceAll(b, v, []byte(redacted))
 		}
 	}
 	if bytes.Contains(b, []byte("eyJ")) {

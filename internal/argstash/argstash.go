@@ -29,7 +29,6 @@ import (
 	"sync"
 
 	"github.com/meshes-mcp/meshes-mcp/internal/rawjson"
-	"github.com/meshes-mcp/meshes-mcp/internal/rpcid"
 )
 
 // MetaKey is the params._meta member that carries a lifted call's token.
@@ -59,12 +58,15 @@ func New() *Stash {
 // _meta already naming MetaKey.
 func (s *Stash) Lift(call []byte) (out []byte, token string, ok bool) {
 	params, ok := only(call, "params")
-	if !ok || len(params) == 0 {
+	if !ok || params[0] == nil {
 		return call, "", false
 	}
-	args, argsOK := only(params, "arguments")
-	meta, metaOK := only(params, "_meta")
-	if !argsOK || !metaOK || len(args) == 0 || args[0] != '{' || overflowsFloat64(args) {
+	members, ok := only(params[0], "arguments", "_meta")
+	if !ok {
+		return call, "", false
+	}
+	args, meta := members[0], members[1]
+	if len(args) == 0 || args[0] != '{' || overflowsFloat64(args) {
 		return call, "", false
 	}
 	if meta != nil && (meta[0] != '{' || rawjson.Member(meta, MetaKey) != nil) {
@@ -76,23 +78,28 @@ func (s *Stash) Lift(call []byte) (out []byte, token string, ok bool) {
 	s.mu.Lock()
 	s.held[token] = bytes.Clone(args)
 	s.mu.Unlock()
-	return rpcid.ReplaceMember(call, "params", withLifted(params, args, meta, token)), token, true
+	return withLifted(call, args, meta, token), token, true
 }
 
-// only returns the value of obj's member name, nil when there is none, and
-// ok false when encoding/json could read the name from more than one member
-// (it matches names in any letter case, and the last one wins).
-func only(obj []byte, name string) (value []byte, ok bool) {
+// only returns the values of obj's members names, in order, nil where there
+// is none, and ok false when encoding/json could read one of the names from
+// more than one member (it matches names in any letter case, and the last
+// one wins). It reads obj once, however many names it looks for.
+func only(obj []byte, names ...string) (values [][]byte, ok bool) {
+	values = make([][]byte, len(names))
 	for k, v := range rawjson.Members(obj) {
-		if !strings.EqualFold(rawjson.Unquote(k), name) {
-			continue
+		key := rawjson.Unquote(k)
+		for i, name := range names {
+			if !strings.EqualFold(key, name) {
+				continue
+			}
+			if values[i] != nil || key != name {
+				return nil, false
+			}
+			values[i] = v
 		}
-		if value != nil || rawjson.Unquote(k) != name {
-			return nil, false
-		}
-		value = v
 	}
-	return value, true
+	return values, true
 }
 
 // overflowsFloat64 reports whether raw, valid JSON, holds a number beyond
@@ -144,48 +151,38 @@ func afterString(raw []byte, open int) int {
 	}
 }
 
-// withLifted rewrites params with an empty arguments object and token added
-// to _meta (a new _meta when it had none). Other members keep their bytes.
-func withLifted(params, args, meta []byte, token string) []byte {
+// withLifted returns call with args, its arguments object, emptied and
+// token added to meta, its _meta object (or, when it has none, to a new
+// _meta placed after the arguments). args and meta are sub-slices of call,
+// so the edits are made where they lie and every other byte is kept as the
+// client sent it, without reading the message again.
+func withLifted(call, args, meta []byte, token string) []byte {
 	tag := `"` + MetaKey + `":"` + token + `"`
-	var b bytes.Buffer
-	b.Grow(len(params) - len(args) + len(tag) + 16)
-	b.WriteByte('{')
-	first := true
-	member := func(k []byte, write func()) {
-		if !first {
-			b.WriteByte(',')
-		}
-		first = false
-		b.Write(k)
-		b.WriteByte(':')
-		write()
+	type edit struct {
+		at, end int // call[at:end] is replaced by text
+		text    string
 	}
-	for k, v := range rawjson.Members(params) {
-		switch rawjson.Unquote(k) {
-		case "arguments":
-			member(k, func() { b.WriteString("{}") })
-		case "_meta":
-			member(k, func() {
-				b.WriteByte('{')
-				for mk, mv := range rawjson.Members(v) {
-					b.Write(mk)
-					b.WriteByte(':')
-					b.Write(mv)
-					b.WriteByte(',')
-				}
-				b.WriteString(tag)
-				b.WriteByte('}')
-			})
-		default:
-			member(k, func() { b.Write(v) })
-		}
-	}
+	a := rawjson.Offset(call, args)
+	edits := []edit{{a, a + len(args), "{}"}}
 	if meta == nil {
-		member([]byte(`"_meta"`), func() { b.WriteString("{" + tag + "}") })
+		edits[0].text = `{},"_meta":{` + tag + "}"
+	} else {
+		closing := rawjson.Offset(call, meta) + len(meta) - 1
+		if len(bytes.TrimSpace(meta[1:len(meta)-1])) > 0 { // members precede it
+			tag = "," + tag
+		}
+		edits = append(edits, edit{closing, closing, tag})
+		if closing < a {
+			edits[0], edits[1] = edits[1], edits[0]
+		}
 	}
-	b.WriteByte('}')
-	return b.Bytes()
+	out := make([]byte, 0, len(call)-len(args)+len(tag)+16)
+	from := 0
+	for _, e := range edits {
+		out = append(append(out, call[from:e.at]...), e.text...)
+		from = e.end
+	}
+	return append(out, call[from:]...)
 }
 
 // Take returns the arguments lifted under token and forgets them: each

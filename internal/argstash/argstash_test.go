@@ -91,6 +91,8 @@ func TestLiftKeepsTheCallAsMCPGoReadsIt(t *testing.T) {
 		`{"jsonrpc":"2.0","id":"x","method":"tools/call","params":{"_meta":{"progressToken":7,"client/trace":"t"},"name":"get_event","arguments":{"event_id":"e"}}}`,
 		`{"jsonrpc":"2.0","id":2,"method":"tools/call","params":{"name":"list_workspaces","arguments":{},"_meta":{}}}`,
 		` { "params" : { "arguments" : { "a" : "\u00e9" } , "name" : "t" } , "id" : 3 , "method" : "tools/call" , "jsonrpc" : "2.0" } `,
+		` { "params" : { "_meta" : { } , "arguments" : { "a" : 1 } } , "id" : 5 , "method" : "tools/call" } `,
+		` { "params" : { "arguments" : { } , "_meta" : { "k" : [ "}" ] } } , "id" : 6 , "method" : "tools/call" } `,
 		`{"jsonrpc":"2.0","id":4,"method":"tools/call","params":{"name":"t","arguments":{"s":"1e400 \" 1e400","n":[1e308,-1e-400,1` + strings.Repeat("0", 308) + `,0.5e+3],"b":true}}}`,
 	} {
 		if !checkLift(t, msg) {
@@ -157,4 +159,24 @@ func FuzzLift(f *testing.F) {
 		}
 		checkLift(t, msg)
 	})
+}
+
+// BenchmarkLift lifts the arguments of a 10,000-event send_events call, as
+// the stdio front and the streamable HTTP endpoint do for every tool call.
+//
+//	go test -run '^$' -bench Lift ./internal/argstash/
+func BenchmarkLift(b *testing.B) {
+	event := `{"event":"order.created","workspace_id":"123e4567-e89b-42d3-a456-426614174000","payload":{"email":"a@example.com","n":12.5,"tags":["x","y"]}}`
+	msg := []byte(`{"jsonrpc":"2.0","id":1,"method":"tools/call","params":{"name":"send_events","arguments":{"events":[` +
+		strings.TrimSuffix(strings.Repeat(event+",", 10000), ",") + `]},"_meta":{"progressToken":1}}}`)
+	s := New()
+	b.SetBytes(int64(len(msg)))
+	b.ReportAllocs()
+	for i := 0; i < b.N; i++ {
+		_, token, ok := s.Lift(msg)
+		if !ok {
+			b.Fatal("the call was not lifted")
+		}
+		s.Drop(token)
+	}
 }

@@ -72,6 +72,13 @@ func Elements(raw []byte) iter.Seq[[]byte] {
 	}
 }
 
+// Offset is where value, a sub-slice of raw that Members or Elements
+// yielded (at any depth of raw), starts in raw. Both share raw's memory, so
+// a value can be edited in place of re-reading raw to find it again.
+func Offset(raw, value []byte) int {
+	return cap(raw) - cap(value)
+}
+
 func skipSpace(b []byte) []byte {
 	for len(b) > 0 && (b[0] == ' ' || b[0] == '\t' || b[0] == '\n' || b[0] == '\r') {
 		b = b[1:]

@@ -170,3 +170,21 @@ func FuzzMembers(f *testing.F) {
 		}
 	})
 }
+
+// Offset finds a value Members or Elements yielded, at any depth, where it
+// lies in the outermost input, even in a buffer with room to spare.
+func TestOffsetLocatesYieldedValues(t *testing.T) {
+	raw := append(make([]byte, 0, 256), ` {"a" : [1, {"b":"x"}], "c":true} `...)
+	for k, v := range Members(raw) {
+		for item := range Elements(v) {
+			for _, inner := range Members(item) {
+				if at := Offset(raw, inner); string(raw[at:at+len(inner)]) != `"x"` || Unquote(k) != "a" {
+					t.Errorf("Offset of %s under %s = %d", inner, k, at)
+				}
+			}
+		}
+		if at := Offset(raw, v); !bytes.Equal(raw[at:at+len(v)], v) || (Unquote(k) == "c" && at != bytes.Index(raw, []byte("true"))) {
+			t.Errorf("Offset of %s = %d", v, at)
+		}
+	}
+}
