@@ -149,14 +149,20 @@ func (w *walker) checkKnown(raw []byte, s *argSchema) {
 	mark := len(w.out)
 	var given []string
 	for key, v := range rawjson.Members(raw) {
-		name := rawjson.Unquote(key)
-		if sub := s.properties[name]; sub != nil && !notGiven(v) {
-			given = append(given, name)
-			w.enter(pathStep{key: name})
-			w.node(v, sub)
-			w.leave()
-			w.out = w.out[:mark]
+		// fieldIndex reads the key in place: an event's other payload keys
+		// cost no allocation.
+		i := fieldIndex(s.order, key)
+		if i < 0 || notGiven(v) {
+			continue
 		}
+		name := s.order[i]
+		if len(s.required) > 0 {
+			given = append(given, name)
+		}
+		w.enter(pathStep{key: name})
+		w.node(v, s.properties[name])
+		w.leave()
+		w.out = w.out[:mark]
 	}
 	for _, r := range s.required {
 		if !slices.Contains(given, r) {
