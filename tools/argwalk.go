@@ -116,7 +116,8 @@ func (w *walker) node(raw []byte, s *argSchema) {
 }
 
 // object checks one JSON object: a struct's fields, a map's values, or
-// nothing for a free-form object, whose bytes are copied as they came.
+// the declared keys of a free-form object, whose bytes are copied as they
+// came.
 func (w *walker) object(raw []byte, s *argSchema) {
 	switch {
 	case s.closed():
