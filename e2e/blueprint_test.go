@@ -17,6 +17,7 @@ import (
 	"github.com/mark3labs/mcp-go/mcp"
 
 	"github.com/meshes-mcp/meshes-mcp/internal/poll"
+	"github.com/meshes-mcp/meshes-mcp/internal/testbin"
 	"github.com/meshes-mcp/meshes-mcp/schemas"
 )
 
@@ -115,7 +116,7 @@ func TestBlueprintCloneAndPromote(t *testing.T) {
 		t.Errorf("plan_blueprint made %d write requests", n)
 	}
 
-	progress := progressOf(c)
+	progress := testbin.Progress(c)
 	res, err := callErr(c, "apply_blueprint", map[string]any{"blueprint": bp, "workspace_name": "Acme Clone", "secrets": secrets}, &mcp.Meta{ProgressToken: "clone"})
 	if err != nil || res.IsError {
 		t.Fatalf("apply_blueprint: %v %s", err, text(res))

@@ -13,6 +13,7 @@ import (
 	"github.com/mark3labs/mcp-go/mcp"
 
 	"github.com/meshes-mcp/meshes-mcp/internal/poll"
+	"github.com/meshes-mcp/meshes-mcp/internal/testbin"
 	"github.com/meshes-mcp/meshes-mcp/schemas"
 )
 
@@ -21,7 +22,7 @@ import (
 func TestSendEventsBatchesWithProgress(t *testing.T) {
 	f := newFixture(t)
 	c := connect(t, f.env(t))
-	progress := progressOf(c)
+	progress := testbin.Progress(c)
 	var ws schemas.CreateWorkspaceOutput
 	ok(t, c, "create_workspace", map[string]any{"name": "Bulk Tenant"}, &ws)
 	events := make([]any, 250)

@@ -10,7 +10,6 @@ import (
 	"fmt"
 	"net/http"
 	"os"
-	"slices"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -278,23 +277,4 @@ func text(res *mcp.CallToolResult) string {
 		}
 	}
 	return strings.Join(parts, "\n")
-}
-
-// progressOf records the progress notifications c receives; the returned
-// function gives a copy of those so far.
-func progressOf(c *client.Client) func() []map[string]any {
-	var mu sync.Mutex
-	var got []map[string]any
-	c.OnNotification(func(n mcp.JSONRPCNotification) {
-		if n.Method == string(mcp.MethodNotificationProgress) {
-			mu.Lock()
-			got = append(got, n.Params.AdditionalFields)
-			mu.Unlock()
-		}
-	})
-	return func() []map[string]any {
-		mu.Lock()
-		defer mu.Unlock()
-		return slices.Clone(got)
-	}
 }

@@ -41,7 +41,6 @@ type argSchema struct {
 	items      *argSchema
 	values     *argSchema // additionalProperties of a map
 	noExtra    bool       // additionalProperties false: unknown keys are errors
-	nullable   bool       // the type list admits null
 	enum       []any
 	format     string
 	pattern    *regexp.Regexp
@@ -88,7 +87,7 @@ func parseArgSchema(raw json.RawMessage) (*argSchema, error) {
 		return nil, err
 	}
 	s := &argSchema{}
-	s.typ, s.nullable = schemaType(m["type"])
+	s.typ = schemaType(m["type"])
 	s.format, _ = m["format"].(string)
 	s.enum, _ = m["enum"].([]any)
 	if def, ok := m["default"]; ok {
@@ -143,21 +142,21 @@ func parseArgSchema(raw json.RawMessage) (*argSchema, error) {
 }
 
 // schemaType reads the type keyword: one name, or a list of one name and
-// "null" (a nullable argument such as update_workspace's description).
-func schemaType(v any) (typ string, nullable bool) {
+// "null" (a nullable argument such as update_workspace's description; which
+// arguments take null the decoder learns from the input struct, see
+// argDecoder.nullable).
+func schemaType(v any) string {
 	switch t := v.(type) {
 	case string:
-		return t, false
+		return t
 	case []any:
 		for _, e := range t {
-			if name, _ := e.(string); name == "null" {
-				nullable = true
-			} else {
-				typ = name
+			if name, _ := e.(string); name != "null" {
+				return name
 			}
 		}
 	}
-	return typ, nullable
+	return ""
 }
 
 // notBlank is the pattern that says a string must not be empty or blank.

@@ -116,7 +116,8 @@ func (w *walker) node(raw []byte, s *argSchema) {
 }
 
 // object checks one JSON object: a struct's fields, a map's values, or
-// nothing for a free-form object, whose bytes are copied as they came.
+// the declared keys of a free-form object, whose bytes are copied as they
+// came.
 func (w *walker) object(raw []byte, s *argSchema) {
 	switch {
 	case s.closed():
@@ -149,14 +150,20 @@ func (w *walker) checkKnown(raw []byte, s *argSchema) {
 	mark := len(w.out)
 	var given []string
 	for key, v := range rawjson.Members(raw) {
-		name := rawjson.Unquote(key)
-		if sub := s.properties[name]; sub != nil && !notGiven(v) {
-			given = append(given, name)
-			w.enter(pathStep{key: name})
-			w.node(v, sub)
-			w.leave()
-			w.out = w.out[:mark]
+		// fieldIndex reads the key in place: an event's other payload keys
+		// cost no allocation.
+		i := fieldIndex(s.order, key)
+		if i < 0 || notGiven(v) {
+			continue
 		}
+		name := s.order[i]
+		if len(s.required) > 0 {
+			given = append(given, name)
+		}
+		w.enter(pathStep{key: name})
+		w.node(v, s.properties[name])
+		w.leave()
+		w.out = w.out[:mark]
 	}
 	for _, r := range s.required {
 		if !slices.Contains(given, r) {

@@ -230,7 +230,7 @@ func (c *Catalog) run(ctx context.Context, t *Tool, raw json.RawMessage) (res *m
 	defer func() {
 		if r := recover(); r != nil {
 			logPanic(c.log, t.Name, r)
-			msg := "internal error in " + t.Name + "; the server logged it and is still running."
+			msg := (&panicError{where: t.Name}).Error() + "."
 			if !t.ReadOnly {
 				msg += " Whether it changed anything in Meshes is unknown: check before repeating it."
 			}

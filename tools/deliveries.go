@@ -7,7 +7,6 @@ import (
 	"fmt"
 	"slices"
 	"strings"
-	"sync"
 
 	"github.com/meshes-mcp/meshes-mcp/meshesapi"
 	"github.com/meshes-mcp/meshes-mcp/schemas"
@@ -177,10 +176,10 @@ func (c *Catalog) listDeliveries(ctx context.Context, in *schemas.ListDeliveries
 // stream to the next pays no extra round trip. A stream whose status filter
 // Meshes refuses (an API that knows only the original four statuses may
 // refuse "retrying") is skipped with a notice.
-func (s *deliveryScan) firstPages(ctx context.Context, streams []eventStream, cur cursor) (map[int]*meshesapi.List[meshesapi.Event], string, error) {
-	pages := map[int]*meshesapi.List[meshesapi.Event]{}
-	errs := map[int]error{}
-	var mu sync.Mutex
+func (s *deliveryScan) firstPages(ctx context.Context, streams []eventStream, cur cursor) ([]*meshesapi.List[meshesapi.Event], string, error) {
+	// Each stream's read fills its own slots, so the wave needs no lock.
+	pages := make([]*meshesapi.List[meshesapi.Event], len(streams))
+	errs := make([]error, len(streams))
 	idx := make([]int, 0, len(streams))
 	for si := cur.Stream; si < len(streams); si++ {
 		idx = append(idx, si)
@@ -190,10 +189,7 @@ func (s *deliveryScan) firstPages(ctx context.Context, streams []eventStream, cu
 		if si == cur.Stream {
 			apiCursor = cur.API
 		}
-		list, err := s.eventsPage(ctx, streams[si], apiCursor)
-		mu.Lock()
-		pages[si], errs[si] = list, err
-		mu.Unlock()
+		pages[si], errs[si] = s.eventsPage(ctx, streams[si], apiCursor)
 		return nil
 	})
 	var notice string

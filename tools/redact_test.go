@@ -199,6 +199,17 @@ func TestRedactTextHidesHandledSecrets(t *testing.T) {
 	}
 }
 
+// size is how many values m keeps, over all connections.
+func (m *secretMemory) size() int {
+	m.mu.RLock()
+	defer m.mu.RUnlock()
+	n := 0
+	for _, vals := range m.byConn {
+		n += len(vals)
+	}
+	return n
+}
+
 // The memory of handled secrets is bounded per connection and in total.
 func TestHandledSecretsAreBounded(t *testing.T) {
 	m := newSecretMemory(3, 2)

@@ -4,13 +4,14 @@ import (
 	"context"
 	"net/http"
 	"strings"
-	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
 
 	"github.com/mark3labs/mcp-go/client"
 	"github.com/mark3labs/mcp-go/mcp"
+
+	"github.com/meshes-mcp/meshes-mcp/internal/testbin"
 )
 
 // A call that asked for progress hears about each retry while Meshes keeps
@@ -31,15 +32,7 @@ func TestRetriesAreReportedAsProgress(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer c.Close()
-	var mu sync.Mutex
-	var progress []map[string]any
-	c.OnNotification(func(n mcp.JSONRPCNotification) {
-		if n.Method == string(mcp.MethodNotificationProgress) {
-			mu.Lock()
-			progress = append(progress, n.Params.AdditionalFields)
-			mu.Unlock()
-		}
-	})
+	notified := testbin.Progress(c)
 	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
 	defer cancel()
 	if err := c.Start(ctx); err != nil {
@@ -58,8 +51,7 @@ func TestRetriesAreReportedAsProgress(t *testing.T) {
 	if err != nil || res.IsError {
 		t.Fatalf("call: %v %v", res, err)
 	}
-	mu.Lock()
-	defer mu.Unlock()
+	progress := notified()
 	if len(progress) != 2 {
 		t.Fatalf("%d progress notifications for 2 retries: %v", len(progress), progress)
 	}

@@ -222,22 +222,8 @@ func jsonField(t reflect.Type, name string) (reflect.StructField, bool) {
 	if t.Kind() != reflect.Struct {
 		return reflect.StructField{}, false
 	}
-	for _, f := range reflect.VisibleFields(t) {
-		if f.Anonymous || !f.IsExported() {
-			continue
-		}
-		tag, _, _ := strings.Cut(f.Tag.Get("json"), ",")
-		if tag == "-" {
-			continue
-		}
-		if tag == "" {
-			tag = f.Name
-		}
-		if tag == name {
-			return f, true
-		}
-	}
-	return reflect.StructField{}, false
+	f, ok := jsonFields(t)[name]
+	return f, ok
 }
 
 // all yields every value of the argument in v with its position: the

@@ -128,16 +128,6 @@ func jsonEscaped(v string) string {
 	return string(b[1 : len(b)-1])
 }
 
-func (m *secretMemory) size() int {
-	m.mu.RLock()
-	defer m.mu.RUnlock()
-	n := 0
-	for _, vals := range m.byConn {
-		n += len(vals)
-	}
-	return n
-}
-
 // scrub hides every known value in s.
 func (m *secretMemory) scrub(s string) string {
 	m.mu.RLock()

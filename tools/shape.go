@@ -70,12 +70,12 @@ func walkShape(path string, v any, t reflect.Type, probs *[]string, limit int) {
 		}
 		slices.Sort(keys)
 		for _, k := range keys {
-			ft, known := fields[k]
+			f, known := fields[k]
 			if !known {
 				*probs = append(*probs, fmt.Sprintf("%s is not a field of %s", joinPath(path, k), shapeOf(t, true)))
 				continue
 			}
-			walkShape(joinPath(path, k), obj[k], ft, probs, limit)
+			walkShape(joinPath(path, k), obj[k], f.Type, probs, limit)
 		}
 	case reflect.Slice, reflect.Array:
 		arr, ok := v.([]any)
@@ -198,10 +198,11 @@ func jsonKind(v any) string {
 	return "a value"
 }
 
-// jsonFields maps the JSON names of a struct's fields to their types,
-// following embedded structs as encoding/json does.
-func jsonFields(t reflect.Type) map[string]reflect.Type {
-	out := map[string]reflect.Type{}
+// jsonFields maps the JSON names of a struct's fields to the fields,
+// following embedded structs as encoding/json does; each field's Index is
+// its path from t, for reflect.Value.FieldByIndex.
+func jsonFields(t reflect.Type) map[string]reflect.StructField {
+	out := map[string]reflect.StructField{}
 	for i := range t.NumField() {
 		f := t.Field(i)
 		tag := f.Tag.Get("json")
@@ -215,8 +216,9 @@ func jsonFields(t reflect.Type) map[string]reflect.Type {
 				ft = ft.Elem()
 			}
 			if ft.Kind() == reflect.Struct {
-				for k, v := range jsonFields(ft) {
-					out[k] = v
+				for k, inner := range jsonFields(ft) {
+					inner.Index = append([]int{i}, inner.Index...)
+					out[k] = inner
 				}
 				continue
 			}
@@ -224,7 +226,7 @@ func jsonFields(t reflect.Type) map[string]reflect.Type {
 		if name == "" {
 			name = f.Name
 		}
-		out[name] = f.Type
+		out[name] = f
 	}
 	return out
 }

@@ -3,6 +3,7 @@ package testbin
 import (
 	"context"
 	"slices"
+	"sync"
 	"testing"
 	"time"
 
@@ -25,4 +26,23 @@ func ToolNames(tb testing.TB, c *client.Client) []string {
 	}
 	slices.Sort(names)
 	return names
+}
+
+// Progress records the progress notifications c receives; the returned
+// function gives a copy of those so far. Call it before c starts.
+func Progress(c *client.Client) func() []map[string]any {
+	var mu sync.Mutex
+	var got []map[string]any
+	c.OnNotification(func(n mcp.JSONRPCNotification) {
+		if n.Method == string(mcp.MethodNotificationProgress) {
+			mu.Lock()
+			got = append(got, n.Params.AdditionalFields)
+			mu.Unlock()
+		}
+	})
+	return func() []map[string]any {
+		mu.Lock()
+		defer mu.Unlock()
+		return slices.Clone(got)
+	}
 }

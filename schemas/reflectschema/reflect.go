@@ -59,9 +59,9 @@ func mapType(t reflect.Type) *jsonschema.Schema {
 }
 
 // InputOf returns the post-processed JSON Schema of a tool's argument struct.
-// Objects carry no `additionalProperties: false`: the decoder rejects
-// unknown keys at every level anyway, with a message listing the valid
-// ones, and the keyword would cost bytes in every tools/list a model reads.
+// Objects from structs carry `additionalProperties: false`, and the decoder
+// reads it: an unknown key there is refused with a message listing the valid
+// ones, while a free-form object (payload, metadata) takes any key.
 //
 // The server does not call this at startup: package tools serves schemas
 // generated from these structs ahead of time (see tools/schemas_gen.go), and
