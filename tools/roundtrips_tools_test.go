@@ -6,11 +6,12 @@ import (
 	"fmt"
 	"net/http"
 	"net/http/httptest"
+	"slices"
 	"strings"
 	"sync/atomic"
 	"testing"
-	"time"
 
+	"github.com/meshes-mcp/meshes-mcp/internal/poll"
 	"github.com/meshes-mcp/meshes-mcp/meshesapi"
 	"github.com/meshes-mcp/meshes-mcp/schemas"
 	"github.com/meshes-mcp/meshes-mcp/tools"
@@ -128,20 +129,13 @@ func (s *seeded) rejectedDelivery(tb testing.TB) (eventID, ruleID string) {
 // waitFailed waits until the event's delivery through the rule has failed.
 func (s *seeded) waitFailed(tb testing.TB, eventID, ruleID string) {
 	tb.Helper()
-	deadline := time.Now().Add(30 * time.Second)
-	for time.Now().Before(deadline) {
+	poll.Until(tb, fmt.Sprintf("the delivery of event %s through rule %s to fail", eventID, ruleID), func() bool {
 		e, err := s.direct.GetEvent(context.Background(), eventID)
 		if err != nil {
 			tb.Fatal(err)
 		}
-		for _, re := range e.RuleEvents {
-			if re.Rule == ruleID && re.Status == "failed" {
-				return
-			}
-		}
-		time.Sleep(10 * time.Millisecond)
-	}
-	tb.Fatalf("the delivery of event %s through rule %s did not fail in time", eventID, ruleID)
+		return slices.ContainsFunc(e.RuleEvents, func(re meshesapi.RuleEvent) bool { return re.Rule == ruleID && re.Status == "failed" })
+	})
 }
 
 // session mints an embed session of a workspace, directly.
